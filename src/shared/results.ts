@@ -1,0 +1,115 @@
+/**
+ * The analysis result document: written by `seis analyze --json`, read by the extension host,
+ * the webview and the standalone HTML report. Pure types + constants; safe for every bundle.
+ * Bump RESULTS_SCHEMA_VERSION on any incompatible change and document it in docs/results-schema.md.
+ */
+
+export const RESULTS_SCHEMA_VERSION = 1 as const;
+
+export type TransformKind = 'rotation' | 'shift' | 'flip' | 'scale' | 'affine' | 'identity';
+
+export interface TransformInfo {
+  /** Stable id used as the key of every score map, e.g. `rot90`, `shift-x4`, `flip-h`, `rot30`, `scale1.25`, `affine-s7`. */
+  readonly id: string;
+  readonly label: string;
+  readonly kind: TransformKind;
+  /** Exact on the pixel grid (90° rotations, integer circular shifts, flips) or interpolated. */
+  readonly exact: boolean;
+  readonly params: Readonly<Record<string, number>>;
+}
+
+export interface NullCell {
+  readonly equivariance: number;
+  readonly invariance: number;
+  readonly permutations: number;
+}
+
+export interface ScoreCell {
+  readonly equivariance: number;
+  readonly invariance: number;
+  readonly null: NullCell;
+  readonly rankClean: number;
+  readonly rankTransformed: number;
+  readonly r: number;
+  readonly observations: number;
+  readonly variables: number;
+  readonly exact: boolean;
+  readonly underdetermined: boolean;
+  readonly canonicalCorrelations?: readonly number[];
+  readonly warnings: readonly string[];
+}
+
+export type LayerLayout = 'NCHW' | 'NHWC' | 'tokens' | 'none';
+export type LayerStatus = 'scored' | 'no-spatial-axis' | 'failed';
+
+export interface LayerResult {
+  /** Tensor name (the graph value that was captured). */
+  readonly name: string;
+  /** Name of the node producing it (may be empty in some exports). */
+  readonly node: string;
+  readonly op: string;
+  readonly shape: readonly number[];
+  readonly layout: LayerLayout;
+  /** Spatial positions (h·w, or tokens) before any pooling. */
+  readonly positions: number;
+  /** Positions actually scored after pooling, when pooling was applied. */
+  readonly pooledPositions?: number;
+  readonly status: LayerStatus;
+  /** Why the layer is not scored (status ≠ scored), naming what to do. */
+  readonly message?: string;
+  /** Keyed by TransformInfo.id. Empty unless status = scored. */
+  readonly scores: Readonly<Record<string, ScoreCell>>;
+}
+
+export interface ModelInfo {
+  readonly path: string;
+  readonly fileName: string;
+  readonly sha256: string;
+  readonly sizeBytes: number;
+  readonly opsets: Readonly<Record<string, number>>;
+  readonly nodeCount: number;
+  readonly producer?: string;
+  readonly inputName: string;
+  /** As declared, with dynamic dims as their names or null. */
+  readonly declaredInputShape: readonly (number | string | null)[];
+  /** As fed to the model for probing. */
+  readonly probeInputShape: readonly number[];
+  readonly inputLayout: 'NCHW' | 'NHWC';
+}
+
+export interface AnalysisSettings {
+  readonly keep: number;
+  readonly nullPermutations: number;
+  readonly seed: number;
+  readonly orientation: 'spatial' | 'channel';
+  readonly probes: { readonly source: 'builtin' | 'images' | 'npy'; readonly path?: string; readonly count: number };
+  readonly transforms: readonly string[];
+  readonly layerSelection: string;
+  readonly batchSize: number;
+  /** Maps with more positions than this are average-pooled down to it (reported per layer). */
+  readonly maxPositions: number;
+  readonly executionProvider: string;
+}
+
+export interface AnalysisTiming {
+  readonly totalMs: number;
+  readonly inferenceMs: number;
+  readonly scoringMs: number;
+  readonly otherMs: number;
+  readonly peakRssBytes?: number;
+}
+
+export interface AnalysisResult {
+  readonly schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  readonly tool: { readonly name: 'seis-lens'; readonly version: string };
+  readonly createdAt: string;
+  readonly model: ModelInfo;
+  readonly settings: AnalysisSettings;
+  readonly transforms: readonly TransformInfo[];
+  /** SEIS of the raw input tensor under each transform: the floor any layer is read against. */
+  readonly inputFloor: Readonly<Record<string, ScoreCell>>;
+  /** In graph order. */
+  readonly layers: readonly LayerResult[];
+  readonly timing?: AnalysisTiming;
+  readonly warnings: readonly string[];
+}
