@@ -1,0 +1,33 @@
+// Boundaries the linter enforces: only the host layer may import vscode; the SEIS core is pure.
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'examples/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/seis/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [
+          { name: 'vscode', message: 'src/seis is the pure math core: no vscode.' },
+          { name: 'fs', message: 'src/seis is the pure math core: no file system.' },
+          { name: 'node:fs', message: 'src/seis is the pure math core: no file system.' },
+          { name: 'fs/promises', message: 'src/seis is the pure math core: no file system.' },
+          { name: 'node:fs/promises', message: 'src/seis is the pure math core: no file system.' },
+          { name: 'onnxruntime-node', message: 'src/seis takes its matmul backend as a parameter.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/analysis/**/*.ts', 'src/cli/**/*.ts', 'src/shared/**/*.ts', 'src/io/**/*.ts', 'src/report/**/*.ts', 'webview-ui/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Only src/host and src/extension.ts may import vscode.' }] }],
+    },
+  },
+);
