@@ -1,0 +1,237 @@
+/**
+ * `seis score CLEAN.npy TRANSFORMED.npy`: SEIS of one pair of activation dumps, e.g. from PyTorch:
+ *   np.save('clean.npy', feats(x).detach().cpu().numpy())
+ *   np.save('rot.npy',   feats(torch.rot90(x, 1, (2, 3))).detach().cpu().numpy())
+ * Row i of both files must come from the same probe image (and channel), in the same order.
+ */
+import type { ActivationLayout, ActivationTensor, MatMulBackend, PairScore, SeisOptions } from '../seis/types';
+import { DEFAULT_SEIS_OPTIONS, SeisInputError } from '../seis/types';
+import { NpyFormatError, readNpyFile, type NpyArray } from '../io/npy';
+import { formatFlagHelp, parseArgs, UsageError, type FlagSpecs } from './args';
+
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+export const SCORE_FLAGS = {
+  keep: { type: 'number', default: DEFAULT_SEIS_OPTIONS.keep, min: 0, minExclusive: true, max: 1, metavar: 'TAU', help: 'energy fraction kept by the SVD denoising (τ)' },
+  nullPerms: { type: 'number', default: DEFAULT_SEIS_OPTIONS.nullPermutations, integer: true, min: 0, max: 1000, help: 'row permutations averaged into the null' },
+  seed: { type: 'number', default: DEFAULT_SEIS_OPTIONS.seed, integer: true, min: 0, max: 0xffffffff, metavar: 'S', help: 'seed of the null permutations' },
+  orientation: { type: 'choice', choices: ['spatial', 'channel'], default: 'spatial', help: "'spatial' is SEIS; 'channel' is the transposed diagnostic (variables = channels)" },
+  layout: { type: 'choice', choices: ['NCHW', 'NHWC', 'tokens'], help: 'memory layout of the arrays (default: rank 4 → NCHW, rank 3 → tokens)' },
+  backend: { type: 'choice', choices: ['ort', 'js'], default: 'ort', help: "matrix products through onnxruntime ('ort', fast) or plain JS ('js')" },
+  json: { type: 'boolean', help: 'print exactly one JSON object on stdout instead of the table' },
+  help: { type: 'boolean', help: 'show this help' },
+} as const satisfies FlagSpecs;
+
+export const SCORE_USAGE = `Usage: seis score CLEAN.npy TRANSFORMED.npy [options]
+
+Scores how a layer's activations keep (equivariance S_E) or discard (invariance S_I) a transform,
+from two NumPy .npy dumps of the same layer: on the clean probes and on the transformed probes,
+same images in the same order. Shapes (b, c, h, w) or (b, tokens, dim); little-endian
+float16/float32/float64 in C order (numpy.save of a contiguous array).
+
+Options:
+${formatFlagHelp(SCORE_FLAGS)}
+
+Exit codes: 0 scored, 2 bad input or usage, 1 unexpected failure.`;
+
+/** What `--json` prints: the PairScore plus where it came from. */
+export interface ScoreJson extends PairScore {
+  readonly reading: Reading;
+  readonly keep: number;
+  readonly seed: number;
+  readonly backend: string;
+  readonly clean: { readonly file: string; readonly shape: number[]; readonly dtype: string };
+  readonly transformed: { readonly file: string; readonly shape: number[]; readonly dtype: string };
+  readonly seconds: number;
+}
+
+export type ReadingKind = 're-encoded' | 'invariant' | 'lost' | 'uninformative';
+export interface Reading {
+  readonly kind: ReadingKind;
+  readonly text: string;
+}
+
+/**
+ * How far above its null a score sits, as a fraction of the room above the null:
+ * (score − null) / (1 − null). 0 = at the null, 1 = perfect. The reading thresholds below
+ * are deliberately coarse; the numbers are always printed beside the word.
+ */
+export function aboveNull(score: number, nullScore: number): number {
+  const room = 1 - nullScore;
+  if (!(room > 1e-9)) return 0;
+  return (score - nullScore) / room;
+}
+
+export const READING_THRESHOLDS = Object.freeze({ kept: 0.5, lostBelow: 0.2, invariantAbove: 0.5 });
+
+export function readScore(score: PairScore): Reading {
+  if (score.underdetermined) {
+    return {
+      kind: 'uninformative',
+      text: `n = ${score.observations} observations < k + k' = ${score.rankClean + score.rankTransformed}: canonical correlations approach 1 for any data; use more probe images`,
+    };
+  }
+  const e = aboveNull(score.equivariance, score.null.equivariance);
+  const i = aboveNull(score.invariance, score.null.invariance);
+  if (e < READING_THRESHOLDS.lostBelow) {
+    return { kind: 'lost', text: 'equivariance near its null: the transformed input\'s spatial information is not linearly recoverable (destroyed)' };
+  }
+  if (i >= READING_THRESHOLDS.invariantAbove) {
+    return { kind: 'invariant', text: 'both scores well above their nulls: the same features at the same places (invariant)' };
+  }
+  const partly = e < READING_THRESHOLDS.kept ? 'partly ' : '';
+  return { kind: 're-encoded', text: `equivariance above its null, invariance low: spatial information ${partly}kept but moved (re-encoded, equivariant)` };
+}
+
+/** Runs `seis score`; resolves to the exit code. Never throws for bad input. */
+export async function runScoreCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const started = Date.now();
+  let parsed;
+  try {
+    parsed = parseArgs(argv, SCORE_FLAGS, { names: ['CLEAN.npy', 'TRANSFORMED.npy'] }, 'seis score');
+  } catch (err) {
+    if (err instanceof UsageError && argv.includes('--help')) return help(io);
+    return reportError(err, io);
+  }
+  const { flags, positionals } = parsed;
+  if (flags.help) return help(io);
+  const [cleanPath, transformedPath] = positionals;
+  try {
+    const clean = readNpyFile(cleanPath);
+    const transformed = readNpyFile(transformedPath);
+    checkPair(clean, cleanPath, transformed, transformedPath);
+    const layout = flags.layout as ActivationLayout | undefined;
+    const options: SeisOptions = {
+      keep: flags.keep,
+      nullPermutations: flags.nullPerms,
+      seed: flags.seed,
+      orientation: flags.orientation,
+    };
+    const backend = await loadBackend(flags.backend);
+    const { scorePair } = await import('../seis/index');
+    let score: PairScore;
+    try {
+      score = await scorePair(tensor(clean, layout), tensor(transformed, layout), options, backend.backend);
+    } finally {
+      await backend.dispose();
+    }
+    const result: ScoreJson = {
+      ...score,
+      reading: readScore(score),
+      keep: options.keep,
+      seed: options.seed,
+      backend: backend.backend.name,
+      clean: { file: cleanPath, shape: clean.shape, dtype: clean.dtype },
+      transformed: { file: transformedPath, shape: transformed.shape, dtype: transformed.dtype },
+      seconds: (Date.now() - started) / 1000,
+    };
+    io.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatTable(result));
+    return 0;
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+function help(io: CliIo): number {
+  io.stdout.write(`${SCORE_USAGE}\n`);
+  return 0;
+}
+
+function tensor(array: NpyArray, layout: ActivationLayout | undefined): ActivationTensor {
+  return layout ? { data: array.data, shape: array.shape, layout } : { data: array.data, shape: array.shape };
+}
+
+/** File-level checks that can name the file; the core re-checks what it needs. */
+function checkPair(clean: NpyArray, cleanPath: string, transformed: NpyArray, transformedPath: string): void {
+  for (const [array, path] of [[clean, cleanPath], [transformed, transformedPath]] as const) {
+    if (array.shape.length < 3) {
+      throw new SeisInputError(
+        `${path}: shape (${array.shape.join(', ')}) has no spatial or token axis; SEIS needs (b, c, h, w) or (b, tokens, dim) activations`,
+      );
+    }
+    if (array.shape.length > 4) {
+      throw new SeisInputError(`${path}: shape (${array.shape.join(', ')}) has rank ${array.shape.length}; expected (b, c, h, w) or (b, tokens, dim)`);
+    }
+  }
+  const same = clean.shape.length === transformed.shape.length && clean.shape.every((s, i) => s === transformed.shape[i]);
+  if (!same) {
+    throw new SeisInputError(
+      `shapes differ: ${cleanPath} is (${clean.shape.join(', ')}) but ${transformedPath} is (${transformed.shape.join(', ')}); ` +
+        'both files must hold the same layer for the same probe images',
+    );
+  }
+}
+
+interface LoadedBackend {
+  readonly backend: MatMulBackend;
+  dispose(): Promise<void>;
+}
+
+async function loadBackend(name: 'ort' | 'js'): Promise<LoadedBackend> {
+  if (name === 'js') {
+    const { jsMatMulBackend } = await import('../seis/index');
+    return { backend: jsMatMulBackend, dispose: async () => {} };
+  }
+  let mod: typeof import('../analysis/ortMatMulBackend');
+  try {
+    mod = await import('../analysis/ortMatMulBackend');
+  } catch (err) {
+    throw new CliFailure(`cannot load the onnxruntime backend (${(err as Error).message.split('\n')[0]}); run 'npm ci', or pass --backend js`);
+  }
+  const backend = await mod.createOrtMatMulBackend();
+  const disposable = backend as MatMulBackend & { dispose?: () => unknown; release?: () => unknown };
+  return {
+    backend,
+    dispose: async () => {
+      await (disposable.dispose ?? disposable.release)?.call(disposable);
+    },
+  };
+}
+
+/** An expected failure with a message for the user. */
+class CliFailure extends Error {}
+
+function reportError(err: unknown, io: CliIo): number {
+  if (err instanceof UsageError || err instanceof NpyFormatError || err instanceof SeisInputError || err instanceof CliFailure) {
+    const hint = err instanceof UsageError ? " (see 'seis score --help')" : '';
+    io.stderr.write(`seis score: ${err.message.replace(/^seis score: /, '')}${hint}\n`);
+    return 2;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  io.stderr.write(`seis score: unexpected failure: ${message.split('\n')[0]}\n`);
+  if (process.env.SEIS_DEBUG && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+  return 1;
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(4) : String(x);
+}
+
+export function formatTable(s: ScoreJson): string {
+  const lines: string[] = [];
+  const shape = (x: { shape: number[]; dtype: string }): string => `(${x.shape.join(', ')}) ${x.dtype}`;
+  lines.push(`clean        ${s.clean.file}  ${shape(s.clean)}`);
+  lines.push(`transformed  ${s.transformed.file}  ${shape(s.transformed)}`);
+  const what = s.orientation === 'spatial' ? 'SEIS (spatial: variables = positions)' : 'channel diagnostic (variables = channels; not SEIS)';
+  lines.push(`orientation  ${what}`);
+  lines.push(`n = ${s.observations} observations, d = ${s.variables} variables, kept ranks k = ${s.rankClean}, k' = ${s.rankTransformed} (τ = ${s.keep}), r = ${s.r}`);
+  lines.push('');
+  const nullHead = `null (${s.null.permutations} perm${s.null.permutations === 1 ? '' : 's'})`;
+  const rows = [
+    ['', 'score', nullHead, 'above null'],
+    ['equivariance S_E', fmt(s.equivariance), fmt(s.null.equivariance), fmt(aboveNull(s.equivariance, s.null.equivariance))],
+    ['invariance   S_I', fmt(s.invariance), fmt(s.null.invariance), fmt(aboveNull(s.invariance, s.null.invariance))],
+  ];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  for (const row of rows) lines.push(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('   ').trimEnd());
+  lines.push('  (above null = (score − null) / (1 − null): 0 at the null, 1 perfect)');
+  lines.push('');
+  lines.push(`reading      ${s.reading.kind}: ${s.reading.text}`);
+  if (s.warnings.length === 0) lines.push('warnings     none');
+  else for (const [i, w] of s.warnings.entries()) lines.push(`${i === 0 ? 'warnings' : ''}`.padEnd(13) + `- ${w}`);
+  lines.push(`backend ${s.backend}, ${s.seconds.toFixed(2)} s`);
+  return `${lines.join('\n')}\n`;
+}
