@@ -1,0 +1,34 @@
+/**
+ * The SEIS core: pure TypeScript on typed arrays. No vscode, no file system; matrix products go
+ * through a MatMulBackend parameter (pure JS by default; src/analysis supplies an onnxruntime one).
+ *
+ * Entry points, from the most convenient to the most controllable:
+ * - scorePair(cleanTensor, transformedTensor, options?, backend?) — one layer, one transform.
+ * - scoreMatrices(cleanMatrix, transformedMatrix, …) — already matricized (observations × variables).
+ * - decomposeObservations(matrix) once per layer + scoreDecomposed(clean, transformed) per transform:
+ *   reuses the clean decomposition across transforms.
+ * - decomposeGram / scoreFromMoments — from batch-accumulated AᵀA, A′ᵀA′, AᵀA′, AᵀPA′ and column sums.
+ * Null permutations: nullPermutation(n, seed, index) is the index-th shuffle; options.permutations
+ * overrides them (perm[i] = the source row of row i).
+ */
+export * from './types';
+export { matricize, resolveLayout, type MatricizedActivations } from './matricize';
+export {
+  scorePair,
+  scoreMatrices,
+  scoreDecomposed,
+  scoreFromMoments,
+  decomposeObservations,
+  decomposeCentered,
+  decomposeGram,
+  canonicalScores,
+  centerColumns,
+  keptRank,
+  resolveOptions,
+  type ScoreOptions,
+  type SpectralBasis,
+  type PairMoments,
+} from './score';
+export { jsMatMulBackend, transposeTimesSync, timesSync } from './linalg/jsBackend';
+export { symmetricEigen, type SymmetricEigen, type EigenOptions } from './linalg/symmetricEigen';
+export { nullPermutation, seededPermutation, createRandom } from './random';

@@ -1,0 +1,513 @@
+/**
+ * SEIS scores (Lin, Farrahi & Cai, arXiv 2602.04054; definitions fixed in SEIS-SPEC.md).
+ *
+ * For a clean matrix A and a transformed matrix A′ (n observations × d variables, same row order):
+ *   center columns;  thin SVD A = U S Vᵀ truncated to the smallest k with Σ_{i≤k} s_i² ≥ τ·Σ s_i²
+ *   (same for A′ → k′);  SVD of Uᵀ U′ = M diag(ρ) Nᵀ, r = min(k, k′);
+ *   S_E = (1/r) Σ ρ_i                                   (= mean |cos(U m_i, U′ n_i)|)
+ *   S_I = (1/r) Σ ρ_i · |cos(V S⁻¹ m_i, V′ S′⁻¹ n_i)|
+ *
+ * How it is computed (numerical notes):
+ * - The thin SVD comes from the eigendecomposition of the Gram matrix on the smaller side
+ *   (AᵀA when d ≤ n, AAᵀ otherwise); the other factor is one matrix product away. The products go
+ *   through the MatMulBackend parameter, so a BLAS-speed backend can be supplied from outside.
+ * - The SVD of the k×k′ matrix X = UᵀU′ comes from the eigendecomposition of its smaller Gram.
+ * - |cos(w_i, v_i)| needs only k-dimensional algebra: w_iᵀv_i = m_iᵀ S⁻¹ (VᵀV′) S′⁻¹ n_i and
+ *   ‖w_i‖ = ‖S⁻¹ m_i‖ because V has orthonormal columns.
+ * - The null permutes the rows of A′. That leaves S′, V′ and hence VᵀV′ unchanged and turns U′
+ *   into P·U′, so each permutation costs one k×n×k′ product and one small CCA — nothing else
+ *   is recomputed.
+ * - Rank rule: k is the smallest count whose cumulative energy reaches τ·total − 1e-10·total (the
+ *   slack keeps spectra with exactly tied energies from flipping k on rounding).
+ */
+import { symmetricEigen } from './linalg/symmetricEigen';
+import { jsMatMulBackend } from './linalg/jsBackend';
+import { matricize } from './matricize';
+import { nullPermutation } from './random';
+import {
+  DEFAULT_SEIS_OPTIONS,
+  SeisInputError,
+  type ActivationTensor,
+  type MatMulBackend,
+  type ObservationMatrix,
+  type PairScore,
+  type SeisOptions,
+} from './types';
+
+export interface ScoreOptions extends Partial<SeisOptions> {
+  /**
+   * Use these row permutations for the null instead of the seeded ones (perm[i] = source row of
+   * row i). For reproducing a reference computed elsewhere.
+   */
+  readonly permutations?: readonly ArrayLike<number>[];
+}
+
+/** The kept part of a thin SVD of a column-centered matrix. */
+export interface SpectralBasis {
+  readonly n: number;
+  readonly d: number;
+  /** Kept rank. */
+  readonly k: number;
+  /** s_1 ≥ … ≥ s_k. */
+  readonly singularValues: Float64Array;
+  /** n×k row-major left singular vectors; null when built from moments (no rows available). */
+  readonly u: Float64Array | null;
+  /** d×k row-major right singular vectors. */
+  readonly v: Float64Array;
+  /** Σ s_i² over all directions (the squared Frobenius norm after centering). */
+  readonly totalEnergy: number;
+}
+
+/** Sums over observations that determine SEIS exactly: what a batched run accumulates. */
+export interface PairMoments {
+  readonly n: number;
+  readonly d: number;
+  /** AᵀA of the uncentered clean matrix (d×d). */
+  readonly gramClean: Float64Array;
+  /** A′ᵀA′ (d×d). */
+  readonly gramTransformed: Float64Array;
+  /** AᵀA′ (d×d). */
+  readonly cross: Float64Array;
+  /** AᵀPA′ for each null permutation P (d×d each). */
+  readonly nullCross: readonly Float64Array[];
+  /** Column sums of A and A′ (length d). */
+  readonly sumClean: Float64Array;
+  readonly sumTransformed: Float64Array;
+}
+
+const RANK_SLACK = 1e-10;
+/** Canonical correlations below this carry no direction worth measuring (ρ·|cos| ≈ 0 anyway). */
+const RHO_FLOOR = 1e-12;
+
+export function resolveOptions(options: Partial<SeisOptions> = {}): SeisOptions {
+  const resolved = { ...DEFAULT_SEIS_OPTIONS, ...stripUndefined(options) };
+  if (!(resolved.keep > 0 && resolved.keep <= 1)) throw new SeisInputError(`keep (τ) must be in (0, 1], got ${resolved.keep}.`);
+  if (!Number.isInteger(resolved.nullPermutations) || resolved.nullPermutations < 0) {
+    throw new SeisInputError(`nullPermutations must be a non-negative integer, got ${resolved.nullPermutations}.`);
+  }
+  if (!Number.isFinite(resolved.seed)) throw new SeisInputError(`seed must be a finite number, got ${resolved.seed}.`);
+  if (resolved.orientation !== 'spatial' && resolved.orientation !== 'channel') {
+    throw new SeisInputError(`orientation must be "spatial" or "channel", got "${String(resolved.orientation)}".`);
+  }
+  return resolved;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Smallest k whose cumulative energy reaches keep·total (eigenvalues sorted descending). */
+export function keptRank(sortedEnergies: ArrayLike<number>, keep: number, totalEnergy: number): number {
+  if (!(totalEnergy > 0)) return 0;
+  const target = keep * totalEnergy - RANK_SLACK * totalEnergy;
+  let cumulative = 0;
+  for (let i = 0; i < sortedEnergies.length; i++) {
+    cumulative += Math.max(0, sortedEnergies[i]);
+    if (cumulative >= target) return i + 1;
+  }
+  return sortedEnergies.length;
+}
+
+/** Column-centers a copy; rejects NaN/Inf with a message that counts them. */
+export function centerColumns(matrix: ObservationMatrix, label = 'activations'): Float64Array {
+  const { data, n, d } = matrix;
+  const centered = Float64Array.from(data);
+  const means = new Float64Array(d);
+  let nonFinite = 0;
+  for (let i = 0; i < n; i++) {
+    const row = i * d;
+    for (let j = 0; j < d; j++) {
+      const x = centered[row + j];
+      if (!Number.isFinite(x)) nonFinite++;
+      means[j] += x;
+    }
+  }
+  if (nonFinite > 0) {
+    throw new SeisInputError(
+      `The ${label} contain ${nonFinite} NaN/Inf value(s) out of ${n * d}: SEIS cannot score them. ` +
+        'Check the model for overflow (e.g. float16 activations) or the probe inputs for invalid pixels.',
+    );
+  }
+  for (let j = 0; j < d; j++) means[j] /= n;
+  for (let i = 0; i < n; i++) {
+    const row = i * d;
+    for (let j = 0; j < d; j++) centered[row + j] -= means[j];
+  }
+  return centered;
+}
+
+function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
+  const t = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    const row = i * cols;
+    for (let j = 0; j < cols; j++) t[j * rows + i] = a[row + j];
+  }
+  return t;
+}
+
+function traceOf(a: Float64Array, n: number): number {
+  let t = 0;
+  for (let i = 0; i < n; i++) t += a[i * n + i];
+  return t;
+}
+
+function scaleColumns(a: Float64Array, rows: number, cols: number, factors: Float64Array): void {
+  for (let i = 0; i < rows; i++) {
+    const row = i * cols;
+    for (let j = 0; j < cols; j++) a[row + j] *= factors[j];
+  }
+}
+
+function reciprocal(values: Float64Array): Float64Array {
+  return values.map((x) => 1 / x);
+}
+
+/** Eigendecomposition of a Gram matrix, keeping the top-k vectors as columns (size×k). */
+function keptEigenvectors(gram: Float64Array, size: number, keep: number): { columns: Float64Array; singularValues: Float64Array; k: number; total: number } {
+  const total = Math.max(0, traceOf(gram, size));
+  const eig = symmetricEigen(gram, size, { vectors: (values) => keptRank(values, keep, total) });
+  const k = eig.count;
+  const singularValues = new Float64Array(k);
+  for (let i = 0; i < k; i++) singularValues[i] = Math.sqrt(Math.max(0, eig.values[i]));
+  return { columns: transpose(eig.vectorRows, k, size), singularValues, k, total };
+}
+
+/** Thin SVD of the column-centered matrix, truncated at energy fraction `keep`. */
+export async function decomposeCentered(centered: Float64Array, n: number, d: number, keep: number, backend: MatMulBackend): Promise<SpectralBasis> {
+  if (d <= n) {
+    const gram = await backend.transposeTimes(centered, n, d, centered, d);
+    const { columns: v, singularValues, k, total } = keptEigenvectors(gram, d, keep);
+    if (k === 0) return { n, d, k, singularValues, u: new Float64Array(0), v, totalEnergy: total };
+    const u = await backend.times(centered, n, d, v, k);
+    scaleColumns(u, n, k, reciprocal(singularValues));
+    return { n, d, k, singularValues, u, v, totalEnergy: total };
+  }
+  const centeredT = transpose(centered, n, d);
+  const gram = await backend.transposeTimes(centeredT, d, n, centeredT, n);
+  const { columns: u, singularValues, k, total } = keptEigenvectors(gram, n, keep);
+  if (k === 0) return { n, d, k, singularValues, u, v: new Float64Array(0), totalEnergy: total };
+  const v = await backend.transposeTimes(centered, n, d, u, k);
+  scaleColumns(v, d, k, reciprocal(singularValues));
+  return { n, d, k, singularValues, u, v, totalEnergy: total };
+}
+
+export async function decomposeObservations(
+  matrix: ObservationMatrix,
+  options: Partial<SeisOptions> = {},
+  backend: MatMulBackend = jsMatMulBackend,
+  label = 'activations',
+): Promise<SpectralBasis> {
+  const { keep } = resolveOptions(options);
+  return decomposeCentered(centerColumns(matrix, label), matrix.n, matrix.d, keep, backend);
+}
+
+/** The same basis from AᵀA and the column sums (no rows needed): for batch-accumulated runs. */
+export async function decomposeGram(
+  gram: Float64Array,
+  columnSums: Float64Array,
+  n: number,
+  d: number,
+  options: Partial<SeisOptions> = {},
+  _backend: MatMulBackend = jsMatMulBackend,
+): Promise<SpectralBasis> {
+  const { keep } = resolveOptions(options);
+  assertFinite(gram, 'Gram matrix');
+  const centeredGram = centerGram(gram, columnSums, columnSums, n, d);
+  const { columns: v, singularValues, k, total } = keptEigenvectors(centeredGram, d, keep);
+  return { n, d, k, singularValues, u: null, v, totalEnergy: total };
+}
+
+/** AᵀB − (1/n)·sum_A·sum_Bᵀ: the product of the column-centered matrices. */
+function centerGram(product: Float64Array, sumA: Float64Array, sumB: Float64Array, n: number, d: number): Float64Array {
+  const out = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    const si = sumA[i] / n;
+    for (let j = 0; j < d; j++) out[i * d + j] = product[i * d + j] - si * sumB[j];
+  }
+  return out;
+}
+
+function assertFinite(values: Float64Array, label: string): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new SeisInputError(`The ${label} contains NaN/Inf: the activations it was accumulated from are not finite.`);
+    }
+  }
+}
+
+interface CcaResult {
+  readonly rho: Float64Array;
+  readonly equivariance: number;
+  readonly invariance: number;
+}
+
+/**
+ * CCA between two kept subspaces given X = UᵀU′ (k×k′) and Y = VᵀV′ (k×k′).
+ */
+export async function canonicalScores(
+  x: Float64Array,
+  y: Float64Array,
+  clean: Pick<SpectralBasis, 'k' | 'singularValues'>,
+  transformed: Pick<SpectralBasis, 'k' | 'singularValues'>,
+  backend: MatMulBackend,
+): Promise<CcaResult> {
+  const k = clean.k;
+  const kT = transformed.k;
+  const r = Math.min(k, kT);
+  let m: Float64Array; // k×r, columns m_i (unit)
+  let nMat: Float64Array; // k′×r, columns n_i (unit)
+  const rho = new Float64Array(r);
+  if (kT <= k) {
+    const gram = await backend.transposeTimes(x, k, kT, x, kT);
+    const eig = symmetricEigen(gram, kT, { vectors: r });
+    nMat = transpose(eig.vectorRows, r, kT);
+    m = await backend.times(x, k, kT, nMat, r);
+    for (let i = 0; i < r; i++) rho[i] = Math.min(1, Math.sqrt(Math.max(0, eig.values[i])));
+    scaleColumns(m, k, r, rho.map((p) => (p > RHO_FLOOR ? 1 / p : 0)));
+  } else {
+    const xT = transpose(x, k, kT);
+    const gram = await backend.transposeTimes(xT, kT, k, xT, k);
+    const eig = symmetricEigen(gram, k, { vectors: r });
+    m = transpose(eig.vectorRows, r, k);
+    nMat = await backend.transposeTimes(x, k, kT, m, r);
+    for (let i = 0; i < r; i++) rho[i] = Math.min(1, Math.sqrt(Math.max(0, eig.values[i])));
+    scaleColumns(nMat, kT, r, rho.map((p) => (p > RHO_FLOOR ? 1 / p : 0)));
+  }
+
+  // w̃_i = S⁻¹ m_i and ṽ_i = S′⁻¹ n_i, in the kept coordinates.
+  const mTilde = m;
+  const nTilde = nMat;
+  for (let a = 0; a < k; a++) {
+    const inv = 1 / clean.singularValues[a];
+    for (let i = 0; i < r; i++) mTilde[a * r + i] *= inv;
+  }
+  for (let b = 0; b < kT; b++) {
+    const inv = 1 / transformed.singularValues[b];
+    for (let i = 0; i < r; i++) nTilde[b * r + i] *= inv;
+  }
+  const yn = await backend.times(y, k, kT, nTilde, r); // k×r
+  let sumRho = 0;
+  let sumInvariance = 0;
+  for (let i = 0; i < r; i++) {
+    sumRho += rho[i];
+    if (rho[i] <= RHO_FLOOR) continue;
+    let dot = 0;
+    let normW = 0;
+    for (let a = 0; a < k; a++) {
+      const mw = mTilde[a * r + i];
+      dot += mw * yn[a * r + i];
+      normW += mw * mw;
+    }
+    let normV = 0;
+    for (let b = 0; b < kT; b++) normV += nTilde[b * r + i] ** 2;
+    const denominator = Math.sqrt(normW * normV);
+    if (denominator > 0) sumInvariance += rho[i] * Math.min(1, Math.abs(dot) / denominator);
+  }
+  return { rho, equivariance: r > 0 ? sumRho / r : Number.NaN, invariance: r > 0 ? sumInvariance / r : Number.NaN };
+}
+
+function permuteRows(a: Float64Array, rows: number, cols: number, permutation: ArrayLike<number>): Float64Array {
+  if (permutation.length !== rows) throw new SeisInputError(`A null permutation has ${permutation.length} entries but there are ${rows} observations.`);
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    const source = permutation[i];
+    out.set(a.subarray(source * cols, source * cols + cols), i * cols);
+  }
+  return out;
+}
+
+function degenerateScore(
+  clean: SpectralBasis,
+  transformed: SpectralBasis,
+  options: SeisOptions,
+  warnings: string[],
+): PairScore {
+  return {
+    equivariance: Number.NaN,
+    invariance: Number.NaN,
+    rankClean: clean.k,
+    rankTransformed: transformed.k,
+    r: 0,
+    observations: clean.n,
+    variables: clean.d,
+    orientation: options.orientation,
+    canonicalCorrelations: [],
+    null: { equivariance: Number.NaN, invariance: Number.NaN, permutations: 0 },
+    underdetermined: false,
+    warnings,
+  };
+}
+
+function preflight(clean: SpectralBasis, transformed: SpectralBasis, options: SeisOptions, warnings: string[]): PairScore | null {
+  if (clean.n !== transformed.n || clean.d !== transformed.d) {
+    throw new SeisInputError(
+      `The clean and transformed activations disagree in shape: ${clean.n}×${clean.d} vs ${transformed.n}×${transformed.d} ` +
+        '(observations × variables). Score activations of the same layer on the same probe images.',
+    );
+  }
+  const constant: string[] = [];
+  if (clean.k === 0) constant.push('clean');
+  if (transformed.k === 0) constant.push('transformed');
+  if (constant.length > 0) {
+    warnings.push(
+      `The ${constant.join(' and ')} activations are constant across observations (zero variance after centering): ` +
+        'SEIS is undefined for this layer. A dead layer (all zeros) or a saturated one gives this.',
+    );
+    return degenerateScore(clean, transformed, options, warnings);
+  }
+  if (clean.d === 1) warnings.push('Only one variable (spatial position): S_I equals S_E by construction; neither says anything about geometry.');
+  return null;
+}
+
+/** Scores a pair from bases that carry their left singular vectors (rows available). */
+export async function scoreDecomposed(
+  clean: SpectralBasis,
+  transformed: SpectralBasis,
+  options: ScoreOptions = {},
+  backend: MatMulBackend = jsMatMulBackend,
+  baseWarnings: readonly string[] = [],
+): Promise<PairScore> {
+  const resolved = resolveOptions(options);
+  const warnings = [...baseWarnings];
+  const early = preflight(clean, transformed, resolved, warnings);
+  if (early) return early;
+  if (!clean.u || !transformed.u) {
+    throw new SeisInputError('scoreDecomposed needs bases with left singular vectors; use scoreFromMoments for Gram-accumulated runs.');
+  }
+  const { n, d } = clean;
+  const k = clean.k;
+  const kT = transformed.k;
+  const y = await backend.transposeTimes(clean.v, d, k, transformed.v, kT);
+  const x = await backend.transposeTimes(clean.u, n, k, transformed.u, kT);
+  const actual = await canonicalScores(x, y, clean, transformed, backend);
+
+  const permutations = options.permutations ?? Array.from({ length: resolved.nullPermutations }, (_, i) => nullPermutation(n, resolved.seed, i));
+  let nullE = 0;
+  let nullI = 0;
+  for (const permutation of permutations) {
+    const shuffled = permuteRows(transformed.u, n, kT, permutation);
+    const xNull = await backend.transposeTimes(clean.u, n, k, shuffled, kT);
+    const result = await canonicalScores(xNull, y, clean, transformed, backend);
+    nullE += result.equivariance;
+    nullI += result.invariance;
+  }
+  return finish(clean, transformed, resolved, actual, permutations.length, nullE, nullI, warnings);
+}
+
+function finish(
+  clean: SpectralBasis,
+  transformed: SpectralBasis,
+  options: SeisOptions,
+  actual: CcaResult,
+  permutationCount: number,
+  nullE: number,
+  nullI: number,
+  warnings: string[],
+): PairScore {
+  const underdetermined = clean.n < clean.k + transformed.k;
+  if (underdetermined) {
+    warnings.push(
+      `Underdetermined: ${clean.n} observations < k + k′ = ${clean.k} + ${transformed.k}; canonical correlations approach 1 for any data. ` +
+        'Use more probe images (or fewer positions) before reading this score.',
+    );
+  }
+  return {
+    equivariance: actual.equivariance,
+    invariance: actual.invariance,
+    rankClean: clean.k,
+    rankTransformed: transformed.k,
+    r: actual.rho.length,
+    observations: clean.n,
+    variables: clean.d,
+    orientation: options.orientation,
+    canonicalCorrelations: Array.from(actual.rho),
+    null: {
+      equivariance: permutationCount > 0 ? nullE / permutationCount : Number.NaN,
+      invariance: permutationCount > 0 ? nullI / permutationCount : Number.NaN,
+      permutations: permutationCount,
+    },
+    underdetermined,
+    warnings,
+  };
+}
+
+/** Scores two observation matrices (same row order). */
+export async function scoreMatrices(
+  clean: ObservationMatrix,
+  transformed: ObservationMatrix,
+  options: ScoreOptions = {},
+  backend: MatMulBackend = jsMatMulBackend,
+  baseWarnings: readonly string[] = [],
+): Promise<PairScore> {
+  const resolved = resolveOptions(options);
+  if (clean.n !== transformed.n || clean.d !== transformed.d) {
+    throw new SeisInputError(
+      `The clean and transformed activations disagree in shape: ${clean.n}×${clean.d} vs ${transformed.n}×${transformed.d} ` +
+        '(observations × variables). Score activations of the same layer on the same probe images.',
+    );
+  }
+  const cleanBasis = await decomposeObservations(clean, resolved, backend, 'clean activations');
+  const transformedBasis = await decomposeObservations(transformed, resolved, backend, 'transformed activations');
+  return scoreDecomposed(cleanBasis, transformedBasis, options, backend, baseWarnings);
+}
+
+/** Scores one layer: clean activations and the activations of the transformed probes. */
+export async function scorePair(
+  clean: ActivationTensor,
+  transformed: ActivationTensor,
+  options: ScoreOptions = {},
+  backend: MatMulBackend = jsMatMulBackend,
+): Promise<PairScore> {
+  const resolved = resolveOptions(options);
+  if (clean.shape.length !== transformed.shape.length || clean.shape.some((dim, i) => dim !== transformed.shape[i])) {
+    throw new SeisInputError(
+      `The clean activations have shape (${clean.shape.join(', ')}) but the transformed ones (${transformed.shape.join(', ')}). ` +
+        'Both must come from the same layer and the same number of probe images.',
+    );
+  }
+  const a = matricize(clean, resolved.orientation);
+  const b = matricize({ ...transformed, layout: transformed.layout ?? a.layout }, resolved.orientation);
+  const warnings = [...a.warnings];
+  if (resolved.orientation === 'channel') {
+    warnings.push('Channel orientation (observations = samples·positions, variables = channels): a diagnostic, not SEIS.');
+  }
+  return scoreMatrices(a, b, options, backend, warnings);
+}
+
+/** Scores a pair from accumulated moments (exact, the same numbers as scoreMatrices). */
+export async function scoreFromMoments(
+  moments: PairMoments,
+  options: Partial<SeisOptions> = {},
+  backend: MatMulBackend = jsMatMulBackend,
+  cleanBasis?: SpectralBasis,
+): Promise<PairScore> {
+  const resolved = resolveOptions(options);
+  const { n, d } = moments;
+  const clean = cleanBasis ?? (await decomposeGram(moments.gramClean, moments.sumClean, n, d, resolved, backend));
+  const transformed = await decomposeGram(moments.gramTransformed, moments.sumTransformed, n, d, resolved, backend);
+  const warnings: string[] = [];
+  const early = preflight(clean, transformed, resolved, warnings);
+  if (early) return early;
+  const k = clean.k;
+  const kT = transformed.k;
+  const y = await backend.transposeTimes(clean.v, d, k, transformed.v, kT);
+  const invS = reciprocal(clean.singularValues);
+  const invST = reciprocal(transformed.singularValues);
+  const crossToX = async (cross: Float64Array): Promise<Float64Array> => {
+    assertFinite(cross, 'cross-Gram matrix');
+    const centered = centerGram(cross, moments.sumClean, moments.sumTransformed, n, d);
+    const left = await backend.transposeTimes(clean.v, d, k, centered, d); // k×d
+    const x = await backend.times(left, k, d, transformed.v, kT); // k×k′
+    for (let a = 0; a < k; a++) for (let b = 0; b < kT; b++) x[a * kT + b] *= invS[a] * invST[b];
+    return x;
+  };
+  const actual = await canonicalScores(await crossToX(moments.cross), y, clean, transformed, backend);
+  let nullE = 0;
+  let nullI = 0;
+  for (const cross of moments.nullCross) {
+    const result = await canonicalScores(await crossToX(cross), y, clean, transformed, backend);
+    nullE += result.equivariance;
+    nullI += result.invariance;
+  }
+  return finish(clean, transformed, resolved, actual, moments.nullCross.length, nullE, nullI, warnings);
+}
