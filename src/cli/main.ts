@@ -21,8 +21,8 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 // Loaded on demand so one command's missing or broken dependencies never break another.
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  score: async () => (await import('./score')).runScoreCommand,
-  analyze: async () => (await import('./analyze')).runAnalyzeCommand,
+  score: async () => (await import('./score.js')).runScoreCommand,
+  analyze: async () => (await import('./analyze.js')).runAnalyzeCommand,
 };
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {

@@ -48,7 +48,7 @@ export interface ScoreJson extends PairScore {
   readonly seconds: number;
 }
 
-export type ReadingKind = 're-encoded' | 'invariant' | 'lost' | 'uninformative';
+export type ReadingKind = 're-encoded' | 'invariant' | 'lost' | 'uninformative' | 'undefined';
 export interface Reading {
   readonly kind: ReadingKind;
   readonly text: string;
@@ -60,6 +60,7 @@ export interface Reading {
  * are deliberately coarse; the numbers are always printed beside the word.
  */
 export function aboveNull(score: number, nullScore: number): number {
+  if (!Number.isFinite(score) || !Number.isFinite(nullScore)) return Number.NaN;
   const room = 1 - nullScore;
   if (!(room > 1e-9)) return 0;
   return (score - nullScore) / room;
@@ -68,6 +69,9 @@ export function aboveNull(score: number, nullScore: number): number {
 export const READING_THRESHOLDS = Object.freeze({ kept: 0.5, lostBelow: 0.2, invariantAbove: 0.5 });
 
 export function readScore(score: PairScore): Reading {
+  if (!Number.isFinite(score.equivariance) || !Number.isFinite(score.invariance)) {
+    return { kind: 'undefined', text: 'no score for this pair (see the warnings): nothing to read' };
+  }
   if (score.underdetermined) {
     return {
       kind: 'uninformative',
@@ -111,7 +115,7 @@ export async function runScoreCommand(argv: readonly string[], io: CliIo): Promi
       orientation: flags.orientation,
     };
     const backend = await loadBackend(flags.backend);
-    const { scorePair } = await import('../seis/index');
+    const { scorePair } = await import('../seis/index.js');
     let score: PairScore;
     try {
       score = await scorePair(tensor(clean, layout), tensor(transformed, layout), options, backend.backend);
@@ -155,6 +159,14 @@ function checkPair(clean: NpyArray, cleanPath: string, transformed: NpyArray, tr
     if (array.shape.length > 4) {
       throw new SeisInputError(`${path}: shape (${array.shape.join(', ')}) has rank ${array.shape.length}; expected (b, c, h, w) or (b, tokens, dim)`);
     }
+    let nonFinite = 0;
+    for (let i = 0; i < array.data.length; i++) if (!Number.isFinite(array.data[i])) nonFinite++;
+    if (nonFinite > 0) {
+      throw new SeisInputError(
+        `${path}: ${nonFinite} of ${array.data.length} values are NaN or Inf; SEIS cannot score them. ` +
+          'Check the model for overflow (float16 activations saturate at 65504) or the probes for invalid pixels',
+      );
+    }
   }
   const same = clean.shape.length === transformed.shape.length && clean.shape.every((s, i) => s === transformed.shape[i]);
   if (!same) {
@@ -172,12 +184,12 @@ interface LoadedBackend {
 
 async function loadBackend(name: 'ort' | 'js'): Promise<LoadedBackend> {
   if (name === 'js') {
-    const { jsMatMulBackend } = await import('../seis/index');
+    const { jsMatMulBackend } = await import('../seis/index.js');
     return { backend: jsMatMulBackend, dispose: async () => {} };
   }
-  let mod: typeof import('../analysis/ortMatMulBackend');
+  let mod: typeof import('../analysis/ortMatMulBackend.js');
   try {
-    mod = await import('../analysis/ortMatMulBackend');
+    mod = await import('../analysis/ortMatMulBackend.js');
   } catch (err) {
     throw new CliFailure(`cannot load the onnxruntime backend (${(err as Error).message.split('\n')[0]}); run 'npm ci', or pass --backend js`);
   }
@@ -207,7 +219,7 @@ function reportError(err: unknown, io: CliIo): number {
 }
 
 function fmt(x: number): string {
-  return Number.isFinite(x) ? x.toFixed(4) : String(x);
+  return Number.isFinite(x) ? x.toFixed(4) : '—';
 }
 
 export function formatTable(s: ScoreJson): string {
