@@ -274,6 +274,8 @@ export async function canonicalScores(
     scaleColumns(nMat, kT, r, rho.map((p) => (p > RHO_FLOOR ? 1 / p : 0)));
   }
 
+  alignTiedPairs(m, nMat, k, kT, rho);
+
   // w̃_i = S⁻¹ m_i and ṽ_i = S′⁻¹ n_i, in the kept coordinates.
   const mTilde = m;
   const nTilde = nMat;
@@ -304,6 +306,65 @@ export async function canonicalScores(
     if (denominator > 0) sumInvariance += rho[i] * Math.min(1, Math.abs(dot) / denominator);
   }
   return { rho, equivariance: r > 0 ? sumRho / r : Number.NaN, invariance: r > 0 ? sumInvariance / r : Number.NaN };
+}
+
+/**
+ * Canonical pairs with tied ρ are not unique: any orthonormal recombination of a tied block of
+ * (m_i, n_i) is equally valid, and |cos(w_i, v_i)| — hence S_I — depends on that choice. The paper
+ * is silent; we pick, inside each tied block, the basis aligned with the clean activations' principal
+ * axes in order (Gram–Schmidt of e_1, e_2, … projected onto the block). When UᵀU′ is diagonal (a pure
+ * spatial permutation of maps with distinct singular values) this is exactly the basis LAPACK's SVD
+ * returns, so our S_I matches a numpy reference there; elsewhere it is at least reproducible.
+ */
+const TIE_TOLERANCE = 1e-9;
+function alignTiedPairs(m: Float64Array, nMat: Float64Array, k: number, kT: number, rho: Float64Array): void {
+  const r = rho.length;
+  let start = 0;
+  while (start < r) {
+    let end = start + 1;
+    while (end < r && rho[end - 1] - rho[end] <= TIE_TOLERANCE) end++;
+    const size = end - start;
+    if (size > 1 && rho[start] > 1e-6) {
+      // Coefficients (in the block's own orthonormal basis) of the new directions.
+      const chosen: Float64Array[] = [];
+      for (let axis = 0; axis < k && chosen.length < size; axis++) {
+        const t = new Float64Array(size);
+        for (let c = 0; c < size; c++) t[c] = m[axis * r + start + c];
+        for (const q of chosen) {
+          let dot = 0;
+          for (let c = 0; c < size; c++) dot += q[c] * t[c];
+          for (let c = 0; c < size; c++) t[c] -= dot * q[c];
+        }
+        let norm = 0;
+        for (let c = 0; c < size; c++) norm += t[c] * t[c];
+        if (norm < 1e-8) continue;
+        norm = Math.sqrt(norm);
+        for (let c = 0; c < size; c++) t[c] /= norm;
+        chosen.push(t);
+      }
+      if (chosen.length === size) {
+        recombineColumns(m, k, r, start, chosen);
+        recombineColumns(nMat, kT, r, start, chosen);
+      }
+    }
+    start = end;
+  }
+}
+
+/** Columns start..start+c of `a` (rows×r) ← the block times the coefficient vectors. */
+function recombineColumns(a: Float64Array, rows: number, r: number, start: number, coefficients: Float64Array[]): void {
+  const size = coefficients.length;
+  const block = new Float64Array(size);
+  for (let row = 0; row < rows; row++) {
+    const offset = row * r + start;
+    for (let c = 0; c < size; c++) block[c] = a[offset + c];
+    for (let j = 0; j < size; j++) {
+      const q = coefficients[j];
+      let value = 0;
+      for (let c = 0; c < size; c++) value += block[c] * q[c];
+      a[offset + j] = value;
+    }
+  }
 }
 
 function permuteRows(a: Float64Array, rows: number, cols: number, permutation: ArrayLike<number>): Float64Array {
