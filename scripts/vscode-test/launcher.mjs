@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+// Stands in for the VS Code executable that @vscode/test-electron would download (impossible
+// offline): `runTests({ vscodeExecutablePath: <this file> })` spawns it with VS Code's CLI
+// arguments. It starts a fresh code-server (VS Code 1.100.3 server + workbench, installed by
+// install.sh), opens the workbench in headless Debian Chromium with the extension-test payload,
+// and exits with the code the workbench reports when the mocha run in the extension host ends.
+//
+// Environment: SEIS_VSCODE_TEST_TIMEOUT_S (default 600), SEIS_VSCODE_KEEP=1 keeps the temp folder
+// (logs, screenshot) even on success, CHROMIUM (default /usr/bin/chromium).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, createWriteStream, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CODE_SERVER = join(ROOT, '.vscode-test', 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const TIMEOUT_MS = Number(process.env.SEIS_VSCODE_TEST_TIMEOUT_S || 600) * 1000;
+
+function fail(message) {
+  process.stderr.write(`[vscode-test launcher] ${message}\n`);
+  process.exit(1);
+}
+
+function log(message) {
+  process.stdout.write(`[vscode-test launcher] ${message}\n`);
+}
+
+// VS Code CLI arguments: `--name=value` flags and positional folders. Everything else that
+// test-electron passes (--no-sandbox, --disable-updates, profile dirs...) does not apply here.
+const args = process.argv.slice(2);
+const flag = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const devPath = flag('extensionDevelopmentPath');
+const testsPath = flag('extensionTestsPath');
+const folder = args.find((a) => !a.startsWith('-'));
+if (!devPath || !testsPath) fail('expected --extensionDevelopmentPath= and --extensionTestsPath= (run through scripts/vscode-test/run.mjs)');
+if (!existsSync(CODE_SERVER)) fail(`code-server is not installed at ${CODE_SERVER}. Run: bash scripts/vscode-test/install.sh`);
+if (!existsSync(CHROMIUM)) fail(`Chromium not found at ${CHROMIUM}. Run: bash scripts/vscode-test/install.sh (or set CHROMIUM=)`);
+
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch {
+  fail('playwright-core is missing: run npm install in the project');
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', rej);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => res(port));
+    });
+  });
+}
+
+async function waitForHealth(url, child, deadline) {
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) return false;
+    try {
+      const r = await fetch(url);
+      if (r.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+// Every run gets its own folders: an old extension host can hold workspace locks for hours.
+const tmp = mkdtempSync(join(tmpdir(), 'seis-vscode-test-'));
+const dirs = Object.fromEntries(['user-data', 'extensions', 'xdg-config', 'xdg-data', 'tmp', 'chromium'].map((d) => [d, join(tmp, d)]));
+for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
+mkdirSync(join(dirs['user-data'], 'User'), { recursive: true });
+// The welcome walkthrough would steal focus from the editors the tests open.
+writeFileSync(join(dirs['user-data'], 'User', 'settings.json'), JSON.stringify({
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'extensions.autoUpdate': false,
+  'extensions.autoCheckUpdates': false,
+  'telemetry.telemetryLevel': 'off',
+}));
+const configFile = join(tmp, 'code-server.yaml');
+writeFileSync(configFile, 'auth: none\ncert: false\n');
+const env = { ...process.env, TMPDIR: dirs.tmp, XDG_CONFIG_HOME: dirs['xdg-config'], XDG_DATA_HOME: dirs['xdg-data'] };
+delete env.VSCODE_IPC_HOOK_CLI;
+delete env.ELECTRON_RUN_AS_NODE;
+
+let server;
+let context;
+let exiting = false;
+async function cleanup(code) {
+  if (exiting) return;
+  exiting = true;
+  try { await context?.close(); } catch { /* browser already gone */ }
+  if (server && server.exitCode === null) {
+    try { process.kill(-server.pid, 'SIGTERM'); } catch { /* already gone */ }
+    await new Promise((r) => setTimeout(r, 300));
+    try { process.kill(-server.pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+  if (code === 0 && process.env.SEIS_VSCODE_KEEP !== '1') rmSync(tmp, { recursive: true, force: true });
+  else log(`logs kept in ${tmp}`);
+  process.exit(code);
+}
+process.on('SIGINT', () => void cleanup(130));
+process.on('SIGTERM', () => void cleanup(143));
+
+const port = await freePort();
+const serverLog = join(tmp, 'code-server.log');
+const logStream = createWriteStream(serverLog);
+server = spawn(process.execPath, [
+  CODE_SERVER,
+  '--bind-addr', `127.0.0.1:${port}`,
+  '--auth', 'none',
+  '--disable-telemetry',
+  '--disable-update-check',
+  '--disable-workspace-trust',
+  '--disable-getting-started-override',
+  '--user-data-dir', dirs['user-data'],
+  '--extensions-dir', dirs.extensions,
+  '--config', configFile,
+], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+server.stdout.pipe(logStream);
+server.stderr.pipe(logStream);
+
+const started = Date.now();
+if (!(await waitForHealth(`http://127.0.0.1:${port}/healthz`, server, started + 60_000))) {
+  process.stderr.write(readFileSync(serverLog, 'utf8'));
+  log('code-server did not become healthy within 60 s');
+  await cleanup(1);
+}
+log(`code-server ${port} up in ${Date.now() - started} ms`);
+
+const remote = (p) => `vscode-remote://127.0.0.1:${port}${resolve(p)}`;
+const payload = [['extensionDevelopmentPath', remote(devPath)], ['extensionTestsPath', remote(testsPath)]];
+const url = `http://127.0.0.1:${port}/?${folder ? `folder=${encodeURIComponent(resolve(folder))}&` : ''}payload=${encodeURIComponent(JSON.stringify(payload))}`;
+
+let exitResolve;
+const exitCode = new Promise((r) => (exitResolve = r));
+context = await chromium.launchPersistentContext(dirs.chromium, {
+  executablePath: CHROMIUM,
+  headless: true,
+  viewport: { width: 1400, height: 900 },
+  env,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+const page = context.pages()[0] ?? (await context.newPage());
+// The workbench forwards the extension host's console here when it runs an extension test.
+await page.exposeFunction('codeAutomationLog', (type, logArgs) => {
+  const text = Array.isArray(logArgs) ? logArgs.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') : String(logArgs);
+  (type === 'error' ? process.stderr : process.stdout).write(`${text}\n`);
+});
+await page.exposeFunction('codeAutomationExit', (code) => exitResolve(Number(code) || 0));
+page.on('pageerror', (e) => writeFileSync(join(tmp, 'page-errors.log'), `${e.stack ?? e}\n`, { flag: 'a' }));
+await page.goto(url);
+
+const timer = setTimeout(() => exitResolve('timeout'), TIMEOUT_MS);
+const result = await exitCode;
+clearTimeout(timer);
+if (result === 'timeout') {
+  try { await page.screenshot({ path: join(tmp, 'timeout.png') }); } catch { /* page gone */ }
+  log(`no result from the extension tests within ${TIMEOUT_MS / 1000} s; screenshot and code-server log in ${tmp}`);
+  await cleanup(1);
+}
+if (result !== 0) {
+  try { await page.screenshot({ path: join(tmp, 'failure.png') }); } catch { /* page gone */ }
+}
+log(`extension tests finished with exit code ${result} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+await cleanup(result);

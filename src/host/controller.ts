@@ -1,0 +1,442 @@
+/**
+ * The host's state and the analyse flow: which model is shown, its latest results (fresh or
+ * stale), the selected layer and transform, and one analysis run at a time in a child process.
+ * Views (panel, tree, decorations) listen to its events; none of them runs anything itself.
+ */
+import { basename, dirname, extname, isAbsolute, join } from 'node:path';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import * as vscode from 'vscode';
+import type { AnalysisResult } from '../shared/results';
+import type { ExportFormat } from '../shared/webviewProtocol';
+import { resultsToCsv } from './csv';
+import { renderStandaloneReport } from './reportShim';
+import { startEngine, type EngineProgress, type EngineRun } from './engine';
+import { defaultTransformId, resultSummary } from './format';
+import { SeisPanel, type PanelHost } from './panel';
+import { ResultsStore, hashFile, settingsKeyOf } from './resultsStore';
+import { analysisRelevantSettings, readSettings, type SeisSettings } from './settings';
+
+export interface ShownResults {
+  readonly modelPath: string;
+  readonly result: AnalysisResult;
+  readonly staleReason?: string;
+}
+
+export type RunOutcome =
+  | { readonly kind: 'done'; readonly result: AnalysisResult }
+  | { readonly kind: 'cancelled' }
+  | { readonly kind: 'failed'; readonly message: string }
+  | { readonly kind: 'refused'; readonly message: string };
+
+interface ActiveRun {
+  readonly modelPath: string;
+  readonly engine: EngineRun;
+  readonly startedAt: number;
+  cancelled: boolean;
+  lastProgress?: EngineProgress;
+}
+
+export class SeisController implements PanelHost, vscode.Disposable {
+  private readonly cache = new Map<string, ShownResults>();
+  private readonly store: ResultsStore;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly statusItem: vscode.StatusBarItem;
+  private active: ActiveRun | undefined;
+
+  private readonly resultsChanged = new vscode.EventEmitter<ShownResults>();
+  /** Results for a model appeared, changed, or became stale. */
+  readonly onDidChangeResults = this.resultsChanged.event;
+  private readonly selectionChanged = new vscode.EventEmitter<{ modelPath: string; layerName: string; source: 'tree' | 'panel' | 'editor' }>();
+  readonly onDidChangeSelection = this.selectionChanged.event;
+  private readonly transformChanged = new vscode.EventEmitter<string>();
+  readonly onDidChangeTransform = this.transformChanged.event;
+  private readonly runStateChanged = new vscode.EventEmitter<{ modelPath: string; running: boolean; progress?: EngineProgress }>();
+  readonly onDidChangeRunState = this.runStateChanged.event;
+
+  /** The model the tree and decorations follow: the last one analysed or shown. */
+  currentModel: string | undefined;
+  transformId: string | undefined;
+  selectedLayer: string | undefined;
+  /** Last user-facing error, for the integration tests (the notification itself is not readable there). */
+  lastError: string | undefined;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    readonly output: vscode.LogOutputChannel,
+  ) {
+    const storageRoot = context.storageUri ?? context.globalStorageUri;
+    this.store = new ResultsStore(join(storageRoot.fsPath, 'results'));
+    this.statusItem = vscode.window.createStatusBarItem('seis.status', vscode.StatusBarAlignment.Left, 20);
+    this.statusItem.name = 'SEIS Lens';
+    this.statusItem.command = 'seis.openPanel';
+    this.disposables.push(this.statusItem, this.resultsChanged, this.selectionChanged, this.transformChanged, this.runStateChanged);
+  }
+
+  get extensionUri(): vscode.Uri {
+    return this.context.extensionUri;
+  }
+
+  get running(): boolean {
+    return this.active !== undefined;
+  }
+
+  get runningModel(): string | undefined {
+    return this.active?.modelPath;
+  }
+
+  log(message: string): void {
+    this.output.info(message);
+  }
+
+  current(): ShownResults | undefined {
+    return this.currentModel ? this.cache.get(this.currentModel) : undefined;
+  }
+
+  cached(modelPath: string): ShownResults | undefined {
+    return this.cache.get(modelPath);
+  }
+
+  allCached(): ShownResults[] {
+    return [...this.cache.values()];
+  }
+
+  /** Loads stored results of every model analysed in this workspace, for badges after a reload. */
+  async loadStored(): Promise<void> {
+    for (const { modelPath, entry } of await this.store.all()) {
+      if (!this.cache.has(modelPath)) this.cache.set(modelPath, { modelPath, result: entry.result });
+    }
+    for (const shown of this.cache.values()) this.resultsChanged.fire(shown);
+  }
+
+  /** Latest results for a model, checked against its current bytes and settings (PanelHost). */
+  async resultsFor(modelPath: string): Promise<ShownResults | undefined> {
+    let current: { modelSha256: string; settings: Record<string, unknown> } | undefined;
+    try {
+      current = { modelSha256: await hashFile(modelPath), settings: analysisRelevantSettings(readSettings(vscode.Uri.file(modelPath))) };
+    } catch {
+      // The model is gone or unreadable: still show what was computed, marked stale below.
+    }
+    const loaded = await this.store.load(modelPath, current);
+    if (!loaded) return this.cache.get(modelPath);
+    const staleReason = current ? loaded.staleReason : 'the model file can no longer be read; these are the last stored results.';
+    const shown: ShownResults = { modelPath, result: loaded.entry.result, staleReason };
+    this.cache.set(modelPath, shown);
+    return shown;
+  }
+
+  /** Makes a model the one the views follow, loading its stored results. */
+  async show(modelPath: string): Promise<ShownResults | undefined> {
+    const shown = await this.resultsFor(modelPath);
+    this.currentModel = modelPath;
+    if (shown) {
+      if (!this.transformId || !shown.result.transforms.some((t) => t.id === this.transformId)) this.transformId = defaultTransformId(shown.result);
+      this.resultsChanged.fire(shown);
+      this.updateStatus();
+    }
+    return shown;
+  }
+
+  async openPanel(modelPath: string | undefined = this.currentModel, preserveFocus = false): Promise<SeisPanel | undefined> {
+    if (!modelPath) {
+      void vscode.window.showInformationMessage('SEIS: no analysed model yet. Right-click an .onnx file and pick "Analyze SEIS".');
+      return undefined;
+    }
+    await this.show(modelPath);
+    return SeisPanel.createOrShow(this, modelPath, preserveFocus);
+  }
+
+  selectLayer(modelPath: string, layerName: string, source: 'tree' | 'panel' | 'editor'): void {
+    this.currentModel = modelPath;
+    this.selectedLayer = layerName;
+    if (source !== 'panel') SeisPanel.get(modelPath)?.selectLayer(layerName);
+    this.selectionChanged.fire({ modelPath, layerName, source });
+  }
+
+  setTransform(transformId: string, fromPanel = false): void {
+    if (this.transformId === transformId) return;
+    this.transformId = transformId;
+    if (!fromPanel) for (const p of SeisPanel.all()) p.setTransform(transformId);
+    this.transformChanged.fire(transformId);
+    this.updateStatus();
+  }
+
+  onLayerSelectedInWebview(modelPath: string, layerName: string): void {
+    this.selectLayer(modelPath, layerName, 'panel');
+  }
+
+  onTransformChangedInWebview(_modelPath: string, transformId: string): void {
+    this.setTransform(transformId, true);
+  }
+
+  async rerun(modelPath: string): Promise<void> {
+    await this.analyze(modelPath);
+  }
+
+  cancel(): boolean {
+    if (!this.active) return false;
+    this.active.cancelled = true;
+    this.log(`Cancelling the analysis of ${this.active.modelPath}`);
+    this.active.engine.cancel();
+    return true;
+  }
+
+  /**
+   * The whole "Analyze SEIS" flow for one model. Never throws: the outcome says what happened and
+   * the user has already been told. Stored results change only when the run succeeds.
+   */
+  async analyze(modelPath: string): Promise<RunOutcome> {
+    if (!vscode.workspace.isTrusted) {
+      const message = 'SEIS analysis is off in this untrusted workspace: analysing loads the model into onnxruntime, '
+        + 'which parses and runs an arbitrary file. Trust the workspace to analyse; stored results can still be viewed.';
+      this.lastError = message;
+      void vscode.window.showWarningMessage(message, 'Manage Workspace Trust').then((pick) => {
+        if (pick) void vscode.commands.executeCommand('workbench.trust.manage');
+      });
+      return { kind: 'refused', message };
+    }
+    if (this.active) {
+      const message = `SEIS is already analysing ${basename(this.active.modelPath)}. Cancel it first (status bar or "SEIS: Cancel Analysis").`;
+      this.lastError = message;
+      void vscode.window.showWarningMessage(message);
+      return { kind: 'refused', message };
+    }
+    const settings = readSettings(vscode.Uri.file(modelPath));
+    let settingsError: string | undefined;
+    let request: ReturnType<typeof this.requestFor> | undefined;
+    try {
+      request = this.requestFor(modelPath, settings);
+    } catch (err) {
+      settingsError = err instanceof Error ? err.message : String(err);
+    }
+    if (!request || settingsError) {
+      return this.reportFailure(modelPath, settingsError ?? 'invalid settings');
+    }
+
+    this.currentModel = modelPath;
+    this.output.info(`Analysing ${modelPath} with ${JSON.stringify(request)}`);
+    let engine: EngineRun;
+    const run: Partial<ActiveRun> = { modelPath, startedAt: Date.now(), cancelled: false };
+    try {
+      engine = startEngine(this.context.extensionUri.fsPath, request, (p) => this.onProgress(p));
+    } catch (err) {
+      return this.reportFailure(modelPath, err instanceof Error ? err.message : String(err));
+    }
+    this.active = { ...run, engine } as ActiveRun;
+    const active = this.active;
+    this.runStateChanged.fire({ modelPath, running: true });
+    this.updateStatus();
+    const panel = SeisPanel.get(modelPath);
+    panel?.progress('Starting', 0, 0, 'running');
+
+    const title = `SEIS: analysing ${basename(modelPath)}`;
+    const outcome = await vscode.window.withProgress<RunOutcome>(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      async (progress, token) => {
+        token.onCancellationRequested(() => this.cancel());
+        let lastFraction = 0;
+        const sub = this.onDidChangeRunState((s) => {
+          const p = s.progress;
+          if (!p || s.modelPath !== modelPath) return;
+          const fraction = Math.max(lastFraction, p.fraction);
+          progress.report({ message: progressText(p), increment: Math.max(0, (fraction - lastFraction) * 100) });
+          lastFraction = fraction;
+        });
+        try {
+          const result = await engine.result;
+          return { kind: 'done', result } as RunOutcome;
+        } catch (err) {
+          if (active.cancelled) return { kind: 'cancelled' } as RunOutcome;
+          return { kind: 'failed', message: err instanceof Error ? err.message : String(err) } as RunOutcome;
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+    this.active = undefined;
+    this.runStateChanged.fire({ modelPath, running: false });
+    const seconds = ((Date.now() - active.startedAt) / 1000).toFixed(1);
+
+    if (outcome.kind === 'done' && active.cancelled) {
+      // Finished in the instant between Cancel and the kill: the user asked to drop it, so drop it.
+      return this.finishCancelled(modelPath, seconds);
+    }
+    switch (outcome.kind) {
+      case 'done': {
+        const result = outcome.result;
+        try {
+          const modelSha256 = result.model.sha256 || (await hashFile(modelPath));
+          const relevant = analysisRelevantSettings(settings);
+          await this.store.save(modelPath, { modelSha256, settingsKey: settingsKeyOf(relevant), settings: relevant, savedAt: new Date().toISOString(), result });
+        } catch (err) {
+          this.output.warn(`Could not store the results of ${modelPath}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        const shown: ShownResults = { modelPath, result };
+        this.cache.set(modelPath, shown);
+        if (!this.transformId || !result.transforms.some((t) => t.id === this.transformId)) this.transformId = defaultTransformId(result);
+        this.output.info(`Done in ${seconds} s: ${resultSummary(result, this.transformId)}`);
+        for (const w of result.warnings) this.output.warn(w);
+        this.lastError = undefined;
+        this.resultsChanged.fire(shown);
+        this.updateStatus();
+        const open = SeisPanel.get(modelPath);
+        if (open) {
+          open.progress('Done', 1, 1, 'done');
+          await open.showResults(result);
+        } else {
+          await this.openPanel(modelPath, true);
+        }
+        return outcome;
+      }
+      case 'cancelled':
+        return this.finishCancelled(modelPath, seconds);
+      default:
+        return this.reportFailure(modelPath, outcome.kind === 'failed' ? outcome.message : 'unknown failure');
+    }
+  }
+
+  private finishCancelled(modelPath: string, seconds: string): RunOutcome {
+    this.output.info(`Cancelled after ${seconds} s; earlier results of ${basename(modelPath)} are unchanged.`);
+    SeisPanel.get(modelPath)?.progress('Cancelled', 0, 0, 'cancelled', 'Analysis cancelled; showing the previous results.');
+    this.updateStatus('cancelled');
+    void vscode.window.showInformationMessage(`SEIS: analysis of ${basename(modelPath)} cancelled. Earlier results are unchanged.`);
+    return { kind: 'cancelled' };
+  }
+
+  private reportFailure(modelPath: string, message: string): RunOutcome {
+    const text = `SEIS could not analyse ${basename(modelPath)}: ${message}`;
+    this.lastError = text;
+    this.output.error(text);
+    const panel = SeisPanel.get(modelPath);
+    panel?.progress('Failed', 0, 0, 'failed', message);
+    panel?.showError(text);
+    this.updateStatus('failed');
+    void vscode.window.showErrorMessage(text, 'Show Log').then((pick) => {
+      if (pick) this.output.show(true);
+    });
+    return { kind: 'failed', message };
+  }
+
+  private onProgress(p: EngineProgress): void {
+    if (!this.active) return;
+    this.active.lastProgress = p;
+    this.output.debug(`progress: ${progressText(p)}`);
+    SeisPanel.get(this.active.modelPath)?.progress(p.message, Math.round(p.fraction * 1000), 1000, 'running');
+    this.runStateChanged.fire({ modelPath: this.active.modelPath, running: true, progress: p });
+    this.updateStatus();
+  }
+
+  private requestFor(modelPath: string, s: SeisSettings): Parameters<typeof startEngine>[1] {
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(modelPath))?.uri.fsPath ?? dirname(modelPath);
+    const abs = (p: string): string => (isAbsolute(p) ? p : join(folder, p));
+    if (s.probeSource === 'images' && !s.probeImagesFolder) throw new Error('seis.probes.source is "images" but seis.probes.imagesFolder is empty. Set the folder of probe images, or switch the source back to "builtin".');
+    if (s.probeSource === 'npy' && !s.probeNpyFile) throw new Error('seis.probes.source is "npy" but seis.probes.npyFile is empty. Set the .npy file, or switch the source back to "builtin".');
+    return {
+      modelPath,
+      probes: s.probeSource === 'images' ? { source: 'images', path: abs(s.probeImagesFolder), count: s.probeCount }
+        : s.probeSource === 'npy' ? { source: 'npy', path: abs(s.probeNpyFile), count: s.probeCount }
+          : { source: 'builtin', count: s.probeCount },
+      transforms: s.transforms,
+      layers: s.layers,
+      batchSize: s.batchSize,
+      maxPositions: s.maxPositions,
+      nullPermutations: s.nullPermutations,
+      executionProvider: s.executionProvider,
+    };
+  }
+
+  private updateStatus(state?: 'failed' | 'cancelled'): void {
+    const item = this.statusItem;
+    if (this.active) {
+      const p = this.active.lastProgress;
+      item.text = `$(sync~spin) SEIS ${p ? progressText(p) : 'starting'}`;
+      item.tooltip = `Analysing ${this.active.modelPath}. Click to open the results panel; cancel from the notification or "SEIS: Cancel Analysis".`;
+      item.show();
+      return;
+    }
+    const shown = this.current();
+    if (state === 'failed') {
+      item.text = '$(error) SEIS failed';
+      item.tooltip = this.lastError ?? 'The last analysis failed; see the SEIS output channel.';
+    } else if (shown) {
+      item.text = `$(pulse) SEIS ${basename(shown.modelPath)}${shown.staleReason ? ' (stale)' : ''}${state === 'cancelled' ? ' · cancelled' : ''}`;
+      item.tooltip = `${resultSummary(shown.result, this.transformId)}${shown.staleReason ? `\nStale: ${shown.staleReason}` : ''}\nClick to open the results panel.`;
+    } else {
+      item.hide();
+      return;
+    }
+    item.show();
+  }
+
+  /** Writes results in the requested format next to the model (after asking where). */
+  async exportResults(modelPath: string, format: ExportFormat, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
+    const shown = this.cache.get(modelPath) ?? (await this.resultsFor(modelPath));
+    if (!shown) {
+      void vscode.window.showWarningMessage(`SEIS: nothing to export for ${basename(modelPath)} yet. Run "Analyze SEIS" first.`);
+      return undefined;
+    }
+    const stem = basename(modelPath, extname(modelPath));
+    const uri = target ?? (await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(join(dirname(modelPath), `${stem}.seis.${format}`)),
+      filters: { [format.toUpperCase()]: [format] },
+      title: `Export SEIS results as ${format.toUpperCase()}`,
+    }));
+    if (!uri) return undefined;
+    try {
+      const bytes = await this.renderExport(shown, format);
+      await writeAtomically(uri.fsPath, bytes);
+      this.output.info(`Exported ${format.toUpperCase()} to ${uri.fsPath}`);
+      if (!target) {
+        void vscode.window.showInformationMessage(`SEIS: exported ${basename(uri.fsPath)}.`, 'Reveal').then((pick) => {
+          if (pick) void vscode.commands.executeCommand('revealFileInOS', uri);
+        });
+      }
+      return uri;
+    } catch (err) {
+      const text = `SEIS could not export ${format.toUpperCase()} to ${uri.fsPath}: ${err instanceof Error ? err.message : String(err)}`;
+      this.lastError = text;
+      this.output.error(text);
+      void vscode.window.showErrorMessage(text);
+      return undefined;
+    }
+  }
+
+  private async renderExport(shown: ShownResults, format: ExportFormat): Promise<Uint8Array | string> {
+    switch (format) {
+      case 'json':
+        return `${JSON.stringify(shown.result, null, 2)}\n`;
+      case 'csv':
+        return resultsToCsv(shown.result);
+      case 'html': {
+        return renderStandaloneReport([shown.result], { title: `SEIS: ${shown.result.model.fileName}` });
+      }
+      case 'png': {
+        const panel = await this.openPanel(shown.modelPath, true);
+        if (!panel) throw new Error('the results panel could not be opened');
+        const url = await panel.requestPng('overview');
+        const m = /^data:image\/png;base64,(.+)$/.exec(url);
+        if (!m) throw new Error('the panel answered with something that is not a PNG data URL');
+        return Buffer.from(m[1]!, 'base64');
+      }
+    }
+  }
+
+  dispose(): void {
+    this.cancel();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+function progressText(p: EngineProgress): string {
+  return `${Math.round(p.fraction * 100)}% ${p.message}`;
+}
+
+async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}

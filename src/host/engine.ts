@@ -1,0 +1,60 @@
+/**
+ * The host's only door to the analysis engine (src/analysis/runner.ts, a forked child process).
+ * The host never loads onnxruntime: a native crash or a long run must not take the extension host
+ * down or freeze the UI. This adapter maps the host's settings onto the engine's request type.
+ */
+import type { AnalysisRequest, AnalysisProgress } from '../analysis/protocol';
+import type { AnalysisResult } from '../shared/results';
+
+export interface EngineRequest {
+  readonly modelPath: string;
+  readonly probes: { readonly source: 'builtin' | 'images' | 'npy'; readonly path?: string; readonly count: number };
+  /** Empty: the engine's default set. */
+  readonly transforms: readonly string[];
+  readonly layers: string;
+  readonly batchSize: number;
+  readonly maxPositions: number;
+  readonly nullPermutations: number;
+  readonly executionProvider: string;
+}
+
+export interface EngineProgress {
+  /** One line, e.g. "rot90: scoring layer 12/57 conv2d_5.tmp_0". */
+  readonly message: string;
+  /** Overall completion in [0, 1]. */
+  readonly fraction: number;
+  readonly layer?: { readonly index: number; readonly count: number };
+}
+
+export interface EngineRun {
+  readonly result: Promise<AnalysisResult>;
+  /** Kills the child process at once; `result` then rejects. */
+  cancel(): void;
+}
+
+export function toAnalysisRequest(r: EngineRequest): AnalysisRequest {
+  return {
+    modelPath: r.modelPath,
+    ...(r.probes.source === 'images' ? { images: r.probes.path, maxImages: r.probes.count } : {}),
+    ...(r.probes.source === 'npy' ? { inputs: r.probes.path } : {}),
+    ...(r.probes.source === 'builtin' ? { probeCount: r.probes.count } : {}),
+    ...(r.transforms.length > 0 ? { transforms: r.transforms } : {}),
+    layers: r.layers,
+    batchSize: r.batchSize,
+    maxPositions: r.maxPositions,
+    nullPermutations: r.nullPermutations,
+    executionProvider: r.executionProvider,
+  };
+}
+
+export function toEngineProgress(p: AnalysisProgress): EngineProgress {
+  return {
+    message: p.message,
+    fraction: Number.isFinite(p.fraction) ? Math.min(1, Math.max(0, p.fraction)) : 0,
+    layer: p.layer ? { index: p.layer.index, count: p.layer.count } : undefined,
+  };
+}
+
+export function startEngine(_extensionRoot: string, _request: EngineRequest, _onProgress: (p: EngineProgress) => void): EngineRun {
+  throw new Error('the analysis engine is not available in this build.');
+}
