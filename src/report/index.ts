@@ -1,0 +1,1 @@
+export { renderStandaloneReport, writeStandaloneReport, findWebviewBundle, ReportError, type StandaloneReportOptions } from './standaloneHtml';

@@ -1,0 +1,351 @@
+/**
+ * The SEIS view: state (results, transform, selection), layout, and the protocol handlers. The
+ * same code serves the VS Code panel and the standalone report; only the Bridge differs.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
+import type { AnalysisResult, TransformInfo } from '../../src/shared/results';
+import {
+  WEBVIEW_PROTOCOL_VERSION,
+  type ExportFormat, type HostToWebviewMessage, type LayerRef, type PngChart, type ProgressMessage, type ShowResultsMessage,
+} from '../../src/shared/webviewProtocol';
+import type { Bridge } from './bridge';
+import { HeatmapPair } from './charts/heatmap';
+import { DepthProfile } from './charts/profile';
+import { ReadingScatter } from './charts/scatter';
+import { applyChartDefaults, canvasesToPng, readTheme, registerCharts, type ThemeColors } from './charts/setup';
+import { LayerDetails } from './details';
+import { h } from './dom';
+import { ScoreTable } from './table';
+import { INVARIANT_SHARE, NULL_MARGIN, buildModelView, unionTransforms, type ModelView } from './viewModel';
+
+interface Selection {
+  readonly modelIndex: number;
+  /** Index into ModelView.rows (0 = input floor). */
+  readonly rowIndex: number;
+}
+
+interface ModelParts {
+  readonly view: ModelView;
+  readonly heatmaps: HeatmapPair;
+  readonly table: ScoreTable;
+}
+
+export class App {
+  private results: readonly AnalysisResult[] = [];
+  private transforms: readonly TransformInfo[] = [];
+  private models: ModelParts[] = [];
+  private transformId = '';
+  private selection: Selection | undefined;
+  private theme: ThemeColors;
+  private profile: DepthProfile | undefined;
+  private scatter: ReadingScatter | undefined;
+  private readonly details = new LayerDetails();
+  private readonly header: HTMLElement;
+  private readonly banners: HTMLElement;
+  private readonly progressEl: HTMLElement;
+  private readonly body: HTMLElement;
+  private transformSelect: HTMLElement & { value: string } | undefined;
+
+  constructor(private readonly root: HTMLElement, private readonly bridge: Bridge, private readonly title?: string) {
+    registerCharts();
+    this.theme = readTheme();
+    applyChartDefaults(this.theme);
+    this.header = h('header', { class: 'top' });
+    this.banners = h('div', { class: 'banners' });
+    this.progressEl = h('div', { class: 'progress', hidden: true, role: 'status' });
+    this.body = h('main', { class: 'body' }, h('p', { class: 'muted waiting' }, 'Waiting for SEIS results…'));
+    this.root.replaceChildren(this.header, this.progressEl, this.banners, this.body);
+    this.watchTheme();
+  }
+
+  handle(message: HostToWebviewMessage): void {
+    try {
+      switch (message.type) {
+        case 'showResults': this.showResults(message); break;
+        case 'selectLayer': this.selectRef(message.layer, message.reveal ?? true, false); break;
+        case 'setTransform': this.setTransform(message.transformId, false); break;
+        case 'progress': this.showProgress(message); break;
+        case 'requestPng': this.answerPng(message.requestId, message.chart ?? 'overview'); break;
+        case 'showError': this.banner('error', message.message); break;
+      }
+    } catch (err) {
+      const text = err instanceof Error ? err.message : String(err);
+      this.banner('error', `The SEIS view could not handle "${message.type}": ${text}`);
+      this.bridge.post({ type: 'webviewError', message: `${message.type}: ${text}` });
+    }
+  }
+
+  showResults(message: ShowResultsMessage): void {
+    const results = message.results.filter((r) => r && Array.isArray(r.layers));
+    if (!results.length) {
+      this.teardown();
+      this.body.replaceChildren(h('p', { class: 'muted' }, 'No SEIS results to show: run "Analyze SEIS" on an .onnx model.'));
+      return;
+    }
+    const saved = this.bridge.getState();
+    this.teardown();
+    this.results = results;
+    this.transforms = unionTransforms(results);
+    const wanted = message.transformId ?? saved?.transformId;
+    this.transformId = this.transforms.some((t) => t.id === wanted) ? wanted as string : this.transforms[0]?.id ?? '';
+    this.banners.replaceChildren();
+    if (message.stale) this.banner('stale', `These results are stale: ${message.stale.reason}`, true);
+    for (const [i, r] of results.entries()) {
+      for (const w of r.warnings ?? []) this.banner('warning', results.length > 1 ? `${r.model?.fileName}: ${w}` : w);
+      if (r.schemaVersion !== 1) this.banner('warning', `${r.model?.fileName ?? `result ${i + 1}`} has schema version ${r.schemaVersion}; this view reads version 1 and may show it incompletely.`);
+    }
+    this.build();
+    const sel = message.selectedLayer ?? saved?.selectedLayer;
+    if (sel) this.selectRef(sel, true, false);
+    this.saveState();
+  }
+
+  private teardown(): void {
+    for (const m of this.models) { m.heatmaps.destroy(); m.table.destroy(); }
+    this.models = [];
+    this.profile?.destroy();
+    this.scatter?.destroy();
+    this.profile = undefined;
+    this.scatter = undefined;
+    this.selection = undefined;
+    this.details.clear();
+  }
+
+  private build(): void {
+    const views = this.results.map((r, i) => buildModelView(r, i, this.results, this.transforms));
+    this.renderHeader(views);
+    const modelsEl = h('div', { class: 'models' });
+    const tablesEl = h('section', { class: 'tables', 'aria-label': 'Score tables' }, h('h2', {}, 'Score tables'));
+    this.models = views.map((view) => {
+      const table = new ScoreTable(view, this.transforms, (row) => this.select({ modelIndex: view.index, rowIndex: row }, true, true));
+      const heatmaps = new HeatmapPair(view, this.transforms, this.theme,
+        { select: (row) => this.select({ modelIndex: view.index, rowIndex: row }, false, true) }, table.tableId);
+      modelsEl.append(h('section', { class: 'model-block', 'data-model-index': view.index, 'aria-label': `Model ${view.title}` },
+        h('h2', { class: 'model-title', title: view.result.model?.path ?? '' }, view.title),
+        h('p', { class: 'model-meta muted' }, modelMeta(view.result)),
+        heatmaps.element));
+      tablesEl.append(table.element);
+      return { view, heatmaps, table };
+    });
+
+    this.profile = new DepthProfile(views, (mi, li) => this.select({ modelIndex: mi, rowIndex: li + 1 }, true, true));
+    this.scatter = new ReadingScatter(views, (mi, li) => this.select({ modelIndex: mi, rowIndex: li + 1 }, true, true));
+    this.body.replaceChildren(
+      legend(),
+      h('div', { class: 'overview' }, modelsEl, this.details.element),
+      h('section', { class: 'chart-block', 'aria-label': 'Depth profile' },
+        h('h2', {}, 'Depth profile'),
+        h('p', { class: 'muted small' }, `S_E and S_I per layer for the chosen transform. Shaded band: null to null + ${NULL_MARGIN} (not clearly above chance). Dotted: the input floor.`),
+        h('div', { class: 'chart-box profile-box' }, this.profile.canvas)),
+      h('section', { class: 'chart-block', 'aria-label': 'S_E against S_I' },
+        h('h2', {}, 'S_E vs S_I'),
+        h('p', { class: 'muted small' }, `Colour = depth (dark early, yellow late). Regions: information lost = S_E within ${NULL_MARGIN} of its null; invariant = S_I ≥ ${INVARIANT_SHARE}·S_E; re-encoded (equivariant) = below that. S_I ≤ S_E always.`),
+        h('div', { class: 'chart-box scatter-box' }, this.scatter.canvas)),
+      tablesEl,
+    );
+    for (const m of this.models) { m.heatmaps.mount(); m.table.render(); }
+    this.renderLineCharts();
+  }
+
+  private renderHeader(views: readonly ModelView[]): void {
+    const title = this.title ?? (views.length === 1 ? `SEIS · ${views[0].title}` : `SEIS · ${views.length} models`);
+    const select = h('vscode-single-select', { class: 'transform-select', 'aria-label': 'Transform' }) as unknown as HTMLElement & { value: string };
+    for (const t of this.transforms) {
+      const opt = h('vscode-option', { value: t.id, description: t.exact ? 'exact on the pixel grid' : 'interpolated' }, t.label === t.id ? t.id : `${t.id} — ${t.label}`);
+      if (t.id === this.transformId) opt.setAttribute('selected', '');
+      select.append(opt);
+    }
+    select.addEventListener('change', () => this.setTransform(select.value, true));
+    this.transformSelect = select;
+    const exports: HTMLElement[] = this.bridge.kind === 'vscode'
+      ? (['png', 'html', 'json', 'csv'] as ExportFormat[]).map((f) => {
+        const b = h('vscode-button', { secondary: true, 'data-export': f, title: `Export ${f.toUpperCase()}` }, f.toUpperCase());
+        b.addEventListener('click', () => this.bridge.post({ type: 'requestExport', format: f }));
+        return b;
+      })
+      : [this.downloadButton('PNG', 'png'), this.downloadButton('JSON', 'json')];
+    this.header.replaceChildren(
+      h('h1', {}, title),
+      h('div', { class: 'toolbar' },
+        h('label', { class: 'toolbar-label' }, 'Transform'), select,
+        h('span', { class: 'spacer' }),
+        h('span', { class: 'muted small' }, this.bridge.kind === 'vscode' ? 'Export' : 'Download'), ...exports),
+    );
+  }
+
+  private downloadButton(label: string, kind: 'png' | 'json'): HTMLElement {
+    const b = h('vscode-button', { secondary: true, 'data-download': kind }, label);
+    b.addEventListener('click', () => {
+      const a = document.createElement('a');
+      if (kind === 'png') {
+        a.href = this.png('overview');
+        a.download = 'seis-heatmaps.png';
+      } else {
+        a.href = URL.createObjectURL(new Blob([JSON.stringify(this.results, null, 2)], { type: 'application/json' }));
+        a.download = 'seis-results.json';
+      }
+      a.click();
+    });
+    return b;
+  }
+
+  private renderLineCharts(): void {
+    const sel = this.profileSelection();
+    this.profile?.render(this.transformId, this.theme, sel);
+    this.scatter?.render(this.transformId, this.theme, sel);
+  }
+
+  private profileSelection(): { modelIndex: number; layerIndex: number } | undefined {
+    return this.selection ? { modelIndex: this.selection.modelIndex, layerIndex: this.selection.rowIndex - 1 } : undefined;
+  }
+
+  setTransform(id: string, fromUser: boolean): void {
+    if (!this.transforms.some((t) => t.id === id)) {
+      if (!fromUser) this.banner('warning', `Transform "${id}" is not in these results; showing ${this.transformId}.`);
+      return;
+    }
+    if (id === this.transformId) return;
+    this.transformId = id;
+    if (this.transformSelect && this.transformSelect.value !== id) this.transformSelect.value = id;
+    this.renderLineCharts();
+    this.refreshDetails();
+    this.saveState();
+    if (fromUser) this.bridge.post({ type: 'transformChanged', transformId: id });
+  }
+
+  private selectRef(ref: LayerRef, reveal: boolean, notify: boolean): void {
+    const m = this.models[ref.modelIndex];
+    const li = m?.view.layerIndexByName.get(ref.layerName);
+    if (!m || li === undefined) {
+      this.banner('warning', `Layer "${ref.layerName}" is not in the shown results.`);
+      return;
+    }
+    this.select({ modelIndex: ref.modelIndex, rowIndex: li + 1 }, reveal, notify);
+  }
+
+  private select(sel: Selection, reveal: boolean, notify: boolean): void {
+    const m = this.models[sel.modelIndex];
+    const row = m?.view.rows[sel.rowIndex];
+    if (!m || !row) return;
+    this.selection = sel;
+    for (const other of this.models) {
+      // Highlight the same layer in the other models too: that is the comparison users look for.
+      const r = other === m ? sel.rowIndex : row.layer ? (other.view.layerIndexByName.get(row.layer.name) ?? -2) + 1 : sel.rowIndex;
+      other.heatmaps.select(r, reveal || other !== m);
+      other.table.select(r);
+    }
+    this.profile?.select(this.profileSelection());
+    this.scatter?.select(this.profileSelection());
+    this.refreshDetails();
+    this.saveState();
+    if (notify && row.layer) this.bridge.post({ type: 'selectLayer', layer: { modelIndex: sel.modelIndex, layerName: row.layer.name } });
+  }
+
+  private refreshDetails(): void {
+    if (!this.selection) return;
+    this.details.show(this.models.map((m) => m.view), this.selection.modelIndex, this.selection.rowIndex, this.transforms, this.transformId, this.theme);
+  }
+
+  private showProgress(p: ProgressMessage): void {
+    if (p.state !== 'running') {
+      this.progressEl.hidden = true;
+      this.progressEl.replaceChildren();
+      if ((p.state === 'failed' || p.state === 'cancelled') && p.message) this.banner(p.state === 'failed' ? 'error' : 'warning', p.message);
+      return;
+    }
+    const bar = h('vscode-progress-bar', { 'aria-label': p.stage }) as HTMLElement & { value?: number; max: number; indeterminate: boolean };
+    if (p.total > 0) { bar.max = p.total; bar.value = p.done; } else bar.indeterminate = true;
+    this.progressEl.hidden = false;
+    this.progressEl.replaceChildren(bar, h('span', { class: 'progress-text' },
+      `${p.stage}${p.total > 0 ? ` — ${p.done}/${p.total}` : ''}${p.message ? ` · ${p.message}` : ''}`));
+  }
+
+  private banner(kind: 'error' | 'warning' | 'stale', text: string, rerun = false): void {
+    const close = h('button', { class: 'banner-close', 'aria-label': 'Dismiss' }, '×');
+    const el = h('div', { class: `banner banner-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, h('span', {}, text));
+    if (rerun && this.bridge.kind === 'vscode') {
+      const b = h('vscode-button', {}, 'Re-run analysis');
+      b.addEventListener('click', () => this.bridge.post({ type: 'requestRerun' }));
+      el.append(b);
+    }
+    el.append(close);
+    close.addEventListener('click', () => el.remove());
+    this.banners.append(el);
+  }
+
+  private png(chart: PngChart): string {
+    const bg = this.theme.bg;
+    switch (chart) {
+      case 'profile':
+        if (!this.profile) throw new Error('There is no depth profile to export: no results are shown.');
+        return canvasesToPng([this.profile.canvas], bg);
+      case 'scatter':
+        if (!this.scatter) throw new Error('There is no scatter plot to export: no results are shown.');
+        return canvasesToPng([this.scatter.canvas], bg);
+      default: {
+        if (!this.models.length) throw new Error('There are no heatmaps to export: no results are shown.');
+        const canvases = this.models.flatMap((m) => m.heatmaps.canvasList()
+          .filter((c) => chart === 'overview' || c.dataset.measure === chart));
+        return canvasesToPng(canvases, bg);
+      }
+    }
+  }
+
+  private answerPng(requestId: number, chart: PngChart): void {
+    try {
+      this.bridge.post({ type: 'exportPng', requestId, dataUrl: this.png(chart) });
+    } catch (err) {
+      this.bridge.post({ type: 'exportPng', requestId, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private saveState(): void {
+    const sel = this.selection;
+    const layer = sel ? this.models[sel.modelIndex]?.view.rows[sel.rowIndex]?.layer : undefined;
+    this.bridge.setState({
+      protocolVersion: WEBVIEW_PROTOCOL_VERSION,
+      modelPaths: this.results.map((r) => r.model?.path ?? ''),
+      transformId: this.transformId || undefined,
+      selectedLayer: sel && layer ? { modelIndex: sel.modelIndex, layerName: layer.name } : undefined,
+    });
+  }
+
+  private watchTheme(): void {
+    const refresh = (): void => {
+      this.theme = readTheme();
+      applyChartDefaults(this.theme);
+      for (const m of this.models) m.heatmaps.setTheme(this.theme);
+      if (this.models.length) { this.renderLineCharts(); this.refreshDetails(); }
+    };
+    // VS Code swaps body classes (vscode-light / vscode-dark / vscode-high-contrast) on theme change.
+    new MutationObserver(refresh).observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
+    window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', refresh);
+  }
+}
+
+function legend(): HTMLElement {
+  const stops = [0, 0.25, 0.5, 0.75, 1];
+  return h('section', { class: 'legend', 'aria-label': 'Legend' },
+    h('span', { class: 'legend-item' }, h('span', { class: 'legend-label' }, 'score'),
+      h('span', { class: 'legend-gradient', 'aria-hidden': 'true' }),
+      h('span', { class: 'legend-ticks' }, ...stops.map((s) => h('span', {}, String(s))))),
+    h('span', { class: 'legend-item' }, h('span', { class: 'legend-hatch', 'aria-hidden': 'true' }),
+      `hatched / ≈null: not clearly above its null (score − null ≤ ${NULL_MARGIN})`),
+    h('span', { class: 'legend-item' }, h('span', { class: 'legend-na', 'aria-hidden': 'true' }), 'grey: not scored'),
+    h('span', { class: 'legend-item' }, 'top row "input (floor)": the raw input under the same transform'),
+  );
+}
+
+function modelMeta(r: AnalysisResult): string {
+  const scored = r.layers.filter((l) => l.status === 'scored').length;
+  const parts = [
+    `${r.layers.length} layers (${scored} scored)`,
+    r.settings ? `${r.settings.probes?.count ?? '?'} probes, τ ${r.settings.keep}, ${r.settings.nullPermutations} null perms, ≤ ${r.settings.maxPositions} positions` : '',
+    r.settings?.orientation === 'channel' ? 'channel orientation (diagnostic, not SEIS)' : '',
+    r.timing ? `${(r.timing.totalMs / 1000).toFixed(1)} s` : '',
+  ];
+  return parts.filter(Boolean).join(' · ');
+}

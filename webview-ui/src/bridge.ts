@@ -1,0 +1,77 @@
+/**
+ * The webview runs in two places: inside a VS Code webview (acquireVsCodeApi exists; messages and
+ * state go through it) and in the standalone HTML report (no host; the results are embedded in
+ * the page). The app talks to a Bridge and never checks which one it has.
+ */
+import {
+  isHostToWebviewMessage,
+  isWebviewPersistedState,
+  type HostToWebviewMessage,
+  type WebviewPersistedState,
+  type WebviewToHostMessage,
+} from '../../src/shared/webviewProtocol';
+import type { AnalysisResult } from '../../src/shared/results';
+
+interface VsCodeApi {
+  postMessage(message: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+export interface Bridge {
+  readonly kind: 'vscode' | 'standalone';
+  post(message: WebviewToHostMessage): void;
+  onMessage(handler: (message: HostToWebviewMessage) => void): void;
+  getState(): WebviewPersistedState | undefined;
+  setState(state: WebviewPersistedState): void;
+}
+
+export const REPORT_DATA_ID = 'seis-report-data';
+
+/** What the standalone report embeds in `<script type="application/json" id="seis-report-data">`. */
+export interface EmbeddedReport {
+  readonly title?: string;
+  readonly results: readonly AnalysisResult[];
+}
+
+function listen(handler: (message: HostToWebviewMessage) => void): void {
+  window.addEventListener('message', (event: MessageEvent) => {
+    // Anything else (extensions, devtools) may post to the window too; ignore what isn't ours.
+    if (isHostToWebviewMessage(event.data)) handler(event.data);
+  });
+}
+
+export function createBridge(): Bridge {
+  if (typeof acquireVsCodeApi === 'function') {
+    const api = acquireVsCodeApi();
+    return {
+      kind: 'vscode',
+      post: (m) => api.postMessage(m),
+      onMessage: listen,
+      getState: () => {
+        const s = api.getState();
+        return isWebviewPersistedState(s) ? s : undefined;
+      },
+      setState: (s) => api.setState(s),
+    };
+  }
+  // Standalone: messages still work (tests and embedding pages drive the UI through
+  // window.postMessage); outgoing messages are dropped and state lives in the URL hash only.
+  return {
+    kind: 'standalone',
+    post: () => undefined,
+    onMessage: listen,
+    getState: () => undefined,
+    setState: () => undefined,
+  };
+}
+
+export function readEmbeddedReport(doc: Document): EmbeddedReport | undefined {
+  const el = doc.getElementById(REPORT_DATA_ID);
+  if (!el || !el.textContent) return undefined;
+  const parsed = JSON.parse(el.textContent) as Partial<EmbeddedReport>;
+  if (!parsed || !Array.isArray(parsed.results)) throw new Error('The embedded report data has no "results" array.');
+  return { title: parsed.title, results: parsed.results };
+}

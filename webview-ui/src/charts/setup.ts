@@ -1,0 +1,79 @@
+/**
+ * Chart.js is tree-shaken: only what these charts use is registered, once, before any chart exists.
+ * Colours come from the page's CSS variables (VS Code theme or the report's light/dark defaults),
+ * read at draw time because a canvas cannot resolve `var(--…)` itself.
+ */
+import {
+  BarController, BarElement, CategoryScale, Chart, Filler, Legend, LineController, LineElement,
+  LinearScale, PointElement, ScatterController, Tooltip,
+} from 'chart.js';
+import { MatrixController, MatrixElement } from 'chartjs-chart-matrix';
+
+let registered = false;
+
+export function registerCharts(): void {
+  if (registered) return;
+  Chart.register(
+    MatrixController, MatrixElement, BarController, BarElement, LineController, LineElement, PointElement,
+    ScatterController, CategoryScale, LinearScale, Tooltip, Legend, Filler,
+  );
+  // Charts redraw on every selection/scroll; tweening would make the UI feel late, not smooth.
+  Chart.defaults.animation = false;
+  registered = true;
+}
+
+export interface ThemeColors {
+  readonly fg: string;
+  readonly muted: string;
+  readonly grid: string;
+  readonly bg: string;
+  readonly accent: string;
+  readonly equivariance: string;
+  readonly invariance: string;
+  readonly font: string;
+}
+
+function cssVar(style: CSSStyleDeclaration, name: string, fallback: string): string {
+  const v = style.getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+export function readTheme(): ThemeColors {
+  const style = getComputedStyle(document.body);
+  return {
+    fg: cssVar(style, '--seis-fg', '#333'),
+    muted: cssVar(style, '--seis-muted', '#777'),
+    grid: cssVar(style, '--seis-grid', 'rgba(128,128,128,0.25)'),
+    bg: cssVar(style, '--seis-bg', '#fff'),
+    accent: cssVar(style, '--seis-accent', '#0078d4'),
+    equivariance: cssVar(style, '--seis-e', '#d1495b'),
+    invariance: cssVar(style, '--seis-i', '#2e86ab'),
+    font: cssVar(style, '--seis-font', 'system-ui, sans-serif'),
+  };
+}
+
+export function applyChartDefaults(theme: ThemeColors): void {
+  Chart.defaults.color = theme.fg;
+  Chart.defaults.borderColor = theme.grid;
+  Chart.defaults.font.family = theme.font;
+  Chart.defaults.font.size = 11;
+}
+
+/** A PNG of a canvas on an opaque background (chart canvases are transparent). */
+export function canvasesToPng(canvases: readonly HTMLCanvasElement[], background: string, gap = 12): string {
+  const width = canvases.reduce((w, c) => w + c.width, 0) + gap * Math.max(0, canvases.length - 1);
+  const height = canvases.reduce((h, c) => Math.max(h, c.height), 0);
+  const out = document.createElement('canvas');
+  out.width = Math.max(1, width);
+  out.height = Math.max(1, height);
+  const ctx = out.getContext('2d');
+  if (!ctx) throw new Error('This browser cannot create a 2D canvas for the PNG export.');
+  ctx.fillStyle = background;
+  ctx.fillRect(0, 0, out.width, out.height);
+  let x = 0;
+  for (const c of canvases) {
+    ctx.drawImage(c, x, 0);
+    x += c.width + gap;
+  }
+  return out.toDataURL('image/png');
+}
