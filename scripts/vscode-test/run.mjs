@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// `npm run test:vscode`: bundles the extension-host test suites (test/vscode/*.vscode.test.ts),
+// prepares a fresh workspace with real models, and runs them inside a real VS Code with
+// @vscode/test-electron's runTests.
+//   offline (default here): VS Code = code-server 4.100.3 + Debian Chromium via ./launcher.mjs
+//                           (run scripts/vscode-test/install.sh once);
+//   SEIS_VSCODE_ONLINE=1:   the standard flow, runTests downloads VS Code 1.100.3 (needs internet).
+// Expects `npm run build` to have produced dist/ (the npm script does it first).
+// SEIS_TEST_GREP=pattern runs only the matching tests.
+// Exit code: 0 when every test passed, non-zero otherwise.
+import { build } from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runTests } from '@vscode/test-electron';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const OUT = join(ROOT, 'out', 'test', 'vscode');
+const online = process.env.SEIS_VSCODE_ONLINE === '1';
+
+function die(message) {
+  process.stderr.write(`[test:vscode] ${message}\n`);
+  process.exit(1);
+}
+
+for (const f of ['dist/extension.js']) {
+  if (!existsSync(join(ROOT, f))) die(`${f} is missing: run \`npm run build\` first (npm run test:vscode does).`);
+}
+
+// Suites run inside the extension host, which loads plain CommonJS: bundle each one.
+rmSync(OUT, { recursive: true, force: true });
+const suites = readdirSync(join(ROOT, 'test', 'vscode')).filter((f) => f.endsWith('.vscode.test.ts'));
+if (suites.length === 0) die('no test/vscode/*.vscode.test.ts suites found');
+await build({
+  entryPoints: [join(ROOT, 'test', 'vscode', 'index.ts'), ...suites.map((s) => join(ROOT, 'test', 'vscode', s))],
+  outdir: OUT,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: 'inline',
+  external: ['vscode', 'mocha', 'onnxruntime-node'],
+  logLevel: 'warning',
+});
+
+// A fresh workspace per run: real models copied in, so tests may overwrite or corrupt them freely.
+const workspace = mkdtempSync(join(tmpdir(), 'seis-vscode-ws-'));
+const models = join(workspace, 'models');
+mkdirSync(models);
+const cls = join(ROOT, 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
+if (!existsSync(cls)) die(`${cls} is missing: run npm install (the PaddleOCR models are a devDependency).`);
+copyFileSync(cls, join(models, 'cls.onnx'));
+const example = join(ROOT, 'examples', 'models', 'cnn-plain.onnx');
+if (existsSync(example)) copyFileSync(example, join(models, 'cnn-plain.onnx'));
+writeFileSync(join(workspace, 'README.txt'), 'Scratch workspace of the SEIS Lens integration tests; deleted after the run.\n');
+
+let code = 1;
+try {
+  code = await runTests({
+    ...(online ? { version: '1.100.3' } : { vscodeExecutablePath: join(ROOT, 'scripts', 'vscode-test', 'launcher.mjs') }),
+    extensionDevelopmentPath: ROOT,
+    extensionTestsPath: join(OUT, 'index.js'),
+    launchArgs: [workspace, '--disable-extensions'],
+    extensionTestsEnv: { SEIS_TEST_WORKSPACE: workspace, SEIS_REPO_ROOT: ROOT, SEIS_TEST_GREP: process.env.SEIS_TEST_GREP ?? '' },
+  });
+} catch (err) {
+  process.stderr.write(`[test:vscode] ${err instanceof Error ? err.message : String(err)}\n`);
+  code = 1;
+} finally {
+  rmSync(workspace, { recursive: true, force: true });
+}
+process.exit(code);

@@ -1,0 +1,194 @@
+/**
+ * SEIS Lens inside a real VS Code (code-server 1.100.3 offline, or a downloaded VS Code): the
+ * contributed menu, a real analysis of a real PaddleOCR model through the child-process engine,
+ * results in the panel (the webview renders and answers) and the tree, Cancel, and a corrupt
+ * model that must leave earlier results intact. Suites run in order and share one analysis.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { SeisExtensionApi } from '../../src/extension';
+import type { RunOutcome } from '../../src/host/controller';
+import type { AnalysisResult } from '../../src/shared/results';
+
+const EXTENSION_ID = 'seis-lens.seis-lens';
+
+function workspaceRoot(): string {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the test run opens a workspace folder');
+  return folder.uri.fsPath;
+}
+
+async function api(): Promise<SeisExtensionApi> {
+  const ext = vscode.extensions.getExtension<SeisExtensionApi>(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is loaded`);
+  return ext.isActive ? ext.exports : ext.activate();
+}
+
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('SEIS Lens in VS Code', () => {
+  const clsPath = (): string => join(workspaceRoot(), 'models', 'cls.onnx');
+  let firstResult: AnalysisResult | undefined;
+
+  it('contributes "Analyze SEIS" to the Explorer context menu of .onnx files, and activates lazily', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext);
+    const pkg = ext.packageJSON as { activationEvents: string[]; contributes: { menus: Record<string, { command: string; when?: string }[]>; commands: { command: string; title: string }[] } };
+    const explorer = pkg.contributes.menus['explorer/context'] ?? [];
+    const entry = explorer.find((m) => m.command === 'seis.analyze');
+    assert.ok(entry, 'seis.analyze is in explorer/context');
+    assert.match(entry.when ?? '', /resourceExtname == \.onnx/);
+    assert.equal(pkg.contributes.commands.find((c) => c.command === 'seis.analyze')?.title, 'Analyze SEIS');
+    assert.ok(!pkg.activationEvents.includes('*'), 'never activates on startup for every workspace');
+    await api();
+    const commands = await vscode.commands.getCommands(true);
+    for (const c of ['seis.analyze', 'seis.cancel', 'seis.openPanel', 'seis.export', 'seis.openLayerListing', 'seis.filterLayers']) {
+      assert.ok(commands.includes(c), `${c} is registered`);
+    }
+  });
+
+  it('analyses a real model: scores reach the panel (the webview renders them) and the layer tree', async () => {
+    const seis = await api();
+    const outcome = (await vscode.commands.executeCommand('seis.analyze', vscode.Uri.file(clsPath()))) as RunOutcome;
+    assert.equal(outcome.kind, 'done', outcome.kind === 'failed' ? outcome.message : outcome.kind);
+    const result = (outcome as { result: AnalysisResult }).result;
+    firstResult = result;
+    const scored = result.layers.filter((l) => l.status === 'scored');
+    assert.ok(scored.length >= 5, `at least 5 scored layers (got ${scored.length})`);
+    assert.equal(result.model.fileName, 'cls.onnx');
+
+    const panel = await until('the results panel', () => seis.panels.get(clsPath()));
+    await panel.ready;
+    assert.ok(panel.received.includes('ready'), 'the webview said ready');
+    await until('showResults sent', () => panel.sent.includes('showResults'));
+    assert.deepEqual(panel.lastShown?.layerNames, result.layers.map((l) => l.name));
+    // Only a webview that actually drew its charts can answer with a PNG of them.
+    const png = await panel.requestPng('overview');
+    assert.match(png, /^data:image\/png;base64,/);
+    assert.ok(Buffer.from(png.split(',')[1]!, 'base64').length > 2000, 'the PNG has content');
+
+    const roots = seis.tree.getChildren();
+    const items = roots.flatMap((n) => [n, ...seis.tree.getChildren(n)]).map((n) => seis.tree.getTreeItem(n));
+    const layerItems = items.filter((i) => typeof i.id === 'string' && i.id.startsWith('layer:'));
+    assert.equal(layerItems.length, result.layers.length, 'one tree item per layer');
+    const withScores = layerItems.filter((i) => /E \d\.\d\d · I \d\.\d\d/.test(String(i.description)));
+    assert.equal(withScores.length, scored.length, 'every scored layer shows E · I in the tree');
+    const firstScored = scored[0]!;
+    const transformId = seis.controller.transformId!;
+    const cell = firstScored.scores[transformId]!;
+    const item = layerItems.find((i) => i.id === `layer:${firstScored.name}`)!;
+    assert.ok(String(item.description).includes(`E ${cell.equivariance.toFixed(2)} · I ${cell.invariance.toFixed(2)}`));
+
+    const fresh = await seis.controller.resultsFor(clsPath());
+    assert.equal(fresh?.staleReason, undefined, 'stored results match the model and settings');
+    assert.equal(fresh?.result.createdAt, result.createdAt);
+  });
+
+  it('selecting a layer in the tree selects it in the panel, and the filter narrows the tree', async () => {
+    const seis = await api();
+    const layer = firstResult!.layers.find((l) => l.status === 'scored')!;
+    await vscode.commands.executeCommand('seis.revealLayer', clsPath(), layer.name);
+    const panel = seis.panels.get(clsPath())!;
+    assert.equal(panel.sent.filter((t) => t === 'selectLayer').length >= 1, true, 'selectLayer was posted to the webview');
+    assert.equal(seis.controller.selectedLayer, layer.name);
+    seis.tree.setFilter(layer.op);
+    const visible = seis.tree.visibleLayerNames();
+    assert.ok(visible.length > 0 && visible.length <= firstResult!.layers.length);
+    assert.ok(visible.every((n) => firstResult!.layers.find((l) => l.name === n)!.op === layer.op || n.toLowerCase().includes(layer.op.toLowerCase())));
+    seis.tree.setFilter('');
+    assert.equal(seis.tree.visibleLayerNames().length, firstResult!.layers.length);
+  });
+
+  it('opens the layer listing with one line per node and score decorations on analysed layers', async () => {
+    const seis = await api();
+    const editor = (await vscode.commands.executeCommand('seis.openLayerListing', vscode.Uri.file(clsPath()))) as vscode.TextEditor | undefined;
+    assert.ok(editor, 'the listing opened');
+    assert.equal(editor.document.uri.scheme, 'seis-listing');
+    const nodeLines = editor.document.getText().split('\n').filter((l) => !l.startsWith('#'));
+    assert.equal(nodeLines.length, firstResult!.model.nodeCount, 'one line per graph node');
+    const decorated = seis.decorations.decorate(editor);
+    assert.equal(decorated, firstResult!.layers.length, 'one decoration per captured layer');
+  });
+
+  it('exports JSON and CSV that hold the shown results', async () => {
+    const seis = await api();
+    const jsonUri = vscode.Uri.file(join(workspaceRoot(), 'export.seis.json'));
+    const csvUri = vscode.Uri.file(join(workspaceRoot(), 'export.seis.csv'));
+    await seis.controller.exportResults(clsPath(), 'json', jsonUri);
+    await seis.controller.exportResults(clsPath(), 'csv', csvUri);
+    const json = JSON.parse(readFileSync(jsonUri.fsPath, 'utf8')) as AnalysisResult;
+    assert.equal(json.createdAt, firstResult!.createdAt);
+    assert.equal(json.layers.length, firstResult!.layers.length);
+    const csvRows = readFileSync(csvUri.fsPath, 'utf8').trim().split('\r\n');
+    const scored = firstResult!.layers.filter((l) => l.status === 'scored').length;
+    const unscored = firstResult!.layers.length - scored;
+    const t = firstResult!.transforms.length;
+    assert.equal(csvRows.length, 1 + t + scored * t + unscored, 'header + floor rows + one row per layer and transform');
+  });
+
+  it('Cancel stops a running analysis at once and keeps the earlier results', async () => {
+    const seis = await api();
+    const running = vscode.commands.executeCommand('seis.analyze', vscode.Uri.file(clsPath())) as Thenable<RunOutcome>;
+    await until('the run to start', () => seis.controller.running);
+    // Let the child get going (model loaded, first progress) so Cancel interrupts real work.
+    await until('first progress', () => new Promise<boolean | undefined>((resolve) => {
+      const sub = seis.controller.onDidChangeRunState((s) => { if (s.progress) { sub.dispose(); resolve(true); } });
+      setTimeout(() => { sub.dispose(); resolve(undefined); }, 500);
+    }), 60_000);
+    const t0 = Date.now();
+    await vscode.commands.executeCommand('seis.cancel');
+    const outcome = await running;
+    const ms = Date.now() - t0;
+    assert.equal(outcome.kind, 'cancelled');
+    assert.ok(ms < 2000, `cancelled within 2 s (took ${ms} ms)`);
+    assert.equal(seis.controller.running, false);
+    const kept = await seis.controller.resultsFor(clsPath());
+    assert.equal(kept?.result.createdAt, firstResult!.createdAt, 'the earlier results are still stored');
+  });
+
+  it('a corrupt model shows an error message and leaves the earlier results intact', async () => {
+    const seis = await api();
+    const path = clsPath();
+    const bytes = readFileSync(path);
+    // A download or export cut short: the first 40 % of the real file.
+    writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length * 0.4)));
+    assert.ok(statSync(path).size < bytes.length);
+    const panel = seis.panels.get(path)!;
+    const errorsBefore = panel.sent.filter((t) => t === 'showError').length;
+    const outcome = (await vscode.commands.executeCommand('seis.analyze', vscode.Uri.file(path))) as RunOutcome;
+    assert.equal(outcome.kind, 'failed');
+    const error = seis.controller.lastError ?? '';
+    assert.match(error, /cls\.onnx/, 'the message names the model');
+    assert.ok(!/\n\s+at /.test(error), `no stack trace in the message: ${error}`);
+    assert.ok(panel.sent.filter((t) => t === 'showError').length > errorsBefore, 'the panel was told');
+    const kept = await seis.controller.resultsFor(path);
+    assert.equal(kept?.result.createdAt, firstResult!.createdAt, 'earlier results kept');
+    assert.match(kept?.staleReason ?? '', /model file changed/, 'and marked stale because the file changed');
+    writeFileSync(path, bytes);
+    const again = await seis.controller.resultsFor(path);
+    assert.equal(again?.staleReason, undefined, 'fresh again once the original bytes are back');
+  });
+
+  it('marks results stale when an analysis setting changes', async () => {
+    const seis = await api();
+    const config = vscode.workspace.getConfiguration('seis');
+    await config.update('nullPermutations', 5, vscode.ConfigurationTarget.Workspace);
+    try {
+      const shown = await seis.controller.resultsFor(clsPath());
+      assert.match(shown?.staleReason ?? '', /settings changed.*nullPermutations/);
+    } finally {
+      await config.update('nullPermutations', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    assert.equal((await seis.controller.resultsFor(clsPath()))?.staleReason, undefined);
+  });
+});
