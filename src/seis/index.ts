@@ -30,5 +30,5 @@ export {
   type PairMoments,
 } from './score';
 export { jsMatMulBackend, transposeTimesSync, timesSync } from './linalg/jsBackend';
-export { symmetricEigen, type SymmetricEigen, type EigenOptions } from './linalg/symmetricEigen';
+export { symmetricEigen, energyRank, type SymmetricEigen, type EigenOptions } from './linalg/symmetricEigen';
 export { nullPermutation, seededPermutation, createRandom } from './random';

@@ -20,7 +20,7 @@
  * - Rank rule: k is the smallest count whose cumulative energy reaches τ·total − 1e-10·total (the
  *   slack keeps spectra with exactly tied energies from flipping k on rounding).
  */
-import { symmetricEigen } from './linalg/symmetricEigen';
+import { energyRank, symmetricEigen, type EigenOptions, type SymmetricEigen } from './linalg/symmetricEigen';
 import { jsMatMulBackend } from './linalg/jsBackend';
 import { matricize } from './matricize';
 import { nullPermutation } from './random';
@@ -75,7 +75,6 @@ export interface PairMoments {
   readonly sumTransformed: Float64Array;
 }
 
-const RANK_SLACK = 1e-10;
 /** Canonical correlations below this carry no direction worth measuring (ρ·|cos| ≈ 0 anyway). */
 const RHO_FLOOR = 1e-12;
 
@@ -98,14 +97,7 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 
 /** Smallest k whose cumulative energy reaches keep·total (eigenvalues sorted descending). */
 export function keptRank(sortedEnergies: ArrayLike<number>, keep: number, totalEnergy: number): number {
-  if (!(totalEnergy > 0)) return 0;
-  const target = keep * totalEnergy - RANK_SLACK * totalEnergy;
-  let cumulative = 0;
-  for (let i = 0; i < sortedEnergies.length; i++) {
-    cumulative += Math.max(0, sortedEnergies[i]);
-    if (cumulative >= target) return i + 1;
-  }
-  return sortedEnergies.length;
+  return energyRank(sortedEnergies, keep, totalEnergy);
 }
 
 /** Column-centers a copy; rejects NaN/Inf with a message that counts them. */
@@ -162,10 +154,20 @@ function reciprocal(values: Float64Array): Float64Array {
   return values.map((x) => 1 / x);
 }
 
+/** The backend's eigensolver (e.g. a worker pool using both cores) or the in-thread one. */
+function eigen(backend: MatMulBackend, matrix: Float64Array, n: number, options: EigenOptions): Promise<SymmetricEigen> {
+  return backend.symmetricEigen ? backend.symmetricEigen(matrix, n, options) : Promise.resolve(symmetricEigen(matrix, n, options));
+}
+
 /** Eigendecomposition of a Gram matrix, keeping the top-k vectors as columns (size×k). */
-function keptEigenvectors(gram: Float64Array, size: number, keep: number): { columns: Float64Array; singularValues: Float64Array; k: number; total: number } {
+async function keptEigenvectors(
+  gram: Float64Array,
+  size: number,
+  keep: number,
+  backend: MatMulBackend,
+): Promise<{ columns: Float64Array; singularValues: Float64Array; k: number; total: number }> {
   const total = Math.max(0, traceOf(gram, size));
-  const eig = symmetricEigen(gram, size, { vectors: (values) => keptRank(values, keep, total) });
+  const eig = await eigen(backend, gram, size, { vectors: { energyFraction: keep, totalEnergy: total } });
   const k = eig.count;
   const singularValues = new Float64Array(k);
   for (let i = 0; i < k; i++) singularValues[i] = Math.sqrt(Math.max(0, eig.values[i]));
@@ -176,7 +178,7 @@ function keptEigenvectors(gram: Float64Array, size: number, keep: number): { col
 export async function decomposeCentered(centered: Float64Array, n: number, d: number, keep: number, backend: MatMulBackend): Promise<SpectralBasis> {
   if (d <= n) {
     const gram = await backend.transposeTimes(centered, n, d, centered, d);
-    const { columns: v, singularValues, k, total } = keptEigenvectors(gram, d, keep);
+    const { columns: v, singularValues, k, total } = await keptEigenvectors(gram, d, keep, backend);
     if (k === 0) return { n, d, k, singularValues, u: new Float64Array(0), v, totalEnergy: total };
     const u = await backend.times(centered, n, d, v, k);
     scaleColumns(u, n, k, reciprocal(singularValues));
@@ -184,7 +186,7 @@ export async function decomposeCentered(centered: Float64Array, n: number, d: nu
   }
   const centeredT = transpose(centered, n, d);
   const gram = await backend.transposeTimes(centeredT, d, n, centeredT, n);
-  const { columns: u, singularValues, k, total } = keptEigenvectors(gram, n, keep);
+  const { columns: u, singularValues, k, total } = await keptEigenvectors(gram, n, keep, backend);
   if (k === 0) return { n, d, k, singularValues, u, v: new Float64Array(0), totalEnergy: total };
   const v = await backend.transposeTimes(centered, n, d, u, k);
   scaleColumns(v, d, k, reciprocal(singularValues));
@@ -208,12 +210,12 @@ export async function decomposeGram(
   n: number,
   d: number,
   options: Partial<SeisOptions> = {},
-  _backend: MatMulBackend = jsMatMulBackend,
+  backend: MatMulBackend = jsMatMulBackend,
 ): Promise<SpectralBasis> {
   const { keep } = resolveOptions(options);
   assertFinite(gram, 'Gram matrix');
   const centeredGram = centerGram(gram, columnSums, columnSums, n, d);
-  const { columns: v, singularValues, k, total } = keptEigenvectors(centeredGram, d, keep);
+  const { columns: v, singularValues, k, total } = await keptEigenvectors(centeredGram, d, keep, backend);
   return { n, d, k, singularValues, u: null, v, totalEnergy: total };
 }
 
@@ -259,7 +261,7 @@ export async function canonicalScores(
   const rho = new Float64Array(r);
   if (kT <= k) {
     const gram = await backend.transposeTimes(x, k, kT, x, kT);
-    const eig = symmetricEigen(gram, kT, { vectors: r });
+    const eig = await eigen(backend, gram, kT, { vectors: r });
     nMat = transpose(eig.vectorRows, r, kT);
     m = await backend.times(x, k, kT, nMat, r);
     for (let i = 0; i < r; i++) rho[i] = Math.min(1, Math.sqrt(Math.max(0, eig.values[i])));
@@ -267,7 +269,7 @@ export async function canonicalScores(
   } else {
     const xT = transpose(x, k, kT);
     const gram = await backend.transposeTimes(xT, kT, k, xT, k);
-    const eig = symmetricEigen(gram, k, { vectors: r });
+    const eig = await eigen(backend, gram, k, { vectors: r });
     m = transpose(eig.vectorRows, r, k);
     nMat = await backend.transposeTimes(x, k, kT, m, r);
     for (let i = 0; i < r; i++) rho[i] = Math.min(1, Math.sqrt(Math.max(0, eig.values[i])));
@@ -440,18 +442,20 @@ export async function scoreDecomposed(
   const kT = transformed.k;
   const y = await backend.transposeTimes(clean.v, d, k, transformed.v, kT);
   const x = await backend.transposeTimes(clean.u, n, k, transformed.u, kT);
-  const actual = await canonicalScores(x, y, clean, transformed, backend);
 
   const permutations = options.permutations ?? Array.from({ length: resolved.nullPermutations }, (_, i) => nullPermutation(n, resolved.seed, i));
-  let nullE = 0;
-  let nullI = 0;
-  for (const permutation of permutations) {
-    const shuffled = permuteRows(transformed.u, n, kT, permutation);
-    const xNull = await backend.transposeTimes(clean.u, n, k, shuffled, kT);
-    const result = await canonicalScores(xNull, y, clean, transformed, backend);
-    nullE += result.equivariance;
-    nullI += result.invariance;
-  }
+  const cleanU = clean.u;
+  const transformedU = transformed.u;
+  // Independent problems: issued together so a parallel backend can keep every core busy.
+  const [actual, ...nulls] = await Promise.all([
+    canonicalScores(x, y, clean, transformed, backend),
+    ...permutations.map(async (permutation) => {
+      const xNull = await backend.transposeTimes(cleanU, n, k, permuteRows(transformedU, n, kT, permutation), kT);
+      return canonicalScores(xNull, y, clean, transformed, backend);
+    }),
+  ]);
+  const nullE = nulls.reduce((sum, result) => sum + result.equivariance, 0);
+  const nullI = nulls.reduce((sum, result) => sum + result.invariance, 0);
   return finish(clean, transformed, resolved, actual, permutations.length, nullE, nullI, warnings);
 }
 
@@ -507,8 +511,10 @@ export async function scoreMatrices(
         '(observations × variables). Score activations of the same layer on the same probe images.',
     );
   }
-  const cleanBasis = await decomposeObservations(clean, resolved, backend, 'clean activations');
-  const transformedBasis = await decomposeObservations(transformed, resolved, backend, 'transformed activations');
+  const [cleanBasis, transformedBasis] = await Promise.all([
+    decomposeObservations(clean, resolved, backend, 'clean activations'),
+    decomposeObservations(transformed, resolved, backend, 'transformed activations'),
+  ]);
   return scoreDecomposed(cleanBasis, transformedBasis, options, backend, baseWarnings);
 }
 
@@ -544,8 +550,10 @@ export async function scoreFromMoments(
 ): Promise<PairScore> {
   const resolved = resolveOptions(options);
   const { n, d } = moments;
-  const clean = cleanBasis ?? (await decomposeGram(moments.gramClean, moments.sumClean, n, d, resolved, backend));
-  const transformed = await decomposeGram(moments.gramTransformed, moments.sumTransformed, n, d, resolved, backend);
+  const [clean, transformed] = await Promise.all([
+    cleanBasis ?? decomposeGram(moments.gramClean, moments.sumClean, n, d, resolved, backend),
+    decomposeGram(moments.gramTransformed, moments.sumTransformed, n, d, resolved, backend),
+  ]);
   const warnings: string[] = [];
   const early = preflight(clean, transformed, resolved, warnings);
   if (early) return early;
@@ -562,13 +570,10 @@ export async function scoreFromMoments(
     for (let a = 0; a < k; a++) for (let b = 0; b < kT; b++) x[a * kT + b] *= invS[a] * invST[b];
     return x;
   };
-  const actual = await canonicalScores(await crossToX(moments.cross), y, clean, transformed, backend);
-  let nullE = 0;
-  let nullI = 0;
-  for (const cross of moments.nullCross) {
-    const result = await canonicalScores(await crossToX(cross), y, clean, transformed, backend);
-    nullE += result.equivariance;
-    nullI += result.invariance;
-  }
+  const [actual, ...nulls] = await Promise.all(
+    [moments.cross, ...moments.nullCross].map(async (cross) => canonicalScores(await crossToX(cross), y, clean, transformed, backend)),
+  );
+  const nullE = nulls.reduce((sum, result) => sum + result.equivariance, 0);
+  const nullI = nulls.reduce((sum, result) => sum + result.invariance, 0);
   return finish(clean, transformed, resolved, actual, moments.nullCross.length, nullE, nullI, warnings);
 }

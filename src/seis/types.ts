@@ -2,6 +2,7 @@
  * Public types of the SEIS core. The core is pure: no vscode, no node:fs, no DOM.
  * See ../../README.md and SEIS-SPEC (Lin, Farrahi & Cai, arXiv 2602.04054).
  */
+import type { EigenOptions, SymmetricEigen } from './linalg/symmetricEigen';
 
 /** `spatial` is SEIS proper (observations = batch·channels, variables = positions).
  *  `channel` is the transposed diagnostic (observations = batch·positions, variables = channels);
@@ -47,6 +48,11 @@ export interface MatMulBackend {
   transposeTimes(a: Float64Array, m: number, p: number, b: Float64Array, q: number): Promise<Float64Array>;
   /** C = A·B for A (m×k) and B (k×n); returns m×n. */
   times(a: Float64Array, m: number, k: number, b: Float64Array, n: number): Promise<Float64Array>;
+  /**
+   * Optional: the symmetric eigensolver, e.g. the core's own solver run on a pool of worker threads
+   * so independent decompositions use every core. Absent → solved in the calling thread.
+   */
+  symmetricEigen?(matrix: Float64Array, n: number, options: EigenOptions): Promise<SymmetricEigen>;
 }
 
 /** Observations × variables matrix, row-major, column-centered or not as stated by its producer. */

@@ -22,20 +22,34 @@ export interface SymmetricEigen {
   readonly n: number;
 }
 
+/**
+ * Which eigenvectors to return (plain data, so a request can cross a worker-thread boundary):
+ * a count of leading ones, or as many as it takes for the leading eigenvalues to reach a fraction
+ * of the total (SEIS's τ rule; see keptRank in ../score.ts).
+ */
 export interface EigenOptions {
-  /**
-   * How many leading eigenvectors (by descending eigenvalue) to return, or a function choosing
-   * that count from the sorted eigenvalues (SEIS picks k from the energy spectrum).
-   */
-  readonly vectors?: number | ((sortedValues: Float64Array) => number);
+  readonly vectors?: number | { readonly energyFraction: number; readonly totalEnergy: number };
+}
+
+/** Smallest k whose cumulative (non-negative) eigenvalues reach fraction·total, with 1e-10 relative slack. */
+export function energyRank(sortedValues: ArrayLike<number>, fraction: number, totalEnergy: number): number {
+  if (!(totalEnergy > 0)) return 0;
+  const target = fraction * totalEnergy - 1e-10 * totalEnergy;
+  let cumulative = 0;
+  for (let i = 0; i < sortedValues.length; i++) {
+    cumulative += Math.max(0, sortedValues[i]);
+    if (cumulative >= target) return i + 1;
+  }
+  return sortedValues.length;
 }
 
 interface Tridiagonal {
   readonly diagonal: Float64Array;
   /** sub[i] couples i and i+1; sub[n-1] = 0. */
   readonly sub: Float64Array;
-  /** Householder vectors stored below the diagonal of `work`, column j for reflector j. */
-  readonly work: Float64Array;
+  /** Householder vector j (length n−j−1, v[0] = 1) at reflectorOffsets[j], contiguous for the back-transform. */
+  readonly reflectors: Float64Array;
+  readonly reflectorOffsets: Int32Array;
   readonly betas: Float64Array;
 }
 
@@ -47,6 +61,13 @@ function tridiagonalize(matrix: Float64Array, n: number): Tridiagonal {
   const betas = new Float64Array(n);
   const v = new Float64Array(n);
   const p = new Float64Array(n);
+  const reflectorOffsets = new Int32Array(Math.max(n, 1));
+  const reflectors = new Float64Array((n * (n - 1)) / 2);
+  let offset = 0;
+  for (let j = 0; j < n - 2; j++) {
+    reflectorOffsets[j] = offset;
+    offset += n - j - 1;
+  }
 
   for (let j = 0; j < n - 2; j++) {
     const m = n - j - 1;
@@ -77,7 +98,7 @@ function tridiagonalize(matrix: Float64Array, n: number): Tridiagonal {
     const beta = 2 / vtv;
     sub[j] = alpha;
     betas[j] = beta;
-    for (let i = 0; i < m; i++) a[(base + i) * n + j] = v[i];
+    reflectors.set(v.subarray(0, m), reflectorOffsets[j]);
 
     // p = β·B·v with B the trailing block, read from its lower triangle row by row.
     p.fill(0, 0, m);
@@ -110,7 +131,7 @@ function tridiagonalize(matrix: Float64Array, n: number): Tridiagonal {
   for (let i = 0; i < n; i++) diagonal[i] = a[i * n + i];
   if (n >= 2) sub[n - 2] = a[(n - 1) * n + (n - 2)];
   sub[n - 1] = 0;
-  return { diagonal, sub, work: a, betas };
+  return { diagonal, sub, reflectors, reflectorOffsets, betas };
 }
 
 /**
@@ -182,18 +203,20 @@ function qlImplicit(d: Float64Array, e: Float64Array, n: number, zt: Float64Arra
 
 /** Applies Q = H_0·H_1·…·H_{n-3} to each row vector y (in place): y ← Q·y. */
 function applyReflectors(tri: Tridiagonal, n: number, rows: Float64Array, count: number): void {
-  const { work, betas } = tri;
+  const { reflectors, reflectorOffsets, betas } = tri;
   for (let j = n - 3; j >= 0; j--) {
     const beta = betas[j];
     if (beta === 0) continue;
     const base = j + 1;
+    const length = n - base;
+    const v = reflectors.subarray(reflectorOffsets[j], reflectorOffsets[j] + length);
     for (let row = 0; row < count; row++) {
       const offset = row * n + base;
       let dot = 0;
-      for (let i = 0; i < n - base; i++) dot += work[(base + i) * n + j] * rows[offset + i];
+      for (let i = 0; i < length; i++) dot += v[i] * rows[offset + i];
       if (dot === 0) continue;
       const factor = beta * dot;
-      for (let i = 0; i < n - base; i++) rows[offset + i] -= factor * work[(base + i) * n + j];
+      for (let i = 0; i < length; i++) rows[offset + i] -= factor * v[i];
     }
   }
 }
@@ -215,7 +238,8 @@ export function symmetricEigen(matrix: Float64Array, n: number, options: EigenOp
   const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => d[y] - d[x]);
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = d[order[i]];
-  const count = Math.max(0, Math.min(n, typeof wantVectors === 'function' ? wantVectors(values) : wantVectors));
+  const requested = typeof wantVectors === 'number' ? wantVectors : energyRank(values, wantVectors.energyFraction, wantVectors.totalEnergy);
+  const count = Math.max(0, Math.min(n, requested));
   const vectorRows = new Float64Array(count * n);
   if (zt !== null) {
     for (let i = 0; i < count; i++) vectorRows.set(zt.subarray(order[i] * n, order[i] * n + n), i * n);
