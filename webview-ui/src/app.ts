@@ -121,8 +121,9 @@ export class App {
     const tablesEl = h('section', { class: 'tables', 'aria-label': 'Score tables' }, h('h2', {}, 'Score tables'));
     this.models = views.map((view) => {
       const table = new ScoreTable(view, this.transforms, (row) => this.select({ modelIndex: view.index, rowIndex: row }, true, true));
+      const sameLabels = view.index > 0 && sameLayerNames(views[0], view);
       const heatmaps = new HeatmapPair(view, this.transforms, this.theme,
-        { select: (row) => this.select({ modelIndex: view.index, rowIndex: row }, false, true) }, table.tableId);
+        { select: (row) => this.select({ modelIndex: view.index, rowIndex: row }, false, true) }, table.tableId, !sameLabels);
       modelsEl.append(h('section', { class: 'model-block', 'data-model-index': view.index, 'aria-label': `Model ${view.title}` },
         h('h2', { class: 'model-title', title: view.result.model?.path ?? '' }, view.title),
         h('p', { class: 'model-meta muted' }, modelMeta(view.result)),
@@ -133,19 +134,20 @@ export class App {
 
     this.profile = new DepthProfile(views, (mi, li) => this.select({ modelIndex: mi, rowIndex: li + 1 }, true, true));
     this.scatter = new ReadingScatter(views, (mi, li) => this.select({ modelIndex: mi, rowIndex: li + 1 }, true, true));
-    this.body.replaceChildren(
+    this.body.replaceChildren(h('div', { class: 'layout' },
       legend(),
-      h('div', { class: 'overview' }, modelsEl, this.details.element),
-      h('section', { class: 'chart-block', 'aria-label': 'Depth profile' },
+      modelsEl,
+      h('aside', { class: 'details-col' }, this.details.element),
+      h('section', { class: 'chart-block profile-block', 'aria-label': 'Depth profile' },
         h('h2', {}, 'Depth profile'),
         h('p', { class: 'muted small' }, `S_E and S_I per layer for the chosen transform. Shaded band: null to null + ${NULL_MARGIN} (not clearly above chance). Dotted: the input floor.`),
         h('div', { class: 'chart-box profile-box' }, this.profile.canvas)),
-      h('section', { class: 'chart-block', 'aria-label': 'S_E against S_I' },
+      h('section', { class: 'chart-block scatter-block', 'aria-label': 'S_E against S_I' },
         h('h2', {}, 'S_E vs S_I'),
         h('p', { class: 'muted small' }, `Colour = depth (dark early, yellow late). Regions: information lost = S_E within ${NULL_MARGIN} of its null; invariant = S_I ≥ ${INVARIANT_SHARE}·S_E; re-encoded (equivariant) = below that. S_I ≤ S_E always.`),
         h('div', { class: 'chart-box scatter-box' }, this.scatter.canvas)),
       tablesEl,
-    );
+    ));
     for (const m of this.models) { m.heatmaps.mount(); m.table.render(); }
     this.renderLineCharts();
   }
@@ -324,6 +326,10 @@ export class App {
     new MutationObserver(refresh).observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
     window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', refresh);
   }
+}
+
+function sameLayerNames(a: ModelView, b: ModelView): boolean {
+  return a.rows.length === b.rows.length && a.rows.every((r, i) => r.key === b.rows[i].key);
 }
 
 function legend(): HTMLElement {

@@ -59,7 +59,7 @@ export class LayerDetails {
     if (cells.length) {
       parts.push(h('table', { class: 'details-scores' },
         h('caption', { class: 'sr-only' }, `Scores of ${row.label} under each transform`),
-        h('thead', {}, h('tr', {}, ...['transform', 'S_E', 'null', 'S_I', 'null', 'k', 'k′', 'r', 'n', 'reading'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('thead', {}, h('tr', {}, ...['transform', 'S_E', 'null', 'S_I', 'null', 'k', 'k′', 'r', 'reading'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, ...cells.map(([t, c]) => {
           const reading = readingOf(c);
           return h('tr', { class: t.id === transformId ? 'current' : '' },
@@ -67,7 +67,6 @@ export class LayerDetails {
             scoreTd(c, 'equivariance'), h('td', {}, fmt(nullOf(c, 'equivariance'))),
             scoreTd(c, 'invariance'), h('td', {}, fmt(nullOf(c, 'invariance'))),
             h('td', {}, String(c.rankClean)), h('td', {}, String(c.rankTransformed)), h('td', {}, String(c.r)),
-            h('td', {}, String(c.observations)),
             h('td', {}, reading ? READING_LABEL[reading] : '—'));
         })),
       ));

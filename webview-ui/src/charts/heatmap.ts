@@ -16,8 +16,8 @@ import type { ThemeColors } from './setup';
 
 export const ROW_HEIGHT = 18;
 export const MAX_VISIBLE_ROWS = 36;
-const COLUMN_WIDTH = 50;
-const LABEL_WIDTH = 190;
+const COLUMN_WIDTH = 46;
+const LABEL_WIDTH = 170;
 const AXIS_HEIGHT = 34;
 
 interface CellPoint {
@@ -55,6 +55,8 @@ export class HeatmapPair {
     theme: ThemeColors,
     private readonly events: HeatmapEvents,
     tableId: string,
+    /** False when a model to the left already shows the same layer names: saves width in comparisons. */
+    private readonly showLabels = true,
   ) {
     this.theme = theme;
     this.visibleRows = Math.max(1, Math.min(model.rows.length, MAX_VISIBLE_ROWS));
@@ -146,7 +148,7 @@ export class HeatmapPair {
   }
 
   private canvasWidth(measure: Measure): number {
-    return (measure === 'equivariance' ? LABEL_WIDTH : 12) + this.transforms.length * COLUMN_WIDTH + 8;
+    return (measure === 'equivariance' && this.showLabels ? LABEL_WIDTH : 12) + this.transforms.length * COLUMN_WIDTH + 8;
   }
 
   private reveal(row: number): void {
@@ -195,7 +197,7 @@ export class HeatmapPair {
     const theme = this.theme;
     const rows = this.model.rows;
     const transforms = this.transforms;
-    const withLabels = measure === 'equivariance';
+    const withLabels = measure === 'equivariance' && this.showLabels;
     const cols = transforms.length;
     const visible = this.visibleRows;
     return {
@@ -272,7 +274,7 @@ export class HeatmapPair {
               font: (ctx) => ({ weight: ctx.tick?.value === this.selectedRow ? 'bold' : 'normal', size: 11 }),
               callback: (v) => {
                 const row = rows[Number(v)];
-                return row ? shortLabel(row.label, 30) : '';
+                return row ? shortLabel(row.label, 25) : '';
               },
             },
           },
