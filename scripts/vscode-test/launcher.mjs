@@ -88,8 +88,16 @@ writeFileSync(join(dirs['user-data'], 'User', 'settings.json'), JSON.stringify({
 const configFile = join(tmp, 'code-server.yaml');
 writeFileSync(configFile, 'auth: none\ncert: false\n');
 const env = { ...process.env, TMPDIR: dirs.tmp, XDG_CONFIG_HOME: dirs['xdg-config'], XDG_DATA_HOME: dirs['xdg-data'] };
+// Set when this runs from a VS Code terminal; they would point code-server at that other instance.
 delete env.VSCODE_IPC_HOOK_CLI;
 delete env.ELECTRON_RUN_AS_NODE;
+// No gallery is reachable here: point code-server's at a closed local port so its queries fail at
+// once (a real DNS lookup of open-vsx.org takes ~16 s to give up, and the workbench waits for it).
+const DEAD = 'http://127.0.0.1:9';
+const serverEnv = {
+  ...env,
+  EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: `${DEAD}/gallery`, itemUrl: `${DEAD}/item`, resourceUrlTemplate: `${DEAD}/{publisher}/{name}/{version}/{path}` }),
+};
 
 let server;
 let context;
@@ -124,7 +132,7 @@ server = spawn(process.execPath, [
   '--user-data-dir', dirs['user-data'],
   '--extensions-dir', dirs.extensions,
   '--config', configFile,
-], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+], { env: serverEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
 server.stdout.pipe(logStream);
 server.stderr.pipe(logStream);
 
@@ -150,26 +158,45 @@ context = await chromium.launchPersistentContext(dirs.chromium, {
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync'],
 });
+log(`chromium up after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+// Nothing outside this code-server is reachable; failing such requests at once (instead of waiting
+// for DNS to give up) keeps the workbench from stalling on the extension gallery.
+await context.route((u) => u.hostname !== '127.0.0.1' && u.protocol !== 'data:' && u.protocol !== 'blob:', (route) => route.abort('internetdisconnected'));
 const page = context.pages()[0] ?? (await context.newPage());
-// The workbench forwards the extension host's console here when it runs an extension test.
+// The workbench forwards console output here (its own and the extension host's). Test output
+// (marked by test/vscode/index.ts) goes to stdout; the rest to workbench.log, printed on failure.
+const MARK = '\u200b[seis-test]';
+const workbenchLog = createWriteStream(join(tmp, 'workbench.log'));
+function formatConsole(logArgs) {
+  const list = Array.isArray(logArgs) ? [...logArgs] : [logArgs];
+  const str = (a) => (typeof a === 'string' ? a : JSON.stringify(a));
+  let first = typeof list[0] === 'string' ? list.shift() : '';
+  // console.log's printf-style placeholders, as mocha's reporters use them.
+  first = first.replace(/%[sdifoOj%]/g, (m) => (m === '%%' ? '%' : list.length ? str(list.shift()) : m));
+  return [first, ...list.map(str)].filter((x) => x !== '').join(' ');
+}
 await page.exposeFunction('codeAutomationLog', (type, logArgs) => {
-  const text = Array.isArray(logArgs) ? logArgs.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') : String(logArgs);
-  (type === 'error' ? process.stderr : process.stdout).write(`${text}\n`);
+  const text = formatConsole(logArgs);
+  workbenchLog.write(`[${((Date.now() - started) / 1000).toFixed(1)}s ${type}] ${text}\n`);
+  if (text.includes(MARK)) (type === 'error' ? process.stderr : process.stdout).write(`${text.split(MARK).join('')}\n`);
 });
 await page.exposeFunction('codeAutomationExit', (code) => exitResolve(Number(code) || 0));
 page.on('pageerror', (e) => writeFileSync(join(tmp, 'page-errors.log'), `${e.stack ?? e}\n`, { flag: 'a' }));
 await page.goto(url);
+log(`workbench page loaded after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
 const timer = setTimeout(() => exitResolve('timeout'), TIMEOUT_MS);
 const result = await exitCode;
 clearTimeout(timer);
 if (result === 'timeout') {
   try { await page.screenshot({ path: join(tmp, 'timeout.png') }); } catch { /* page gone */ }
+  process.stderr.write(readFileSync(join(tmp, 'workbench.log'), 'utf8').split('\n').slice(-40).join('\n'));
   log(`no result from the extension tests within ${TIMEOUT_MS / 1000} s; screenshot and code-server log in ${tmp}`);
   await cleanup(1);
 }
 if (result !== 0) {
   try { await page.screenshot({ path: join(tmp, 'failure.png') }); } catch { /* page gone */ }
+  log(`failed: workbench console in ${join(tmp, 'workbench.log')}, code-server log in ${serverLog}`);
 }
 log(`extension tests finished with exit code ${result} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 await cleanup(result);

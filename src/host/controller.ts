@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { AnalysisResult } from '../shared/results';
 import type { ExportFormat } from '../shared/webviewProtocol';
 import { resultsToCsv } from './csv';
-import { renderStandaloneReport } from './reportShim';
+import { renderStandaloneReport } from '../report/standaloneHtml';
 import { startEngine, type EngineProgress, type EngineRun } from './engine';
 import { defaultTransformId, resultSummary } from './format';
 import { SeisPanel, type PanelHost } from './panel';
@@ -407,7 +407,10 @@ export class SeisController implements PanelHost, vscode.Disposable {
       case 'csv':
         return resultsToCsv(shown.result);
       case 'html': {
-        return renderStandaloneReport([shown.result], { title: `SEIS: ${shown.result.model.fileName}` });
+        return renderStandaloneReport([shown.result], {
+          title: `SEIS: ${shown.result.model.fileName}`,
+          bundleDir: join(this.context.extensionUri.fsPath, 'dist', 'webview'),
+        });
       }
       case 'png': {
         const panel = await this.openPanel(shown.modelPath, true);
