@@ -7,6 +7,7 @@
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { timesSync, transposeTimesSync, type MatMulBackend } from '../seis';
+import { EigenWorkerPool } from './eigenWorkerPool';
 
 /** Below this many multiply-adds the session call overhead outweighs the faster kernel. */
 const MIN_WORK_FOR_ORT = 48 * 48 * 48;
@@ -40,7 +41,18 @@ function productModel(transposeA: boolean): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
-export async function createOrtMatMulBackend(options: { intraOpThreads?: number } = {}): Promise<MatMulBackend> {
+export interface OrtBackendOptions {
+  readonly intraOpThreads?: number;
+  /** Worker threads for the eigensolver; 0 solves in the calling thread. Default: one per core. */
+  readonly eigenThreads?: number;
+}
+
+export interface OrtMatMulBackend extends MatMulBackend {
+  /** Stops the eigensolver threads (they are unref'd, so forgetting this never hangs a process). */
+  dispose(): Promise<void>;
+}
+
+export async function createOrtMatMulBackend(options: OrtBackendOptions = {}): Promise<OrtMatMulBackend> {
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
@@ -57,8 +69,14 @@ export async function createOrtMatMulBackend(options: { intraOpThreads?: number 
     y.dispose?.();
     return data;
   };
+  const pool = options.eigenThreads === 0 ? null : new EigenWorkerPool(options.eigenThreads);
   return {
     name: 'onnxruntime',
+    ...(pool ? { symmetricEigen: (matrix, n, eigenOptions) => pool.symmetricEigen(matrix, n, eigenOptions) } : {}),
+    dispose: async () => {
+      await pool?.close();
+      await Promise.all([transposeTimesSession.release(), timesSession.release()]);
+    },
     transposeTimes: (a, m, p, b, q) =>
       m * p * q < MIN_WORK_FOR_ORT || m === 0 || p === 0 || q === 0
         ? Promise.resolve(transposeTimesSync(a, m, p, b, q))
