@@ -34,7 +34,7 @@ export function readingOf(cell: ScoreCell, margin = NULL_MARGIN): Reading {
   const e = cell.equivariance - cell.null.equivariance > margin;
   const i = cell.invariance - cell.null.invariance > margin;
   if (!e) return 'lost';
-  if (cell.invariance >= 0.7) return 'invariant';
+  if (i && cell.invariance >= 0.7) return 'invariant';
   if (!i || cell.invariance < 0.4) return 're-encoded';
   return 'mixed';
 }
