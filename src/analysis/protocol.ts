@@ -1,0 +1,84 @@
+/**
+ * The analysis request and the messages between a caller (CLI, extension host) and the analysis
+ * child process. Plain data only: everything crosses process.send() as JSON.
+ *
+ * parent → child: `start` once, then possibly `cancel`.
+ * child → parent: `ready` once, any number of `progress`, then exactly one `result` or `error`.
+ */
+import type { AnalysisResult } from '../shared/results';
+import type { AnalysisErrorCode } from './errors';
+
+export type NormalizeName = 'imagenet' | 'symmetric' | 'unit' | 'raw255';
+
+export interface AnalysisRequest {
+  /** Path of the .onnx file. */
+  readonly modelPath: string;
+  /** A ready (N,C,H,W) or (N,H,W,C) .npy tensor, fed as is. Excludes `images`. */
+  readonly inputs?: string;
+  /** A folder of PNG/JPEG images. Excludes `inputs`. */
+  readonly images?: string;
+  /** Built-in synthetic probes: how many (default 32) and the seed (default the SEIS seed). */
+  readonly probeCount?: number;
+  readonly probeSeed?: number;
+  /** Cap on images read from `images` (default 64). */
+  readonly maxImages?: number;
+  /** Probe size for dynamic spatial dims (default 224×224). */
+  readonly size?: { readonly height: number; readonly width: number };
+  /** Pixel normalisation for built-in and folder probes (default imagenet), or explicit RGB mean/std on [0,1]. */
+  readonly normalize?: NormalizeName | { readonly mean: readonly number[]; readonly std: readonly number[] };
+  readonly bgr?: boolean;
+  /** How folder images reach the probe size: cover + centre crop (default) or stretch. */
+  readonly fit?: 'crop' | 'stretch';
+  /** Transform ids (default DEFAULT_TRANSFORMS). */
+  readonly transforms?: readonly string[];
+  /** Layer selection: default | all | op:Conv,Add | /regex/ | name,name. */
+  readonly layers?: string;
+  /** Probe images per forward pass (default 8). */
+  readonly batchSize?: number;
+  /** Maps with more positions are average-pooled down to at most this (default 1024 = 32×32). */
+  readonly maxPositions?: number;
+  readonly keep?: number;
+  readonly nullPermutations?: number;
+  readonly seed?: number;
+  readonly orientation?: 'spatial' | 'channel';
+  /** onnxruntime execution provider (default cpu). */
+  readonly executionProvider?: string;
+  /** Activations held at once, in MiB (default 512); layers are processed in groups to stay under it. */
+  readonly memoryBudgetMB?: number;
+  /** Keep every canonical correlation in the result (large); default off. */
+  readonly includeCorrelations?: boolean;
+  /** Write the scored (pooled) activations as .npy files into this folder: clean + one per transform. */
+  readonly dumpActivations?: string;
+}
+
+export type AnalysisStage = 'loading' | 'shapes' | 'clean' | 'transform' | 'scoring' | 'floor' | 'finishing';
+
+export interface AnalysisProgress {
+  readonly stage: AnalysisStage;
+  /** One line for a status bar, e.g. "rot90: scoring layer 12/57 conv2d_5.tmp_0". */
+  readonly message: string;
+  /** Overall completion in [0, 1]. */
+  readonly fraction: number;
+  readonly layer?: { readonly index: number; readonly count: number; readonly name: string };
+  readonly transform?: string;
+}
+
+export type ParentMessage = { readonly type: 'start'; readonly request: AnalysisRequest } | { readonly type: 'cancel' };
+
+export type ChildMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'progress'; readonly progress: AnalysisProgress }
+  | { readonly type: 'result'; readonly result: AnalysisResult }
+  | { readonly type: 'error'; readonly code: AnalysisErrorCode | 'internal'; readonly message: string };
+
+export function isChildMessage(value: unknown): value is ChildMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const type = (value as { type?: unknown }).type;
+  return type === 'ready' || type === 'progress' || type === 'result' || type === 'error';
+}
+
+export function isParentMessage(value: unknown): value is ParentMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = value as { type?: unknown; request?: unknown };
+  return (m.type === 'start' && typeof m.request === 'object' && m.request !== null) || m.type === 'cancel';
+}
