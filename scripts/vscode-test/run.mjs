@@ -8,6 +8,7 @@
 // Expects `npm run build` to have produced dist/ (the npm script does it first).
 // SEIS_TEST_GREP=pattern runs only the matching tests.
 // Exit code: 0 when every test passed, non-zero otherwise.
+import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,8 +25,24 @@ function die(message) {
   process.exit(1);
 }
 
-for (const f of ['dist/extension.js']) {
-  if (!existsSync(join(ROOT, f))) die(`${f} is missing: run \`npm run build\` first (npm run test:vscode does).`);
+// --vsix FILE: test the packaged extension (unpacked) instead of the working tree.
+const vsixArg = process.argv.indexOf('--vsix');
+let extensionRoot = ROOT;
+let unpacked;
+if (vsixArg >= 0) {
+  const vsix = resolve(process.argv[vsixArg + 1] ?? '');
+  if (!existsSync(vsix)) die(`--vsix ${vsix}: no such file (build one with npm run package)`);
+  unpacked = mkdtempSync(join(tmpdir(), 'seis-vsix-'));
+  try {
+    execFileSync('python3', ['-m', 'zipfile', '-e', vsix, unpacked], { stdio: 'inherit' });
+  } catch {
+    die(`could not unpack ${vsix} (needs python3)`);
+  }
+  extensionRoot = join(unpacked, 'extension');
+  process.stdout.write(`[test:vscode] testing the packaged extension from ${vsix}\n`);
+}
+for (const f of ['dist/extension.js', 'dist/analysisWorker.js', 'dist/webview/main.js']) {
+  if (!existsSync(join(extensionRoot, f))) die(`${join(extensionRoot, f)} is missing: run \`npm run build\` first (npm run test:vscode does).`);
 }
 
 // Suites run inside the extension host, which loads plain CommonJS: bundle each one.
@@ -59,7 +76,7 @@ let code = 1;
 try {
   code = await runTests({
     ...(online ? { version: '1.100.3' } : { vscodeExecutablePath: join(ROOT, 'scripts', 'vscode-test', 'launcher.mjs') }),
-    extensionDevelopmentPath: ROOT,
+    extensionDevelopmentPath: extensionRoot,
     extensionTestsPath: join(OUT, 'index.js'),
     launchArgs: [workspace, '--disable-extensions'],
     extensionTestsEnv: { SEIS_TEST_WORKSPACE: workspace, SEIS_REPO_ROOT: ROOT, SEIS_TEST_GREP: process.env.SEIS_TEST_GREP ?? '' },
@@ -69,5 +86,6 @@ try {
   code = 1;
 } finally {
   rmSync(workspace, { recursive: true, force: true });
+  if (unpacked) rmSync(unpacked, { recursive: true, force: true });
 }
 process.exit(code);
