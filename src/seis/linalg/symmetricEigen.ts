@@ -29,6 +29,8 @@ export interface SymmetricEigen {
  */
 export interface EigenOptions {
   readonly vectors?: number | { readonly energyFraction: number; readonly totalEnergy: number };
+  /** Eigenvector method: inverse iteration (default, falls back to QL) or QL with accumulated rotations. */
+  readonly method?: 'inverse-iteration' | 'ql';
 }
 
 /** Smallest k whose cumulative (non-negative) eigenvalues reach fraction·total, with 1e-10 relative slack. */
@@ -222,7 +224,121 @@ function applyReflectors(tri: Tridiagonal, n: number, rows: Float64Array, count:
 }
 
 /**
+ * Eigenvectors of the tridiagonal (d, e) for the given eigenvalues by inverse iteration, as rows.
+ * Each vector costs O(n) per solve; a vector is re-orthogonalized only against earlier vectors whose
+ * eigenvalue lies within 1e-3·‖T‖ of its own (farther ones are orthogonal to working precision
+ * already, since the error along eigenvector j is ~ε‖T‖/|λ_i − λ_j|). Returns null if a vector fails
+ * to converge, so the caller can fall back to QL with accumulated rotations.
+ */
+function inverseIterationVectors(d: Float64Array, e: Float64Array, n: number, eigenvalues: Float64Array, count: number): Float64Array | null {
+  const eps = 2 ** -52;
+  let norm = 0;
+  for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(d[i]) + Math.abs(e[i]) + (i > 0 ? Math.abs(e[i - 1]) : 0));
+  if (norm === 0) {
+    const rows = new Float64Array(count * n);
+    for (let i = 0; i < count; i++) rows[i * n + i] = 1;
+    return rows;
+  }
+  const window = 1e-3 * norm;
+  const tiny = eps * norm;
+  const rows = new Float64Array(count * n);
+  // LU with partial pivoting of T − λI: U has diagonal u0, superdiagonals u1, u2; multipliers and swaps.
+  const u0 = new Float64Array(n);
+  const u1 = new Float64Array(n);
+  const u2 = new Float64Array(n);
+  const multiplier = new Float64Array(n);
+  const swapped = new Uint8Array(n);
+  const x = new Float64Array(n);
+  let seed = 0x2545f491;
+  let previous = Number.POSITIVE_INFINITY;
+
+  for (let v = 0; v < count; v++) {
+    let lambda = eigenvalues[v];
+    // Separate exactly tied eigenvalues slightly so the solves differ (as LAPACK's dstein does).
+    if (previous - lambda < 10 * eps * Math.abs(lambda)) lambda = previous - 10 * eps * Math.max(Math.abs(lambda), tiny);
+    previous = lambda;
+
+    let diag = d[0] - lambda;
+    let sup = n > 1 ? e[0] : 0;
+    for (let k = 0; k < n - 1; k++) {
+      const below = e[k];
+      const nextDiag = d[k + 1] - lambda;
+      const nextSup = k + 1 < n - 1 ? e[k + 1] : 0;
+      if (Math.abs(diag) >= Math.abs(below)) {
+        swapped[k] = 0;
+        const l = diag === 0 ? 0 : below / diag;
+        multiplier[k] = l;
+        u0[k] = diag;
+        u1[k] = sup;
+        u2[k] = 0;
+        diag = nextDiag - l * sup;
+        sup = nextSup;
+      } else {
+        swapped[k] = 1;
+        const l = diag / below;
+        multiplier[k] = l;
+        u0[k] = below;
+        u1[k] = nextDiag;
+        u2[k] = nextSup;
+        diag = sup - l * nextDiag;
+        sup = -l * nextSup;
+      }
+    }
+    u0[n - 1] = diag;
+    for (let k = 0; k < n; k++) if (Math.abs(u0[k]) < tiny) u0[k] = u0[k] < 0 ? -tiny : tiny;
+
+    for (let i = 0; i < n; i++) {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      x[i] = ((seed >>> 0) / 4294967296 - 0.5) * norm;
+    }
+    let converged = false;
+    for (let iteration = 0; iteration < 5 && !converged; iteration++) {
+      // Forward: apply the row operations of the factorization to x.
+      for (let k = 0; k < n - 1; k++) {
+        if (swapped[k]) {
+          const t = x[k];
+          x[k] = x[k + 1];
+          x[k + 1] = t - multiplier[k] * x[k + 1];
+        } else {
+          x[k + 1] -= multiplier[k] * x[k];
+        }
+      }
+      // Back substitution with the three-diagonal U.
+      x[n - 1] /= u0[n - 1];
+      if (n >= 2) x[n - 2] = (x[n - 2] - u1[n - 2] * x[n - 1]) / u0[n - 2];
+      for (let k = n - 3; k >= 0; k--) x[k] = (x[k] - u1[k] * x[k + 1] - u2[k] * x[k + 2]) / u0[k];
+
+      let growth = 0;
+      for (let i = 0; i < n; i++) growth += x[i] * x[i];
+      growth = Math.sqrt(growth);
+      for (let j = v - 1; j >= 0 && eigenvalues[j] - eigenvalues[v] <= window; j--) {
+        const other = j * n;
+        let dot = 0;
+        for (let i = 0; i < n; i++) dot += rows[other + i] * x[i];
+        for (let i = 0; i < n; i++) x[i] -= dot * rows[other + i];
+      }
+      let length = 0;
+      for (let i = 0; i < n; i++) length += x[i] * x[i];
+      length = Math.sqrt(length);
+      if (!(length > 0) || !Number.isFinite(length)) return null;
+      for (let i = 0; i < n; i++) x[i] /= length;
+      // One solve amplified the start vector by ≥ 1/(n·ε·‖T‖)-ish: the eigen-direction dominates.
+      // A second pass after that polishes it (LAPACK's dstein also takes extra iterations).
+      if (growth * tiny * Math.sqrt(n) > 0.1 && iteration >= 1) converged = true;
+      if (!converged) for (let i = 0; i < n; i++) x[i] *= norm;
+    }
+    if (!converged) return null;
+    rows.set(x, v * n);
+  }
+  return rows;
+}
+
+/**
  * Eigendecomposition of a symmetric n×n row-major matrix (only its lower triangle is read).
+ * Eigenvalues: implicit QL. Eigenvectors: inverse iteration on the tridiagonal for just the
+ * requested ones (QL with accumulated rotations as the fallback), then the Householder back-transform.
  */
 export function symmetricEigen(matrix: Float64Array, n: number, options: EigenOptions = {}): SymmetricEigen {
   if (matrix.length !== n * n) throw new RangeError(`symmetricEigen: expected ${n}×${n} = ${n * n} values, got ${matrix.length}.`);
@@ -230,22 +346,30 @@ export function symmetricEigen(matrix: Float64Array, n: number, options: EigenOp
 
   const tri = tridiagonalize(matrix, n);
   const wantVectors = options.vectors ?? n;
-  const d = tri.diagonal;
-  const e = tri.sub;
-  const zt = wantVectors === 0 ? null : identity(n);
-  qlImplicit(d, e, n, zt);
-
-  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => d[y] - d[x]);
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = d[order[i]];
+  const d = Float64Array.from(tri.diagonal);
+  const e = Float64Array.from(tri.sub);
+  qlImplicit(d, e, n, null);
+  const values = d.sort().reverse();
   const requested = typeof wantVectors === 'number' ? wantVectors : energyRank(values, wantVectors.energyFraction, wantVectors.totalEnergy);
   const count = Math.max(0, Math.min(n, requested));
-  const vectorRows = new Float64Array(count * n);
-  if (zt !== null) {
-    for (let i = 0; i < count; i++) vectorRows.set(zt.subarray(order[i] * n, order[i] * n + n), i * n);
-    applyReflectors(tri, n, vectorRows, count);
-  }
+  if (count === 0) return { values, vectorRows: new Float64Array(0), count, n };
+
+  let vectorRows = options.method === 'ql' ? null : inverseIterationVectors(tri.diagonal, tri.sub, n, values, count);
+  if (vectorRows === null) vectorRows = qlVectors(tri, n, count);
+  applyReflectors(tri, n, vectorRows, count);
   return { values, vectorRows, count, n };
+}
+
+/** The top-`count` tridiagonal eigenvectors (rows) from QL with every rotation accumulated. */
+function qlVectors(tri: Tridiagonal, n: number, count: number): Float64Array {
+  const d = Float64Array.from(tri.diagonal);
+  const e = Float64Array.from(tri.sub);
+  const zt = identity(n);
+  qlImplicit(d, e, n, zt);
+  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => d[y] - d[x]);
+  const rows = new Float64Array(count * n);
+  for (let i = 0; i < count; i++) rows.set(zt.subarray(order[i] * n, order[i] * n + n), i * n);
+  return rows;
 }
 
 function identity(n: number): Float64Array {
