@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runUiChecks } from './ui-checks.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CODE_SERVER = join(ROOT, '.vscode-test', 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
@@ -87,7 +88,7 @@ writeFileSync(join(dirs['user-data'], 'User', 'settings.json'), JSON.stringify({
 }));
 const configFile = join(tmp, 'code-server.yaml');
 writeFileSync(configFile, 'auth: none\ncert: false\n');
-const env = { ...process.env, TMPDIR: dirs.tmp, XDG_CONFIG_HOME: dirs['xdg-config'], XDG_DATA_HOME: dirs['xdg-data'] };
+const env = { ...process.env, SEIS_UI_CHECKS: '1', TMPDIR: dirs.tmp, XDG_CONFIG_HOME: dirs['xdg-config'], XDG_DATA_HOME: dirs['xdg-data'] };
 // Set when this runs from a VS Code terminal; they would point code-server at that other instance.
 delete env.VSCODE_IPC_HOOK_CLI;
 delete env.ELECTRON_RUN_AS_NODE;
@@ -166,6 +167,7 @@ const page = context.pages()[0] ?? (await context.newPage());
 // The workbench forwards console output here (its own and the extension host's). Test output
 // (marked by test/vscode/index.ts) goes to stdout; the rest to workbench.log, printed on failure.
 const MARK = '\u200b[seis-test]';
+const UI_CHECK_REQUEST = '[seis-ui-check] run';
 const workbenchLog = createWriteStream(join(tmp, 'workbench.log'));
 function formatConsole(logArgs) {
   const list = Array.isArray(logArgs) ? [...logArgs] : [logArgs];
@@ -175,9 +177,18 @@ function formatConsole(logArgs) {
   first = first.replace(/%[sdifoOj%]/g, (m) => (m === '%%' ? '%' : list.length ? str(list.shift()) : m));
   return [first, ...list.map(str)].filter((x) => x !== '').join(' ');
 }
+let uiChecksRunning = false;
 await page.exposeFunction('codeAutomationLog', (type, logArgs) => {
   const text = formatConsole(logArgs);
   workbenchLog.write(`[${((Date.now() - started) / 1000).toFixed(1)}s ${type}] ${text}\n`);
+  if (text.includes(UI_CHECK_REQUEST) && folder && !uiChecksRunning) {
+    // A test asks for the checks that need the real UI; it waits for the answer file.
+    uiChecksRunning = true;
+    void runUiChecks(page, { outDir: tmp, log: (m) => log(`ui: ${m}`) })
+      .then((failures) => writeFileSync(join(resolve(folder), '.seis-ui-check.json'), JSON.stringify({ failures, screenshots: tmp })))
+      .finally(() => { uiChecksRunning = false; });
+    return;
+  }
   if (text.includes(MARK)) (type === 'error' ? process.stderr : process.stdout).write(`${text.split(MARK).join('')}\n`);
 });
 await page.exposeFunction('codeAutomationExit', (code) => exitResolve(Number(code) || 0));

@@ -109,6 +109,23 @@ describe('SEIS Lens in VS Code', () => {
     assert.equal(seis.tree.visibleLayerNames().length, firstResult!.layers.length);
   });
 
+  it('in the real UI, the Explorer context menu of an .onnx offers "Analyze SEIS" and the inspector lists scored layers', async function () {
+    // Driven by the offline launcher, which owns the browser page (scripts/vscode-test/ui-checks.mjs).
+    if (process.env.SEIS_UI_CHECKS !== '1') this.skip();
+    const answer = join(workspaceRoot(), '.seis-ui-check.json');
+    await vscode.commands.executeCommand('workbench.view.extension.seis');
+    console.log('[seis-ui-check] run');
+    const text = await until('the launcher to run the UI checks', () => {
+      try {
+        return readFileSync(answer, 'utf8');
+      } catch {
+        return undefined;
+      }
+    }, 120_000);
+    const { failures } = JSON.parse(text) as { failures: string[] };
+    assert.deepEqual(failures, []);
+  });
+
   it('opens the layer listing with one line per node and score decorations on analysed layers', async () => {
     const seis = await api();
     const editor = (await vscode.commands.executeCommand('seis.openLayerListing', vscode.Uri.file(clsPath()))) as vscode.TextEditor | undefined;

@@ -1,0 +1,59 @@
+// Checks that need the real workbench UI rather than the extension API, run by launcher.mjs on the
+// live page after the extension tests (offline only: the launcher sets SEIS_UI_CHECKS=1 and answers a test's request):
+// right-clicking an .onnx file in the Explorer offers "Analyze SEIS", a .txt file does not, and
+// the SEIS activity-bar container shows the layer inspector. Screenshots go to `outDir`.
+import { join } from 'node:path';
+
+async function contextMenuLabels(page, row) {
+  await row.click({ button: 'right' });
+  const menu = page.locator('.context-view .monaco-menu');
+  await menu.waitFor({ state: 'visible', timeout: 10_000 });
+  const labels = (await menu.locator('.action-label').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+  return { menu, labels };
+}
+
+export async function runUiChecks(page, { outDir, log }) {
+  const failures = [];
+  const check = (ok, what) => {
+    log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+    if (!ok) failures.push(what);
+  };
+  try {
+    await page.keyboard.press('Escape');
+    const explorerTab = page.locator('.activitybar .action-label[aria-label^="Explorer"]').first();
+    await explorerTab.click();
+    const tree = page.locator('.explorer-folders-view');
+    await tree.waitFor({ state: 'visible', timeout: 20_000 });
+    const folderRow = tree.locator('.monaco-list-row[aria-label^="models"]').first();
+    await folderRow.waitFor({ timeout: 20_000 });
+    if ((await folderRow.getAttribute('aria-expanded')) !== 'true') await folderRow.click();
+    const onnxRow = tree.locator('.monaco-list-row[aria-label^="cls.onnx"]').first();
+    await onnxRow.waitFor({ timeout: 20_000 });
+
+    const onOnnx = await contextMenuLabels(page, onnxRow);
+    await page.screenshot({ path: join(outDir, 'explorer-context-menu.png') });
+    check(onOnnx.labels.includes('Analyze SEIS'), `Explorer context menu of cls.onnx offers "Analyze SEIS" (menu: ${onOnnx.labels.slice(0, 12).join(' | ')}…)`);
+    await page.keyboard.press('Escape');
+    await onOnnx.menu.waitFor({ state: 'hidden', timeout: 5_000 });
+
+    const txtRow = tree.locator('.monaco-list-row[aria-label^="README.txt"]').first();
+    await txtRow.waitFor({ timeout: 10_000 });
+    const onTxt = await contextMenuLabels(page, txtRow);
+    check(!onTxt.labels.includes('Analyze SEIS'), 'the context menu of a .txt file does not offer "Analyze SEIS"');
+    await page.keyboard.press('Escape');
+
+    const seisTab = page.locator('.activitybar .action-label[aria-label^="SEIS Lens"]').first();
+    await seisTab.click();
+    const inspector = page.locator('.pane-header[aria-label^="Layer Inspector"], .pane-header:has-text("Layer Inspector")').first();
+    await inspector.waitFor({ timeout: 10_000 });
+    const rows = page.locator('.pane-body .monaco-list-row');
+    await page.waitForTimeout(500);
+    const rowTexts = await rows.allInnerTexts();
+    await page.screenshot({ path: join(outDir, 'layer-inspector.png') });
+    check(rowTexts.some((t) => /E \d\.\d\d · I \d\.\d\d/.test(t)), `the SEIS activity-bar view lists layers with scores (${rowTexts.length} rows)`);
+  } catch (err) {
+    try { await page.screenshot({ path: join(outDir, 'ui-check-error.png') }); } catch { /* page gone */ }
+    check(false, `UI checks could not run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  }
+  return failures;
+}
