@@ -388,3 +388,30 @@ describe('tied canonical correlations', () => {
     close(s.invariance, expected, 1e-7, 'S_I with principal-axis pairing');
   });
 });
+
+describe('eigenvector methods agree', () => {
+  it('inverse iteration and accumulated QL give the same kept subspace, also with tied eigenvalues', () => {
+    const n = 120;
+    const x = gaussian(200 * n, 91);
+    const gram = transposeTimesSync(x, 200, n, x, n);
+    // Add an exactly repeated block: a diagonal matrix with ties embedded.
+    for (let i = 0; i < 10; i++) gram[i * n + i] += 500;
+    for (const count of [1, 40, n]) {
+      const inverse = symmetricEigen(gram, n, { vectors: count, method: 'inverse-iteration' });
+      const ql = symmetricEigen(gram, n, { vectors: count, method: 'ql' });
+      assert.deepEqual(Array.from(inverse.values), Array.from(ql.values));
+      // Compare projectors onto the first `count` vectors (sign- and tie-rotation-free).
+      for (let r = 0; r < n; r += 7) {
+        for (let c = 0; c < n; c += 5) {
+          let pi = 0;
+          let pq = 0;
+          for (let i = 0; i < count; i++) {
+            pi += inverse.vectorRows[i * n + r] * inverse.vectorRows[i * n + c];
+            pq += ql.vectorRows[i * n + r] * ql.vectorRows[i * n + c];
+          }
+          close(pi, pq, 1e-9, `projector entry (${r}, ${c}) with ${count} vectors`);
+        }
+      }
+    }
+  });
+});
