@@ -1,0 +1,235 @@
+/**
+ * `npm run bench:core`: `seis score`-equivalent work (read two .npy files, SEIS with 3 null
+ * permutations) in the TS core — onnxruntime backend and pure-JS backend — and in numpy/OpenBLAS
+ * (bench/core_numpy.py: thin SVDs via LAPACK, as SEIS-SPEC states it), on the same files, side by
+ * side in one run. Not a test: it prints figures and checks that the scores agree.
+ *
+ * Options: --repeats N (best of N for the ort core and numpy; default 2), --skip-js,
+ *          --python PATH (default $SEIS_BENCH_PYTHON or python3).
+ * numpy runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment (they are set
+ * on some machines here for old OpenBLAS builds and slow a current one down).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readNpyFile, writeNpyFile } from '../src/io/npy';
+import { createRandom, DEFAULT_SEIS_OPTIONS, jsMatMulBackend, nullPermutation, scorePair, type MatMulBackend, type PairScore } from '../src/seis';
+import { createOrtMatMulBackend } from '../src/analysis/ortMatMulBackend';
+
+interface BenchCase {
+  readonly name: string;
+  readonly shape: readonly [number, number, number, number];
+}
+
+const CASES: BenchCase[] = [
+  { name: '(64,64,32,32) rot90', shape: [64, 64, 32, 32] },
+  { name: '(64,16,56,56) rot90', shape: [64, 16, 56, 56] },
+];
+const NULL_PERMUTATIONS = 3;
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const repeats = Math.max(1, Number(flag('--repeats') ?? 2));
+const skipJs = process.argv.includes('--skip-js');
+const python = flag('--python') ?? process.env.SEIS_BENCH_PYTHON ?? 'python3';
+
+/** Seeded standard normals (Box–Muller over the project's splitmix generator). */
+function normals(seed: number): () => number {
+  const next = createRandom(seed);
+  let spare: number | null = null;
+  return () => {
+    if (spare !== null) {
+      const s = spare;
+      spare = null;
+      return s;
+    }
+    const u = 1 - next();
+    const v = next();
+    const radius = Math.sqrt(-2 * Math.log(u));
+    spare = radius * Math.sin(2 * Math.PI * v);
+    return radius * Math.cos(2 * Math.PI * v);
+  };
+}
+
+/** In-place circular Gaussian blur of an h×w map (separable), then unit variance. */
+function smoothInPlace(map: Float64Array, h: number, w: number, sigma: number): void {
+  const radius = Math.ceil(3 * sigma);
+  const kernel = Array.from({ length: 2 * radius + 1 }, (_, i) => Math.exp(-((i - radius) ** 2) / (2 * sigma * sigma)));
+  const total = kernel.reduce((a, b) => a + b, 0);
+  const tmp = new Float64Array(h * w);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let acc = 0;
+      for (let t = -radius; t <= radius; t++) acc += kernel[t + radius] * map[y * w + ((x + t + w * 8) % w)];
+      tmp[y * w + x] = acc / total;
+    }
+  }
+  let sum = 0;
+  let sumSq = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let acc = 0;
+      for (let t = -radius; t <= radius; t++) acc += kernel[t + radius] * tmp[((y + t + h * 8) % h) * w + x];
+      const value = acc / total;
+      map[y * w + x] = value;
+      sum += value;
+      sumSq += value * value;
+    }
+  }
+  const mean = sum / (h * w);
+  const sd = Math.sqrt(Math.max(sumSq / (h * w) - mean * mean, 1e-12));
+  for (let i = 0; i < h * w; i++) map[i] = (map[i] - mean) / sd;
+}
+
+/**
+ * A conv-layer-like pair: per image, L smooth latent fields of several widths; channels are
+ * ReLU(mix · latents + bias + noise). The transformed activations see the latents rotated by 90°
+ * and a partly different channel mix (the layer is only approximately equivariant), plus new noise.
+ */
+function makePair(shape: readonly [number, number, number, number], seed: number): { clean: Float32Array; transformed: Float32Array } {
+  const [b, c, h, w] = shape;
+  const latent = 12;
+  const randn = normals(seed);
+  const mix = new Float64Array(c * latent).map((_, i) => randn() * 0.8 ** (i % latent));
+  const mixT = mix.map((x, i) => 0.75 * x + 0.45 * randn() * 0.8 ** (i % latent));
+  const bias = new Float64Array(c).map(() => 0.3 * randn());
+  const clean = new Float32Array(b * c * h * w);
+  const transformed = new Float32Array(b * c * h * w);
+  const positions = h * w;
+  const fields = new Float64Array(latent * positions);
+  const rotated = new Float64Array(latent * positions);
+  for (let s = 0; s < b; s++) {
+    for (let l = 0; l < latent; l++) {
+      const field = fields.subarray(l * positions, (l + 1) * positions);
+      for (let i = 0; i < positions; i++) field[i] = randn();
+      smoothInPlace(field, h, w, 0.6 + (l % 4) * 0.9);
+      // rot90 counter-clockwise, as numpy.rot90(x, 1, axes=(-2, -1)): out[y][x] = in[x][w-1-y] (square maps)
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) rotated[l * positions + y * w + x] = field[x * w + (w - 1 - y)];
+    }
+    for (let ch = 0; ch < c; ch++) {
+      const base = (s * c + ch) * positions;
+      for (let p = 0; p < positions; p++) {
+        let a = bias[ch] + 0.15 * randn();
+        let t = bias[ch] + 0.15 * randn();
+        for (let l = 0; l < latent; l++) {
+          a += mix[ch * latent + l] * fields[l * positions + p];
+          t += mixT[ch * latent + l] * rotated[l * positions + p];
+        }
+        clean[base + p] = a > 0 ? a : 0;
+        transformed[base + p] = t > 0 ? t : 0;
+      }
+    }
+  }
+  return { clean, transformed };
+}
+
+async function timeCore(clean: string, transformed: string, backend: MatMulBackend): Promise<{ seconds: number; score: PairScore }> {
+  const started = performance.now();
+  const a = readNpyFile(clean);
+  const b = readNpyFile(transformed);
+  const score = await scorePair({ data: a.data, shape: a.shape }, { data: b.data, shape: b.shape }, { nullPermutations: NULL_PERMUTATIONS }, backend);
+  return { seconds: (performance.now() - started) / 1000, score };
+}
+
+interface NumpyCase {
+  name: string;
+  seconds: number;
+  equivariance: number;
+  invariance: number;
+  rankClean: number;
+  rankTransformed: number;
+  null: { equivariance: number; invariance: number };
+}
+
+/** Largest absolute difference and which score it is in. */
+function maxDiff(a: PairScore, b: { equivariance: number; invariance: number; null: { equivariance: number; invariance: number } }): string {
+  const diffs: [string, number][] = [
+    ['S_E', Math.abs(a.equivariance - b.equivariance)],
+    ['S_I', Math.abs(a.invariance - b.invariance)],
+    ['null S_E', Math.abs(a.null.equivariance - b.null.equivariance)],
+    ['null S_I', Math.abs(a.null.invariance - b.null.invariance)],
+  ];
+  const [name, value] = diffs.reduce((x, y) => (y[1] > x[1] ? y : x));
+  return `${value.toExponential(2)} (${name})`;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'seis-bench-'));
+  try {
+    console.log(`seis core benchmark: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, node ${process.version}, ${NULL_PERMUTATIONS} null permutations, best of ${repeats}`);
+    const files = CASES.map((c, index) => {
+      const started = performance.now();
+      const { clean, transformed } = makePair(c.shape, 1000 + index);
+      const cleanPath = join(dir, `case${index}.clean.npy`);
+      const transformedPath = join(dir, `case${index}.transformed.npy`);
+      writeNpyFile(cleanPath, { data: clean, shape: c.shape });
+      writeNpyFile(transformedPath, { data: transformed, shape: c.shape });
+      console.log(`generated ${c.name}: ${((clean.byteLength * 2) / 2 ** 20).toFixed(1)} MiB of float32 .npy in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      return { ...c, cleanPath, transformedPath, n: c.shape[0] * c.shape[1] };
+    });
+
+    const spec = {
+      repeats,
+      cases: files.map((f) => ({
+        name: f.name,
+        clean: f.cleanPath,
+        transformed: f.transformedPath,
+        keep: DEFAULT_SEIS_OPTIONS.keep,
+        nullPermutations: NULL_PERMUTATIONS,
+        permutations: Array.from({ length: NULL_PERMUTATIONS }, (_, i) => Array.from(nullPermutation(f.n, DEFAULT_SEIS_OPTIONS.seed, i))),
+      })),
+    };
+    const specPath = join(dir, 'cases.json');
+    writeFileSync(specPath, JSON.stringify(spec));
+    const env = { ...process.env };
+    delete env.OPENBLAS_CORETYPE;
+    delete env.OPENBLAS_L2_SIZE;
+    const numpyRun = spawnSync(python, [join(__dirname, 'core_numpy.py'), specPath], { env, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+    let numpy: { numpy: string; python: string; blas: Record<string, unknown>[]; cases: NumpyCase[] } | null = null;
+    if (numpyRun.status === 0) {
+      numpy = JSON.parse(numpyRun.stdout);
+      console.log(`numpy ${numpy!.numpy} (${numpy!.python}), OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset; BLAS: ${JSON.stringify(numpy!.blas)}`);
+    } else {
+      const why = numpyRun.error ? numpyRun.error.message : (numpyRun.stderr || '').trim().split('\n').pop();
+      console.log(`numpy side not run (${why}); install it with 'apt-get install -y python3-numpy' or pass --python PATH`);
+    }
+
+    const ort = await createOrtMatMulBackend();
+    console.log('');
+    for (const [index, f] of files.entries()) {
+      let best: { seconds: number; score: PairScore } | null = null;
+      for (let r = 0; r < repeats; r++) {
+        const run = await timeCore(f.cleanPath, f.transformedPath, ort);
+        if (!best || run.seconds < best.seconds) best = run;
+      }
+      const coreOrt = best!;
+      const coreJs = skipJs ? null : await timeCore(f.cleanPath, f.transformedPath, jsMatMulBackend);
+      const np = numpy?.cases[index];
+      const s = coreOrt.score;
+      const parts = [
+        `core(ort): ${coreOrt.seconds.toFixed(2)} s`,
+        `core(js): ${coreJs ? `${coreJs.seconds.toFixed(2)} s` : 'skipped'}`,
+        `numpy: ${np ? `${np.seconds.toFixed(2)} s` : 'n/a'}`,
+        `core/numpy ratio: ${np ? (coreOrt.seconds / np.seconds).toFixed(2) : 'n/a'}`,
+      ];
+      const flagNote = s.underdetermined ? "  UNDERDETERMINED (n < k + k': S_I depends on the choice of basis among canonical correlations ≈ 1)" : '';
+      console.log(`${f.name}  n=${s.observations} d=${s.variables} k=${s.rankClean} k'=${s.rankTransformed}${flagNote}`);
+      console.log(`  ${parts.join('  ')}`);
+      console.log(
+        `  S_E ${s.equivariance.toFixed(6)} (null ${s.null.equivariance.toFixed(4)})  S_I ${s.invariance.toFixed(6)} (null ${s.null.invariance.toFixed(4)})` +
+          (np ? `  max |core − numpy| ${maxDiff(s, np).toExponential(2)}, ranks ${np.rankClean === s.rankClean && np.rankTransformed === s.rankTransformed ? 'equal' : `DIFFER (numpy ${np.rankClean}/${np.rankTransformed})`}` : '') +
+          (coreJs ? `  max |ort − js| ${maxDiff(s, coreJs.score).toExponential(2)}` : ''),
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench:core failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});
