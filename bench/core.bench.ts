@@ -220,8 +220,8 @@ async function main(): Promise<void> {
       console.log(`  ${parts.join('  ')}`);
       console.log(
         `  S_E ${s.equivariance.toFixed(6)} (null ${s.null.equivariance.toFixed(4)})  S_I ${s.invariance.toFixed(6)} (null ${s.null.invariance.toFixed(4)})` +
-          (np ? `  max |core − numpy| ${maxDiff(s, np).toExponential(2)}, ranks ${np.rankClean === s.rankClean && np.rankTransformed === s.rankTransformed ? 'equal' : `DIFFER (numpy ${np.rankClean}/${np.rankTransformed})`}` : '') +
-          (coreJs ? `  max |ort − js| ${maxDiff(s, coreJs.score).toExponential(2)}` : ''),
+          (np ? `  max |core − numpy| ${maxDiff(s, np)}, ranks ${np.rankClean === s.rankClean && np.rankTransformed === s.rankTransformed ? 'equal' : `DIFFER (numpy ${np.rankClean}/${np.rankTransformed})`}` : '') +
+          (coreJs ? `  max |ort − js| ${maxDiff(s, coreJs.score)}` : ''),
       );
     }
   } finally {
