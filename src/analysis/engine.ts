@@ -49,6 +49,9 @@ export interface EngineHooks {
   readonly backend?: MatMulBackend;
 }
 
+/** Layers scored at once: enough to keep the backend's eigensolver threads busy, few enough to bound memory. */
+const SCORING_CONCURRENCY = 3;
+
 const DEFAULTS = { probeCount: 32, maxImages: 64, batchSize: 8, maxPositions: 1024, memoryBudgetMB: 512 };
 
 /** A layer that will be captured: its plan for pooling and its storage size per probe. */
@@ -94,216 +97,226 @@ export async function runAnalysis(request: AnalysisRequest, hooks: EngineHooks =
   const model = loadModel(request.modelPath);
   warnings.push(...model.warnings);
   const input = findImageInput(model, warnings);
-  const backend = hooks.backend ?? (await defaultBackend(warnings));
-
-  // Probes, then the shape run; a dynamic-size model that rejects the size gets rounded sizes.
-  let size: ProbeSize | undefined = request.inputs ? undefined : chooseProbeSize(input, request.size, warnings);
-  const makeProbes = (s: ProbeSize | undefined): ProbeSet => {
-    if (request.inputs) return npyProbes(request.inputs, input);
-    const px = { normalization: normalization(request), bgr: request.bgr ?? false };
-    if (request.images) return imageProbes(request.images, positiveInt(request.maxImages ?? DEFAULTS.maxImages, '--max-images', 1, 100000), input, s as ProbeSize, px, request.fit ?? 'crop');
-    return builtinProbes(positiveInt(request.probeCount ?? DEFAULTS.probeCount, '--probes', 2, 100000), request.probeSeed ?? seis.seed, input, s as ProbeSize, px);
-  };
-  let probes = makeProbes(size);
-  warnings.push(...probes.warnings);
-  if (input.fixedBatch !== undefined && probes.count % input.fixedBatch !== 0) {
-    throw new AnalysisError('probe-input', `${model.fileName} fixes its batch to ${input.fixedBatch}, and ${probes.count} probes do not split into such batches; use a multiple of ${input.fixedBatch} probes`);
-  }
-  const batch = input.fixedBatch ?? Math.min(batchSize, probes.count);
-  const candidates = candidateTensors(model);
-  progress({ stage: 'shapes', message: `learning tensor shapes (${candidates.length} tensors)`, fraction: 0.02 });
-
-  let shapes: Map<string, readonly number[]>;
-  let shapeSession: InstrumentedSession | undefined;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      shapeSession = await openSession(model, candidates.map((c) => c.name), 'all', executionProvider);
-      shapes = await learnShapes(shapeSession, input, probes, batch);
-      break;
-    } catch (err) {
-      const retry = size && !request.inputs && err instanceof AnalysisError && err.code === 'runtime' ? roundedSizes(input, size)[0] : undefined;
-      if (!retry || attempt >= 2) throw err;
-      warnings.push(`${model.fileName} rejected the ${size?.height}x${size?.width} probe size (${messageOf(err)}); retried at ${retry.height}x${retry.width}`);
-      size = retry;
-      probes = makeProbes(size);
-    } finally {
-      await shapeSession?.session.release();
-      shapeSession = undefined;
-    }
-  }
-  checkCancel();
-
-  const inputHW: [number, number] = [probes.height, probes.width];
-  const layouts = new Map<string, LayoutGuess>();
-  for (const c of candidates) {
-    const s = shapes.get(c.name);
-    if (s) layouts.set(c.name, guessLayout(s, batch, input.layout, inputHW, c.node.op));
-  }
-  const chosen = selectLayers(model, candidates, selection, (n) => layouts.get(n), warnings);
-  const planned: PlannedLayer[] = [];
-  const layerResults: (LayerResult | undefined)[] = [];
-  chosen.forEach((c, index) => {
-    const shape = shapes.get(c.name);
-    const guess = layouts.get(c.name);
-    if (!shape || !guess) {
-      layerResults[index] = { name: c.name, node: c.node.name, op: c.node.op, shape: [], layout: 'none', positions: 0, status: 'no-spatial-axis', message: 'not a floating-point tensor (e.g. a shape or index); nothing to score', scores: {} };
-      return;
-    }
-    const full = [probes.count, ...shape.slice(1)];
-    if (guess.layout === 'none') {
-      layerResults[index] = { name: c.name, node: c.node.name, op: c.node.op, shape: full, layout: 'none', positions: guess.positions, status: 'no-spatial-axis', message: guess.reason, scores: {} };
-      return;
-    }
-    planned.push(planLayer(index, c, guess, shape, maxPositions));
-  });
-  if (planned.length === 0) {
-    throw new AnalysisError('no-image-input', `${model.fileName}: none of the ${chosen.length} selected tensors has a spatial or token axis; choose other layers (--layers all lists every tensor)`);
-  }
-
-  // Transforms that cannot keep the probe shape are dropped with the reason.
-  const usable = transforms.filter((t) => {
-    const why = unavailableReason(t, probes.height, probes.width);
-    if (why) warnings.push(`${t.id} skipped: ${why}`);
-    return !why;
-  });
-  if (usable.length === 0) throw new AnalysisError('bad-option', `none of the transforms can be applied to ${probes.height}x${probes.width} probes; see the warnings`);
-
-  const dumpDir = request.dumpActivations;
-  if (dumpDir) mkdirSync(dumpDir, { recursive: true });
-
-  // Groups of layers whose clean + one transformed copy (and the float64 work copies) fit the budget.
-  const groups = groupByBudget(planned, probes.count, budgetBytes);
-  if (groups.length > 1) warnings.push(`activations exceed the ${Math.round(budgetBytes / 2 ** 20)} MiB budget; layers were processed in ${groups.length} groups (the probes were run once per group)`);
-
-  const scoredOutputs = planned.map((p) => p.candidate.name);
-  const runSession = await openVerified(model, scoredOutputs, input, probes, batch, executionProvider, warnings);
-  const missing = new Set(runSession.missing);
-  const totalSteps = groups.length * (usable.length + 1) + 1;
-  let step = 0;
-  const fraction = (inner: number) => 0.05 + (0.93 * (step + inner)) / totalSteps;
-
+  const ownBackend = hooks.backend ? undefined : await defaultBackend(warnings);
+  const backend: MatMulBackend = hooks.backend ?? (ownBackend as MatMulBackend);
   try {
-    for (const group of groups) {
-      const live = group.filter((p) => !missing.has(p.candidate.name));
-      for (const p of group) {
-        if (missing.has(p.candidate.name)) layerResults[p.index] = failedLayer(p, probes.count, `onnxruntime did not return this tensor even with graph optimisations off; it cannot be captured`);
+    return await analyse();
+  } finally {
+    await (ownBackend as { dispose?: () => Promise<void> } | undefined)?.dispose?.();
+  }
+
+  async function analyse(): Promise<AnalysisResult> {
+    // Probes, then the shape run; a dynamic-size model that rejects the size gets rounded sizes.
+    let size: ProbeSize | undefined = request.inputs ? undefined : chooseProbeSize(input, request.size, warnings);
+    const makeProbes = (s: ProbeSize | undefined): ProbeSet => {
+      if (request.inputs) return npyProbes(request.inputs, input);
+      const px = { normalization: normalization(request), bgr: request.bgr ?? false };
+      if (request.images) return imageProbes(request.images, positiveInt(request.maxImages ?? DEFAULTS.maxImages, '--max-images', 1, 100000), input, s as ProbeSize, px, request.fit ?? 'crop');
+      return builtinProbes(positiveInt(request.probeCount ?? DEFAULTS.probeCount, '--probes', 2, 100000), request.probeSeed ?? seis.seed, input, s as ProbeSize, px);
+    };
+    let probes = makeProbes(size);
+    warnings.push(...probes.warnings);
+    if (input.fixedBatch !== undefined && probes.count % input.fixedBatch !== 0) {
+      throw new AnalysisError('probe-input', `${model.fileName} fixes its batch to ${input.fixedBatch}, and ${probes.count} probes do not split into such batches; use a multiple of ${input.fixedBatch} probes`);
+    }
+    const batch = input.fixedBatch ?? Math.min(batchSize, probes.count);
+    const candidates = candidateTensors(model);
+    progress({ stage: 'shapes', message: `learning tensor shapes (${candidates.length} tensors)`, fraction: 0.02 });
+
+    let shapes: Map<string, readonly number[]>;
+    let shapeSession: InstrumentedSession | undefined;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        shapeSession = await openSession(model, candidates.map((c) => c.name), 'all', executionProvider);
+        shapes = await learnShapes(shapeSession, input, probes, batch);
+        break;
+      } catch (err) {
+        const retry = size && !request.inputs && err instanceof AnalysisError && err.code === 'runtime' ? roundedSizes(input, size)[0] : undefined;
+        if (!retry || attempt >= 2) throw err;
+        warnings.push(`${model.fileName} rejected the ${size?.height}x${size?.width} probe size (${messageOf(err)}); retried at ${retry.height}x${retry.width}`);
+        size = retry;
+        probes = makeProbes(size);
+      } finally {
+        await shapeSession?.session.release();
+        shapeSession = undefined;
       }
-      progress({ stage: 'clean', message: `clean probes through ${live.length} layers`, fraction: fraction(0) });
-      const clean = await capture(runSession.inst, input, probes, batch, null, live, timer, checkCancel);
-      const bases = new Map<PlannedLayer, { basis: SpectralBasis; warnings: string[] }>();
-      for (const p of live) {
-        const data = clean.get(p) as Float32Array;
-        const bad = countNonFinite(data);
-        if (bad > 0) {
-          layerResults[p.index] = failedLayer(p, probes.count, `${bad} NaN/Inf activation values on the clean probes; the model overflows on them or the input normalisation is wrong (try --normalize)`);
-          continue;
-        }
-        if (dumpDir) writeNpyFile(join(dumpDir, dumpName(p, 'clean')), { data, shape: p.storedShape(probes.count) });
-        try {
-          const t0 = performance.now();
-          const m = matricize(tensorOf(p, data, probes.count), seis.orientation);
-          bases.set(p, { basis: await decomposeObservations(m, seis, backend, 'clean activations'), warnings: m.warnings });
-          timer.scoring += performance.now() - t0;
-        } catch (err) {
-          layerResults[p.index] = failedLayer(p, probes.count, `could not be scored: ${messageOf(err)}`);
-        }
+    }
+    checkCancel();
+
+    const inputHW: [number, number] = [probes.height, probes.width];
+    const layouts = new Map<string, LayoutGuess>();
+    for (const c of candidates) {
+      const s = shapes.get(c.name);
+      if (s) layouts.set(c.name, guessLayout(s, batch, input.layout, inputHW, c.node.op));
+    }
+    const chosen = selectLayers(model, candidates, selection, (n) => layouts.get(n), warnings);
+    const planned: PlannedLayer[] = [];
+    const layerResults: (LayerResult | undefined)[] = [];
+    chosen.forEach((c, index) => {
+      const shape = shapes.get(c.name);
+      const guess = layouts.get(c.name);
+      if (!shape || !guess) {
+        layerResults[index] = { name: c.name, node: c.node.name, op: c.node.op, shape: [], layout: 'none', positions: 0, status: 'no-spatial-axis', message: 'not a floating-point tensor (e.g. a shape or index); nothing to score', scores: {} };
+        return;
       }
-      clean.clear();
-      step++;
-      const cells = new Map<PlannedLayer, Record<string, ScoreCell>>();
-      for (const t of usable) {
-        checkCancel();
-        progress({ stage: 'transform', message: `${t.id}: running the transformed probes`, fraction: fraction(0), transform: t.id });
-        const moved = await capture(runSession.inst, input, probes, batch, t, [...bases.keys()], timer, checkCancel);
-        let i = 0;
-        for (const [p, { basis, warnings: baseWarnings }] of bases) {
-          checkCancel();
-          i++;
-          progress({ stage: 'scoring', message: `${t.id}: scoring layer ${i}/${bases.size} ${p.candidate.name}`, fraction: fraction(i / bases.size), transform: t.id, layer: { index: i, count: bases.size, name: p.candidate.name } });
-          const data = moved.get(p) as Float32Array;
-          moved.delete(p);
+      const full = [probes.count, ...shape.slice(1)];
+      if (guess.layout === 'none') {
+        layerResults[index] = { name: c.name, node: c.node.name, op: c.node.op, shape: full, layout: 'none', positions: guess.positions, status: 'no-spatial-axis', message: guess.reason, scores: {} };
+        return;
+      }
+      planned.push(planLayer(index, c, guess, shape, maxPositions));
+    });
+    if (planned.length === 0) {
+      throw new AnalysisError('no-image-input', `${model.fileName}: none of the ${chosen.length} selected tensors has a spatial or token axis; choose other layers (--layers all lists every tensor)`);
+    }
+
+    // Transforms that cannot keep the probe shape are dropped with the reason.
+    const usable = transforms.filter((t) => {
+      const why = unavailableReason(t, probes.height, probes.width);
+      if (why) warnings.push(`${t.id} skipped: ${why}`);
+      return !why;
+    });
+    if (usable.length === 0) throw new AnalysisError('bad-option', `none of the transforms can be applied to ${probes.height}x${probes.width} probes; see the warnings`);
+
+    const dumpDir = request.dumpActivations;
+    if (dumpDir) mkdirSync(dumpDir, { recursive: true });
+
+    // Groups of layers whose clean + one transformed copy (and the float64 work copies) fit the budget.
+    const groups = groupByBudget(planned, probes.count, budgetBytes);
+    if (groups.length > 1) warnings.push(`activations exceed the ${Math.round(budgetBytes / 2 ** 20)} MiB budget; layers were processed in ${groups.length} groups (the probes were run once per group)`);
+
+    const scoredOutputs = planned.map((p) => p.candidate.name);
+    const runSession = await openVerified(model, scoredOutputs, input, probes, batch, executionProvider, warnings);
+    const missing = new Set(runSession.missing);
+    const totalSteps = groups.length * (usable.length + 1) + 1;
+    let step = 0;
+    const fraction = (inner: number) => 0.05 + (0.93 * (step + inner)) / totalSteps;
+
+    try {
+      for (const group of groups) {
+        const live = group.filter((p) => !missing.has(p.candidate.name));
+        for (const p of group) {
+          if (missing.has(p.candidate.name)) layerResults[p.index] = failedLayer(p, probes.count, `onnxruntime did not return this tensor even with graph optimisations off; it cannot be captured`);
+        }
+        progress({ stage: 'clean', message: `clean probes through ${live.length} layers`, fraction: fraction(0) });
+        const clean = await capture(runSession.inst, input, probes, batch, null, live, timer, checkCancel);
+        const cleanStart = performance.now();
+        const bases = new Map<PlannedLayer, { basis: SpectralBasis; warnings: string[] }>();
+        await forEachLimited(live, SCORING_CONCURRENCY, async (p) => {
+          const data = clean.get(p) as Float32Array;
           const bad = countNonFinite(data);
           if (bad > 0) {
-            warnings.push(`${p.candidate.name} under ${t.id}: ${bad} NaN/Inf activation values; this transform was not scored for the layer`);
-            continue;
+            layerResults[p.index] = failedLayer(p, probes.count, `${bad} NaN/Inf activation values on the clean probes; the model overflows on them or the input normalisation is wrong (try --normalize)`);
+            return;
           }
-          if (dumpDir) writeNpyFile(join(dumpDir, dumpName(p, t.id)), { data, shape: p.storedShape(probes.count) });
+          if (dumpDir) writeNpyFile(join(dumpDir, dumpName(p, 'clean')), { data, shape: p.storedShape(probes.count) });
           try {
-            const t0 = performance.now();
-            const score = await scoreAgainst(basis, baseWarnings, tensorOf(p, data, probes.count), seis, backend);
-            timer.scoring += performance.now() - t0;
-            const row = cells.get(p) ?? {};
-            row[t.id] = toCell(score, exactAfterPooling(t, p), request.includeCorrelations ?? false);
-            cells.set(p, row);
+            const m = matricize(tensorOf(p, data, probes.count), seis.orientation);
+            bases.set(p, { basis: await decomposeObservations(m, seis, backend, 'clean activations'), warnings: m.warnings });
           } catch (err) {
-            warnings.push(`${p.candidate.name} under ${t.id} could not be scored: ${messageOf(err)}`);
+            layerResults[p.index] = failedLayer(p, probes.count, `could not be scored: ${messageOf(err)}`);
           }
-        }
+        });
+        timer.scoring += performance.now() - cleanStart;
+        clean.clear();
         step++;
+        const cells = new Map<PlannedLayer, Record<string, ScoreCell>>();
+        for (const t of usable) {
+          checkCancel();
+          progress({ stage: 'transform', message: `${t.id}: running the transformed probes`, fraction: fraction(0), transform: t.id });
+          const moved = await capture(runSession.inst, input, probes, batch, t, [...bases.keys()], timer, checkCancel);
+          let i = 0;
+          const scoringStart = performance.now();
+          // Ordered by layer so results stay in graph order; a few in flight keep both cores busy.
+          const ordered = [...bases].sort((a, b) => a[0].index - b[0].index);
+          await forEachLimited(ordered, SCORING_CONCURRENCY, async ([p, { basis, warnings: baseWarnings }]) => {
+            checkCancel();
+            const data = moved.get(p) as Float32Array;
+            moved.delete(p);
+            const bad = countNonFinite(data);
+            if (bad > 0) {
+              warnings.push(`${p.candidate.name} under ${t.id}: ${bad} NaN/Inf activation values; this transform was not scored for the layer`);
+              return;
+            }
+            if (dumpDir) writeNpyFile(join(dumpDir, dumpName(p, t.id)), { data, shape: p.storedShape(probes.count) });
+            try {
+              const score = await scoreAgainst(basis, baseWarnings, tensorOf(p, data, probes.count), seis, backend);
+              const row = cells.get(p) ?? {};
+              row[t.id] = toCell(score, exactAfterPooling(t, p), request.includeCorrelations ?? false);
+              cells.set(p, row);
+            } catch (err) {
+              warnings.push(`${p.candidate.name} under ${t.id} could not be scored: ${messageOf(err)}`);
+            }
+            i++;
+            progress({ stage: 'scoring', message: `${t.id}: scored layer ${i}/${bases.size} ${p.candidate.name}`, fraction: fraction(i / bases.size), transform: t.id, layer: { index: i, count: bases.size, name: p.candidate.name } });
+          });
+          timer.scoring += performance.now() - scoringStart;
+          step++;
+        }
+        for (const p of bases.keys()) {
+          const scores = cells.get(p) ?? {};
+          layerResults[p.index] =
+            Object.keys(scores).length > 0
+              ? { ...layerBase(p, probes.count), status: 'scored', scores }
+              : failedLayer(p, probes.count, 'no transform could be scored for this layer; see the warnings');
+        }
       }
-      for (const p of bases.keys()) {
-        const scores = cells.get(p) ?? {};
-        layerResults[p.index] =
-          Object.keys(scores).length > 0
-            ? { ...layerBase(p, probes.count), status: 'scored', scores }
-            : failedLayer(p, probes.count, 'no transform could be scored for this layer; see the warnings');
-      }
+    } finally {
+      await runSession.inst.session.release();
     }
-  } finally {
-    await runSession.inst.session.release();
+
+    progress({ stage: 'floor', message: 'input floor', fraction: fraction(0) });
+    const inputFloor = await scoreInputFloor(probes, usable, maxPositions, seis, backend, timer, dumpDir, request.includeCorrelations ?? false, warnings);
+    progress({ stage: 'finishing', message: 'assembling the result', fraction: 0.99 });
+
+    const totalMs = performance.now() - started;
+    const layers = layerResults.filter((l): l is LayerResult => l !== undefined);
+    const scored = layers.filter((l) => l.status === 'scored');
+    if (scored.length === 0) warnings.push('no layer could be scored; see each layer\'s message');
+    const underdetermined = scored.filter((l) => Object.values(l.scores).some((c) => c.underdetermined)).length;
+    if (underdetermined > 0) warnings.push(`${underdetermined} layers are underdetermined (observations < k + k′): their scores sit near 1 for any data; use more probes (--probes or more images)`);
+    return {
+      schemaVersion: RESULTS_SCHEMA_VERSION,
+      tool: { name: 'seis-lens', version: TOOL_VERSION },
+      createdAt: new Date().toISOString(),
+      model: {
+        path: model.path,
+        fileName: model.fileName,
+        sha256: model.sha256,
+        sizeBytes: model.sizeBytes,
+        opsets: model.opsets,
+        nodeCount: model.nodes.length,
+        producer: model.producer,
+        inputName: input.name,
+        declaredInputShape: input.declared,
+        probeInputShape: feedShape(input, probes.count, { height: probes.height, width: probes.width }),
+        inputLayout: input.layout,
+      },
+      settings: {
+        keep: seis.keep,
+        nullPermutations: seis.nullPermutations,
+        seed: seis.seed,
+        orientation: seis.orientation,
+        probes: { source: probes.source, ...(probes.path ? { path: probes.path } : {}), count: probes.count },
+        transforms: usable.map((t) => t.id),
+        layerSelection: selection.text,
+        batchSize: batch,
+        maxPositions,
+        executionProvider,
+      },
+      transforms: usable,
+      inputFloor,
+      layers,
+      timing: {
+        totalMs,
+        inferenceMs: timer.inference,
+        scoringMs: timer.scoring,
+        otherMs: Math.max(0, totalMs - timer.inference - timer.scoring),
+        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      },
+      warnings,
+    };
   }
-
-  progress({ stage: 'floor', message: 'input floor', fraction: fraction(0) });
-  const inputFloor = await scoreInputFloor(probes, usable, maxPositions, seis, backend, timer, dumpDir, request.includeCorrelations ?? false, warnings);
-  progress({ stage: 'finishing', message: 'assembling the result', fraction: 0.99 });
-
-  const totalMs = performance.now() - started;
-  const layers = layerResults.filter((l): l is LayerResult => l !== undefined);
-  const scored = layers.filter((l) => l.status === 'scored');
-  if (scored.length === 0) warnings.push('no layer could be scored; see each layer\'s message');
-  const underdetermined = scored.filter((l) => Object.values(l.scores).some((c) => c.underdetermined)).length;
-  if (underdetermined > 0) warnings.push(`${underdetermined} layers are underdetermined (observations < k + k′): their scores sit near 1 for any data; use more probes (--probes or more images)`);
-  return {
-    schemaVersion: RESULTS_SCHEMA_VERSION,
-    tool: { name: 'seis-lens', version: TOOL_VERSION },
-    createdAt: new Date().toISOString(),
-    model: {
-      path: model.path,
-      fileName: model.fileName,
-      sha256: model.sha256,
-      sizeBytes: model.sizeBytes,
-      opsets: model.opsets,
-      nodeCount: model.nodes.length,
-      producer: model.producer,
-      inputName: input.name,
-      declaredInputShape: input.declared,
-      probeInputShape: feedShape(input, probes.count, { height: probes.height, width: probes.width }),
-      inputLayout: input.layout,
-    },
-    settings: {
-      keep: seis.keep,
-      nullPermutations: seis.nullPermutations,
-      seed: seis.seed,
-      orientation: seis.orientation,
-      probes: { source: probes.source, ...(probes.path ? { path: probes.path } : {}), count: probes.count },
-      transforms: usable.map((t) => t.id),
-      layerSelection: selection.text,
-      batchSize: batch,
-      maxPositions,
-      executionProvider,
-    },
-    transforms: usable,
-    inputFloor,
-    layers,
-    timing: {
-      totalMs,
-      inferenceMs: timer.inference,
-      scoringMs: timer.scoring,
-      otherMs: Math.max(0, totalMs - timer.inference - timer.scoring),
-      peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    },
-    warnings,
-  };
 }
 
 async function defaultBackend(warnings: string[]): Promise<MatMulBackend> {
@@ -584,4 +597,16 @@ async function scoreInputFloor(
   }
   timer.scoring += performance.now() - t0;
   return floor;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; the first failure rejects. */
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      await fn(item);
+    }
+  });
+  await Promise.all(lanes);
 }

@@ -73,13 +73,13 @@ export interface LayoutGuess {
  * images and only the (1,2) reading keeps the input's aspect ratio; rank 3 is tokens (b, t, dim).
  */
 export function guessLayout(shape: readonly number[], batch: number, inputLayout: 'NCHW' | 'NHWC', inputHW: readonly [number, number], op: string): LayoutGuess {
-  if (shape.length <= 2) return { layout: 'none', positions: 0, reason: `shape (${shape.join(', ')}) has no spatial or token axis (e.g. after global pooling); SEIS is not defined for it` };
+  if (shape.length <= 2) return { layout: 'none', positions: 0, reason: `rank ${shape.length}: no spatial or token axis (e.g. after global pooling or a classifier head); SEIS is not defined for it` };
   if (shape.length > 4) return { layout: 'none', positions: 0, reason: `rank-${shape.length} tensor (${shape.join(', ')}); SEIS reads (b, c, h, w) or (b, tokens, dim)` };
   if (shape[0] !== batch) {
-    return { layout: 'none', positions: 0, reason: `first axis (${shape[0]}) is not the batch of ${batch} probes (shape ${shape.join('×')}); the rows of one image cannot be paired, so it is not scored` };
+    return { layout: 'none', positions: 0, reason: `its first axis (${shape[0]} in a batch of ${batch} probes) is not the batch axis, so rows cannot be paired image by image; not scored` };
   }
   if (shape.length === 3) {
-    if (shape[1] < 2) return { layout: 'none', positions: shape[1], reason: `a single token (shape ${shape.join('×')}); nothing spatial to score` };
+    if (shape[1] < 2) return { layout: 'none', positions: shape[1], reason: 'a single token; nothing spatial to score' };
     return { layout: 'tokens', positions: shape[1] };
   }
   let layout: 'NCHW' | 'NHWC' = 'NCHW';
@@ -90,7 +90,7 @@ export function guessLayout(shape: readonly number[], batch: number, inputLayout
     if (nhwc < nchw - 1e-9) layout = 'NHWC';
   }
   const [h, w] = layout === 'NCHW' ? [shape[2], shape[3]] : [shape[1], shape[2]];
-  if (h * w < 2) return { layout: 'none', positions: h * w, reason: `a 1×1 map (shape ${shape.join('×')}, e.g. a squeeze-excitation branch); nothing spatial to score` };
+  if (h * w < 2) return { layout: 'none', positions: h * w, reason: 'a 1×1 map (e.g. a squeeze-excitation branch); nothing spatial to score' };
   return { layout, positions: h * w };
 }
 

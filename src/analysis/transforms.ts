@@ -73,7 +73,8 @@ export function parseTransforms(list: string | readonly string[]): TransformInfo
 
 /** Why a transform cannot keep the probe shape, or undefined when it can. */
 export function unavailableReason(t: TransformInfo, height: number, width: number): string | undefined {
-  if (t.kind === 'rotation' && t.exact && height !== width && isWhole(((t.params.degrees / 90) % 2 + 2) % 2 - 1)) {
+  const quarterTurns = Math.round(t.params.degrees / 90);
+  if (t.kind === 'rotation' && t.exact && height !== width && Math.abs(quarterTurns % 2) === 1) {
     return `${t.id} turns the ${height}x${width} probe into ${width}x${height}, so the activations cannot be paired position by position; use a square probe size (--size ${Math.max(height, width)}) or rot180`;
   }
   return undefined;

@@ -1,0 +1,60 @@
+/**
+ * Entry point of the analysis child process (bundled to dist/analysisWorker.js). It waits for one
+ * `start` message, runs the analysis, reports progress, and sends exactly one `result` or `error`.
+ * A child process rather than a worker thread: onnxruntime-node has failed inside worker_threads,
+ * and a native crash here cannot take the extension host down.
+ */
+import { AnalysisError, messageOf } from './errors';
+import { runAnalysis } from './engine';
+import { isParentMessage, type ChildMessage } from './protocol';
+
+function send(message: ChildMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send) return resolve();
+    process.send(message, undefined, undefined, () => resolve());
+  });
+}
+
+let cancelled = false;
+let started = false;
+
+async function start(request: Parameters<typeof runAnalysis>[0]): Promise<void> {
+  // Progress is throttled: a message per scored layer is plenty for a bar, and IPC is not free.
+  let lastSent = 0;
+  try {
+    const result = await runAnalysis(request, {
+      isCancelled: () => cancelled,
+      onProgress: (progress) => {
+        const now = Date.now();
+        if (now - lastSent < 100 && progress.stage === 'scoring') return;
+        lastSent = now;
+        void send({ type: 'progress', progress });
+      },
+    });
+    await send({ type: 'result', result });
+  } catch (err) {
+    const code = err instanceof AnalysisError ? err.code : 'internal';
+    const message = err instanceof AnalysisError ? err.message : `internal error: ${messageOf(err)} (please report it with the model)`;
+    await send({ type: 'error', code, message });
+  }
+  // Sessions and eigensolver threads may hold the event loop; the answer is sent, so leave now.
+  process.exit(0);
+}
+
+process.on('message', (message: unknown) => {
+  if (!isParentMessage(message)) return;
+  if (message.type === 'cancel') {
+    cancelled = true;
+    return;
+  }
+  if (started) return;
+  started = true;
+  void start(message.request);
+});
+
+// Parent gone (extension host closed, CLI killed): nothing left to report to.
+process.on('disconnect', () => {
+  if (!started || cancelled) process.exit(0);
+});
+
+void send({ type: 'ready' });
