@@ -105,15 +105,15 @@ function makePair(shape: readonly [number, number, number, number], seed: number
     for (let l = 0; l < latent; l++) {
       const field = fields.subarray(l * positions, (l + 1) * positions);
       for (let i = 0; i < positions; i++) field[i] = randn();
-      smoothInPlace(field, h, w, 0.6 + (l % 4) * 0.9);
+      smoothInPlace(field, h, w, 1.2 + (l % 4) * 1.3);
       // rot90 counter-clockwise, as numpy.rot90(x, 1, axes=(-2, -1)): out[y][x] = in[x][w-1-y] (square maps)
       for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) rotated[l * positions + y * w + x] = field[x * w + (w - 1 - y)];
     }
     for (let ch = 0; ch < c; ch++) {
       const base = (s * c + ch) * positions;
       for (let p = 0; p < positions; p++) {
-        let a = bias[ch] + 0.15 * randn();
-        let t = bias[ch] + 0.15 * randn();
+        let a = bias[ch] + 0.05 * randn();
+        let t = bias[ch] + 0.05 * randn();
         for (let l = 0; l < latent; l++) {
           a += mix[ch * latent + l] * fields[l * positions + p];
           t += mixT[ch * latent + l] * rotated[l * positions + p];

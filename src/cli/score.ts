@@ -30,7 +30,11 @@ export const SCORE_USAGE = `Usage: seis score CLEAN.npy TRANSFORMED.npy [options
 Scores how a layer's activations keep (equivariance S_E) or discard (invariance S_I) a transform,
 from two NumPy .npy dumps of the same layer: on the clean probes and on the transformed probes,
 same images in the same order. Shapes (b, c, h, w) or (b, tokens, dim); little-endian
-float16/float32/float64 in C order (numpy.save of a contiguous array).
+float16/float32/float64 in C order (numpy.save of a contiguous array). From PyTorch:
+
+  np.save('clean.npy', layer_out(x).detach().cpu().numpy())
+  np.save('rot90.npy', layer_out(torch.rot90(x, 1, (2, 3))).detach().cpu().numpy())
+  seis score clean.npy rot90.npy
 
 Options:
 ${formatFlagHelp(SCORE_FLAGS)}
