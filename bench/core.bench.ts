@@ -126,17 +126,27 @@ function makePair(shape: readonly [number, number, number, number], seed: number
   return { clean, transformed };
 }
 
-async function timeCore(clean: string, transformed: string, backend: MatMulBackend): Promise<{ seconds: number; score: PairScore }> {
+interface Timed {
+  seconds: number;
+  /** CPU time of the whole process (all threads, onnxruntime's included). */
+  cpuSeconds: number;
+  score: PairScore;
+}
+
+async function timeCore(clean: string, transformed: string, backend: MatMulBackend): Promise<Timed> {
   const started = performance.now();
+  const startedCpu = process.cpuUsage();
   const a = readNpyFile(clean);
   const b = readNpyFile(transformed);
   const score = await scorePair({ data: a.data, shape: a.shape }, { data: b.data, shape: b.shape }, { nullPermutations: NULL_PERMUTATIONS }, backend);
-  return { seconds: (performance.now() - started) / 1000, score };
+  const cpu = process.cpuUsage(startedCpu);
+  return { seconds: (performance.now() - started) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, score };
 }
 
 interface NumpyCase {
   name: string;
   seconds: number;
+  cpuSeconds: number;
   equivariance: number;
   invariance: number;
   rankClean: number;
@@ -200,7 +210,7 @@ async function main(): Promise<void> {
     const ort = await createOrtMatMulBackend();
     console.log('');
     for (const [index, f] of files.entries()) {
-      let best: { seconds: number; score: PairScore } | null = null;
+      let best: Timed | null = null;
       for (let r = 0; r < repeats; r++) {
         const run = await timeCore(f.cleanPath, f.transformedPath, ort);
         if (!best || run.seconds < best.seconds) best = run;
@@ -218,6 +228,10 @@ async function main(): Promise<void> {
       const flagNote = s.underdetermined ? "  UNDERDETERMINED (n < k + k': S_I depends on the choice of basis among canonical correlations ≈ 1)" : '';
       console.log(`${f.name}  n=${s.observations} d=${s.variables} k=${s.rankClean} k'=${s.rankTransformed}${flagNote}`);
       console.log(`  ${parts.join('  ')}`);
+      console.log(
+        `  cpu time: core(ort) ${coreOrt.cpuSeconds.toFixed(2)} s  core(js) ${coreJs ? `${coreJs.cpuSeconds.toFixed(2)} s` : 'skipped'}  ` +
+          `numpy ${np ? `${np.cpuSeconds.toFixed(2)} s  cpu ratio ${(coreOrt.cpuSeconds / np.cpuSeconds).toFixed(2)}` : 'n/a'}`,
+      );
       console.log(
         `  S_E ${s.equivariance.toFixed(6)} (null ${s.null.equivariance.toFixed(4)})  S_I ${s.invariance.toFixed(6)} (null ${s.null.invariance.toFixed(4)})` +
           (np ? `  max |core − numpy| ${maxDiff(s, np)}, ranks ${np.rankClean === s.rankClean && np.rankTransformed === s.rankTransformed ? 'equal' : `DIFFER (numpy ${np.rankClean}/${np.rankTransformed})`}` : '') +
