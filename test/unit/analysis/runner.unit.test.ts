@@ -1,0 +1,130 @@
+/**
+ * The child-process runner and `seis analyze`: results cross the process boundary intact,
+ * cancellation ends the child within a second, and bad input ends in one line and a non-zero exit
+ * with no output file left behind.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { AnalysisError } from '../../../src/analysis/errors';
+import type { AnalysisProgress } from '../../../src/analysis/protocol';
+import { startAnalysis } from '../../../src/analysis/runner';
+import { runAnalyzeCommand } from '../../../src/cli/analyze';
+import type { AnalysisResult } from '../../../src/shared/results';
+import { CLS_MODEL, convModel, externalDataModel, tempDir, writeModel } from './modelFactory';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (c) => (stdout += c));
+  err.on('data', (c) => (stderr += c));
+  const code = await runAnalyzeCommand(argv, { stdout: out, stderr: err });
+  return { code, stdout, stderr };
+}
+
+describe('startAnalysis (child process)', () => {
+  const dir = tempDir();
+  const model = writeModel(dir, 'tiny.onnx', convModel());
+
+  it('returns the result document with progress along the way', async () => {
+    const seen: AnalysisProgress[] = [];
+    const handle = startAnalysis({ modelPath: model, size: { height: 16, width: 16 }, probeCount: 8, transforms: ['rot90', 'flip-v'] }, { onProgress: (p) => seen.push(p) });
+    assert.ok(handle.pid && handle.pid !== process.pid);
+    const result = await handle.result;
+    assert.equal(result.schemaVersion, 1);
+    assert.deepEqual(result.layers.map((l) => [l.name, l.status]), [['c1', 'scored'], ['r1', 'scored'], ['c2', 'scored'], ['y', 'no-spatial-axis']]);
+    assert.ok(seen.some((p) => p.stage === 'shapes') && seen.some((p) => p.stage === 'transform' && p.transform === 'flip-v'));
+    assert.ok(seen.every((p, i) => i === 0 || p.fraction >= seen[i - 1].fraction - 1e-9), 'progress never goes back');
+  });
+
+  it('reports a bad model as an AnalysisError with its code', async () => {
+    const bad = writeModel(dir, 'custom.onnx', convModel({ customOp: true }));
+    await assert.rejects(startAnalysis({ modelPath: bad }).result, (e: unknown) => e instanceof AnalysisError && e.code === 'custom-op');
+  });
+
+  it('cancel ends the child within a second', async () => {
+    const handle = startAnalysis({ modelPath: CLS_MODEL, probeCount: 64, transforms: ['rot90', 'rot180', 'flip-h'] });
+    const pid = handle.pid as number;
+    await new Promise((r) => setTimeout(r, 1500));
+    const t0 = Date.now();
+    handle.cancel();
+    await assert.rejects(handle.result, (e: unknown) => e instanceof AnalysisError && e.code === 'cancelled');
+    while (isAlive(pid) && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(isAlive(pid), false);
+    assert.ok(Date.now() - t0 < 1000, `child gone after ${Date.now() - t0} ms`);
+  });
+});
+
+describe('seis analyze', () => {
+  const dir = tempDir();
+  const model = writeModel(dir, 'tiny.onnx', convModel());
+
+  it('writes JSON and CSV atomically and prints a summary without them', async () => {
+    const json = join(dir, 'out.json');
+    const csv = join(dir, 'out.csv');
+    const r = await cli([model, '--size', '12', '--probes', '6', '--transforms', 'rot180,shift-x1', '--json', json, '--csv', csv, '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(readFileSync(json, 'utf8')) as AnalysisResult;
+    assert.equal(doc.layers[0].scores.rot180.observations, 6 * 8);
+    const rows = readFileSync(csv, 'utf8').trim().split('\n');
+    assert.equal(rows[0].split(',')[0], 'layer');
+    assert.equal(rows.filter((l) => l.startsWith('c1,')).length, 2);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+    const table = await cli([model, '--size', '12', '--probes', '6', '--transforms', 'flip-h', '--quiet']);
+    assert.equal(table.code, 0);
+    assert.match(table.stdout, /\(input floor\)\s+1\.00\//);
+    assert.match(table.stdout, /^c2\s+Conv/m);
+  });
+
+  const badCases: [string, () => string[], RegExp][] = [
+    ['a missing model', () => [join(dir, 'none.onnx')], /no such file/],
+    ['an empty file', () => [writeModel(dir, 'empty.onnx', new Uint8Array())], /empty \(0 bytes\)/],
+    ['a truncated model', () => [writeModel(dir, 'cut.onnx', readFileSync(CLS_MODEL).subarray(0, 5000))], /truncated/],
+    ['a non-ONNX file', () => [writeModel(dir, 'x.onnx', Buffer.from('\x93NUMPY\x01\x00', 'latin1'))], /NumPy \.npy array, not an ONNX model/],
+    ['external data outside the folder', () => [writeModel(dir, 'ext.onnx', externalDataModel('../../etc/x.bin').model)], /outside the model's folder; refused/],
+    ['a custom op', () => [writeModel(dir, 'custom.onnx', convModel({ customOp: true }))], /custom operators from 'com\.example\.custom'/],
+    ['an unknown transform', () => [model, '--transforms', 'rot90,wobble'], /unknown transform 'wobble'/],
+    ['an unknown flag', () => [model, '--trasforms', 'rot90'], /unknown option --trasforms \(did you mean --transforms\?\)/],
+    ['a missing output folder', () => [model, '--json', join(dir, 'no', 'such', 'out.json')], /folder .* does not exist/],
+  ];
+  for (const [what, args, message] of badCases) {
+    it(`${what}: one line, exit 2, no output`, async () => {
+      const out = join(dir, `bad-${what.replace(/\W+/g, '-')}.json`);
+      const argv = args();
+      const r = await cli([...(argv.includes('--json') ? argv : [...argv, '--json', out]), '--quiet']);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+      assert.equal(existsSync(out), false);
+    });
+  }
+
+  it('a model onnxruntime cannot run exits 1 with its message', async () => {
+    // Conv with mismatched weight channels: valid protobuf, fails at session creation.
+    const bytes = Buffer.from(convModel({ inputDims: ['n', 4, 16, 16] }));
+    const r = await cli([writeModel(dir, 'mismatch.onnx', bytes), '--quiet']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /onnxruntime (could not load|failed to run)/);
+  });
+
+  it('--help lists the options', async () => {
+    const r = await cli(['--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /--transforms LIST/);
+    writeFileSync(join(dir, 'ok'), '');
+  });
+});
