@@ -12,7 +12,7 @@ import { runAnalysis } from '../../../src/analysis/engine';
 import { AnalysisError } from '../../../src/analysis/errors';
 import { imageProbes } from '../../../src/analysis/probes';
 import { applyTransform, parseTransform } from '../../../src/analysis/transforms';
-import { readNpyFile } from '../../../src/io/npy';
+import { readNpyFile, writeNpyFile } from '../../../src/io/npy';
 import { jsMatMulBackend, scorePair } from '../../../src/seis';
 import type { AnalysisResult } from '../../../src/shared/results';
 import { CLS_MODEL, convModel, tempDir, WORD_CROPS_DIR, writeModel } from './modelFactory';
@@ -93,7 +93,6 @@ describe('runAnalysis on a generated CNN', () => {
   });
 
   it('an activation with NaN fails that layer with a message, not the run', async () => {
-    const { writeNpyFile } = await import('../../../src/io/npy');
     const data = new Float32Array(4 * 3 * 8 * 8).fill(0.5);
     for (let i = 0; i < data.length; i++) data[i] = Math.sin(i);
     data[5] = NaN;
