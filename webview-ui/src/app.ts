@@ -48,6 +48,8 @@ export class App {
   private readonly progressEl: HTMLElement;
   private readonly body: HTMLElement;
   private transformSelect: HTMLElement & { value: string } | undefined;
+  /** Incremented on every rebuild, so deferred rendering of an older build does nothing. */
+  private buildId = 0;
 
   constructor(private readonly root: HTMLElement, private readonly bridge: Bridge, private readonly title?: string) {
     registerCharts();
@@ -115,6 +117,7 @@ export class App {
   }
 
   private build(): void {
+    this.buildId++;
     const views = this.results.map((r, i) => buildModelView(r, i, this.results, this.transforms));
     this.renderHeader(views);
     const modelsEl = h('div', { class: 'models' });
@@ -149,7 +152,17 @@ export class App {
       tablesEl,
     ));
     for (const m of this.models) { m.heatmaps.mount(); m.table.render(); }
-    this.renderLineCharts();
+    // The profile and scatter sit below the heatmaps: draw them in later tasks so the heatmaps
+    // appear first and no single task blocks input for long on big models.
+    const build = this.buildId;
+    const afterPaint = (fn: () => void): void => { requestAnimationFrame(() => setTimeout(fn, 0)); };
+    afterPaint(() => {
+      if (build !== this.buildId) return;
+      this.profile?.render(this.transformId, this.theme, this.profileSelection());
+      afterPaint(() => {
+        if (build === this.buildId) this.scatter?.render(this.transformId, this.theme, this.profileSelection());
+      });
+    });
   }
 
   private renderHeader(views: readonly ModelView[]): void {
