@@ -1,0 +1,123 @@
+/**
+ * Plain-Node checks of the report builder and the webview's view model (no browser): what the
+ * report refuses, how it embeds data and script, and the reading rules the legend states.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { AnalysisResult, ScoreCell } from '../../src/shared/results';
+import { ReportError, renderStandaloneReport, writeStandaloneReport } from '../../src/report';
+import { isHostToWebviewMessage, isWebviewPersistedState, isWebviewToHostMessage } from '../../src/shared/webviewProtocol';
+import {
+  NULL_MARGIN, buildModelView, clearlyAboveNull, colorFor, readingOf, shortLabel, unionTransforms,
+} from '../../webview-ui/src/viewModel';
+import { tinyConvNetResult } from './fixtures/tinyConvNet';
+import { buildWebviewBundle } from './harness';
+
+function cell(e: number, ne: number, i: number, ni: number): ScoreCell {
+  return {
+    equivariance: e, invariance: i, null: { equivariance: ne, invariance: ni, permutations: 3 },
+    rankClean: 4, rankTransformed: 4, r: 4, observations: 64, variables: 16, exact: true, underdetermined: false, warnings: [],
+  };
+}
+
+describe('view model reading rules', () => {
+  test('"clearly above the null" means score − null > margin', () => {
+    assert.equal(NULL_MARGIN, 0.05);
+    assert.equal(clearlyAboveNull(cell(0.36, 0.3, 0, 0), 'equivariance'), true);
+    assert.equal(clearlyAboveNull(cell(0.34, 0.3, 0, 0), 'equivariance'), false);
+    assert.equal(clearlyAboveNull(undefined, 'equivariance'), false);
+    // NaN written as null by JSON is treated as missing, never as a score.
+    assert.equal(clearlyAboveNull({ ...cell(0.9, 0.1, 0, 0), equivariance: null as unknown as number }, 'equivariance'), false);
+  });
+
+  test('readings: lost, invariant, re-encoded', () => {
+    assert.equal(readingOf(cell(0.32, 0.3, 0.1, 0.05)), 'lost');
+    assert.equal(readingOf(cell(0.95, 0.3, 0.9, 0.05)), 'invariant');
+    assert.equal(readingOf(cell(0.95, 0.3, 0.2, 0.05)), 're-encoded');
+    // S_I at its null cannot make a layer invariant however high S_E is.
+    assert.equal(readingOf(cell(0.95, 0.3, 0.5, 0.48)), 're-encoded');
+    assert.equal(readingOf(undefined), undefined);
+  });
+
+  test('rows: input floor first, then layers in graph order; columns = union of transforms', async () => {
+    const r = await tinyConvNetResult('plain', { probes: 6, size: 8 });
+    const other: AnalysisResult = { ...r, transforms: [...r.transforms.slice(1), { id: 'scale1.25', label: 'scale 1.25', kind: 'scale', exact: false, params: { factor: 1.25 } }] };
+    const ts = unionTransforms([r, other]);
+    assert.deepEqual(ts.map((t) => t.id), ['rot90', 'flip-h', 'shift-x4', 'rot30', 'scale1.25']);
+    const view = buildModelView(r, 0, [r, other], ts);
+    assert.deepEqual(view.rows.map((x) => x.label), ['input (floor)', ...r.layers.map((l) => l.name)]);
+    assert.equal(view.rows[1].cells[0], r.layers[0].scores.rot90);
+    assert.equal(view.rows[1].cells[4], undefined);
+    assert.equal(view.title, 'tinynet-plain.onnx (1)');
+  });
+
+  test('labels keep the informative end; colours span the scale', () => {
+    assert.equal(shortLabel('/a/b/c/d/e/f/g/h/Conv_output_0', 12), '…nv_output_0');
+    assert.equal(shortLabel('short', 12), 'short');
+    assert.equal(colorFor(0), 'rgba(68,1,84,1)');
+    assert.equal(colorFor(1), 'rgba(253,231,37,1)');
+    assert.equal(colorFor(2), colorFor(1));
+  });
+});
+
+describe('protocol guards', () => {
+  test('accept known messages, reject the rest', () => {
+    assert.equal(isHostToWebviewMessage({ type: 'showResults', results: [] }), true);
+    assert.equal(isHostToWebviewMessage({ type: 'ready', protocolVersion: 1 }), false);
+    assert.equal(isWebviewToHostMessage({ type: 'ready', protocolVersion: 1 }), true);
+    assert.equal(isWebviewToHostMessage({ type: 'showResults' }), false);
+    assert.equal(isWebviewToHostMessage(null), false);
+    assert.equal(isWebviewPersistedState({ protocolVersion: 1, modelPaths: ['/m.onnx'] }), true);
+    assert.equal(isWebviewPersistedState({ protocolVersion: 2, modelPaths: [] }), false);
+    assert.equal(isWebviewPersistedState({ protocolVersion: 1, modelPaths: [3] }), false);
+  });
+});
+
+describe('standalone report builder', () => {
+  let dir: string;
+  let bundleDir: string;
+  let result: AnalysisResult;
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'seis-report-unit-'));
+    bundleDir = path.join(dir, 'bundle');
+    await buildWebviewBundle(bundleDir);
+    result = await tinyConvNetResult('plain', { probes: 6, size: 8 });
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('embeds the bundle, the results and a CSP whose script hash matches the inline script', () => {
+    const html = renderStandaloneReport([result], { bundleDir, title: 'My <report>' });
+    assert.match(html, /<title>My &lt;report&gt;<\/title>/);
+    const script = /<script>([\s\S]*)<\/script>\n<\/body>/.exec(html)?.[1] ?? '';
+    assert.ok(script.length > 100_000, 'bundle inlined');
+    const hash = createHash('sha256').update(script, 'utf8').digest('base64');
+    assert.ok(html.includes(`script-src 'sha256-${hash}'`));
+    assert.ok(html.includes("default-src 'none'"));
+    const data = /<script type="application\/json" id="seis-report-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
+    const parsed = JSON.parse(data) as { title: string; results: AnalysisResult[] };
+    assert.equal(parsed.results[0].layers.length, result.layers.length);
+    assert.equal(parsed.title, 'My <report>');
+    assert.ok(!data.includes('<'), 'no raw < in the data block');
+  });
+
+  test('refuses empty input, non-results and a missing bundle with messages that say what to do', () => {
+    assert.throws(() => renderStandaloneReport([], { bundleDir }), (e: Error) => e instanceof ReportError && /at least one analysis result/.test(e.message));
+    assert.throws(() => renderStandaloneReport([{ foo: 1 } as unknown as AnalysisResult], { bundleDir }), /Result 1 is not a SEIS analysis result/);
+    assert.throws(() => renderStandaloneReport([result], { bundleDir: path.join(dir, 'nope') }), /npm run build/);
+  });
+
+  test('writes atomically: a failed write leaves neither the report nor a temp file', () => {
+    const good = path.join(dir, 'ok.html');
+    writeStandaloneReport(good, [result], { bundleDir });
+    assert.match(readFileSync(good, 'utf8'), /^<!DOCTYPE html>/);
+    const before = readdirSync(dir).sort();
+    assert.throws(() => writeStandaloneReport(path.join(dir, 'ok.html', 'inside-a-file.html'), [result], { bundleDir }), (e: Error) => e instanceof ReportError && /Could not write the HTML report/.test(e.message));
+    assert.throws(() => writeStandaloneReport(path.join(dir, 'missing.html'), [], { bundleDir }), ReportError);
+    assert.equal(existsSync(path.join(dir, 'missing.html')), false);
+    assert.deepEqual(readdirSync(dir).sort(), before);
+  });
+});
