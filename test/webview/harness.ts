@@ -79,9 +79,16 @@ export async function openVsCodePage(h: Harness, name = 'panel'): Promise<Page> 
       setState: (s) => { window.__state = JSON.parse(JSON.stringify(s)); },
     });`;
   const file = path.join(h.workDir, `${name}.html`);
-  writeFileSync(file, `<!DOCTYPE html><html><head><meta charset="utf-8"><style>${css}</style></head>
-<body class="vscode-light" style="--vscode-foreground:#3b3b3b;--vscode-editor-background:#ffffff;--vscode-font-family:sans-serif">
-<div id="seis-root"></div><script>${fake}</script><script>${js}</script></body></html>`);
+  // The same CSP as the extension's panel (src/host/panel.ts): nonce-only scripts and styles, no
+  // 'unsafe-inline', no network. Violations surface as console errors, which the tests assert away.
+  const nonce = 'dGVzdC1ub25jZS0xMjM0NQ==';
+  const csp = `default-src 'none'; img-src data:; style-src 'nonce-${nonce}'; font-src 'none'; script-src 'nonce-${nonce}'`;
+  writeFileSync(file, `<!DOCTYPE html><html><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<style nonce="${nonce}">${css}</style>
+<style nonce="${nonce}">body { --vscode-foreground: #3b3b3b; --vscode-editor-background: #ffffff; --vscode-font-family: sans-serif; }</style></head>
+<body class="vscode-light">
+<div id="app" data-host="vscode"></div><script nonce="${nonce}">${fake}</script><script nonce="${nonce}">${js}</script></body></html>`);
   const page = await h.context.newPage();
   await page.goto(`file://${file}`);
   return page;

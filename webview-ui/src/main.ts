@@ -1,6 +1,6 @@
 /**
- * Entry of the webview bundle (dist/webview/main.js + main.css). Mounts into #seis-root (created
- * if the page has none). In VS Code it posts `ready` and waits for `showResults`; in the
+ * Entry of the webview bundle (dist/webview/main.js + main.css). Mounts into #seis-root or #app
+ * (created if the page has neither). In VS Code it posts `ready` and waits for `showResults`; in the
  * standalone report it renders the results embedded in the page.
  */
 import './styles.css';
@@ -11,7 +11,8 @@ import { createBridge, readEmbeddedReport } from './bridge';
 function start(): void {
   const bridge = createBridge();
   document.body.classList.add(bridge.kind === 'vscode' ? 'seis-vscode' : 'seis-standalone');
-  let root = document.getElementById('seis-root');
+  // #seis-root in the report; the extension's panel page provides #app.
+  let root = document.getElementById('seis-root') ?? document.getElementById('app');
   if (!root) {
     root = document.createElement('div');
     root.id = 'seis-root';
