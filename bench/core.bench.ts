@@ -5,9 +5,11 @@
  * side in one run. Not a test: it prints figures and checks that the scores agree.
  *
  * Options: --repeats N (best of N for the ort core and numpy; default 2), --skip-js,
- *          --python PATH (default $SEIS_BENCH_PYTHON or python3).
+ *          --python PATH (default $SEIS_BENCH_PYTHON or python3), --keep-openblas-env.
  * numpy runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment (they are set
- * on some machines here for old OpenBLAS builds and slow a current one down).
+ * on some machines here because old OpenBLAS builds compute wrong results or crash without them, and
+ * they slow a current one down); --keep-openblas-env keeps them, for an old OpenBLAS such as
+ * Debian's 0.3.21 under /usr/bin/python3.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +37,7 @@ function flag(name: string): string | undefined {
 const repeats = Math.max(1, Number(flag('--repeats') ?? 2));
 const skipJs = process.argv.includes('--skip-js');
 const python = flag('--python') ?? process.env.SEIS_BENCH_PYTHON ?? 'python3';
+const keepOpenblasEnv = process.argv.includes('--keep-openblas-env');
 
 /** Seeded standard normals (Box–Muller over the project's splitmix generator). */
 function normals(seed: number): () => number {
@@ -195,13 +198,16 @@ async function main(): Promise<void> {
     const specPath = join(dir, 'cases.json');
     writeFileSync(specPath, JSON.stringify(spec));
     const env = { ...process.env };
-    delete env.OPENBLAS_CORETYPE;
-    delete env.OPENBLAS_L2_SIZE;
+    if (!keepOpenblasEnv) {
+      delete env.OPENBLAS_CORETYPE;
+      delete env.OPENBLAS_L2_SIZE;
+    }
     const numpyRun = spawnSync(python, [join(__dirname, 'core_numpy.py'), specPath], { env, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
     let numpy: { numpy: string; python: string; blas: Record<string, unknown>[]; cases: NumpyCase[] } | null = null;
     if (numpyRun.status === 0) {
       numpy = JSON.parse(numpyRun.stdout);
-      console.log(`numpy ${numpy!.numpy} (${numpy!.python}), OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset; BLAS: ${JSON.stringify(numpy!.blas)}`);
+      const openblasEnv = keepOpenblasEnv ? `OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE ?? ''} OPENBLAS_L2_SIZE=${env.OPENBLAS_L2_SIZE ?? ''}` : 'OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset';
+      console.log(`numpy ${numpy!.numpy} (${numpy!.python}), ${openblasEnv}; BLAS: ${JSON.stringify(numpy!.blas)}`);
     } else {
       const why = numpyRun.error ? numpyRun.error.message : (numpyRun.stderr || '').trim().split('\n').pop();
       console.log(`numpy side not run (${why}); install it with 'apt-get install -y python3-numpy' or pass --python PATH`);
