@@ -95,6 +95,8 @@ describe('webview in VS Code panel mode (Chromium)', () => {
     assert.deepEqual([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
     const widths = await page.evaluate(`[...document.querySelectorAll('canvas.heatmap')].map((c) => c.width)`) as number[];
     assert.equal(png.readUInt32BE(16), widths.reduce((a, b) => a + b, 0) + 12 * (widths.length - 1));
+    // Every row is in the image (input floor + layers, 18 px each), plus axis and caption.
+    assert.ok(png.readUInt32BE(20) >= (plain.layers.length + 1) * 18 + 22, `PNG height ${png.readUInt32BE(20)}`);
 
     await postToWebview(page, { type: 'requestPng', requestId: 42, chart: 'scatter' });
     await page.waitForFunction(`window.__posted.some((m) => m.requestId === 42)`);
@@ -187,6 +189,15 @@ describe('webview in VS Code panel mode (Chromium)', () => {
     assert.equal(await page.locator('.details-name').innerText(), wide.layers[799].name);
     const after = (await page.locator('canvas.heatmap-equivariance').getAttribute('data-window'))?.split(',').map(Number);
     assert.equal(after?.[0], 801 - (win?.[1] ?? 0));
+    // The PNG export draws all 801 rows although the screen holds only a window of them.
+    await postToWebview(page, { type: 'requestPng', requestId: 7, chart: 'equivariance' });
+    for (const deadline = Date.now() + 20_000; !(await lastPosted(page, 'exportPng'));) {
+      assert.ok(Date.now() < deadline, 'no exportPng answer');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const answer = await lastPosted(page, 'exportPng') as { dataUrl: string };
+    const png = Buffer.from(answer.dataUrl.split(',')[1], 'base64');
+    assert.ok(png.readUInt32BE(20) >= 801 * 18, `PNG height ${png.readUInt32BE(20)}`);
     assert.deepEqual(errors, []);
     await page.close();
   });

@@ -15,7 +15,7 @@ import type { Bridge } from './bridge';
 import { HeatmapPair } from './charts/heatmap';
 import { DepthProfile } from './charts/profile';
 import { ReadingScatter } from './charts/scatter';
-import { applyChartDefaults, canvasesToPng, readTheme, registerCharts, type ThemeColors } from './charts/setup';
+import { applyChartDefaults, canvasesToPng, readTheme, registerCharts, type PngPart, type ThemeColors } from './charts/setup';
 import { LayerDetails } from './details';
 import { h } from './dom';
 import { ScoreTable } from './table';
@@ -292,19 +292,26 @@ export class App {
   }
 
   private png(chart: PngChart): string {
-    const bg = this.theme.bg;
     switch (chart) {
       case 'profile':
         if (!this.profile) throw new Error('There is no depth profile to export: no results are shown.');
-        return canvasesToPng([this.profile.canvas], bg);
+        return canvasesToPng([{ canvas: this.profile.canvas, caption: `Depth profile · ${this.transformId}` }], this.theme);
       case 'scatter':
         if (!this.scatter) throw new Error('There is no scatter plot to export: no results are shown.');
-        return canvasesToPng([this.scatter.canvas], bg);
+        return canvasesToPng([{ canvas: this.scatter.canvas, caption: `S_E vs S_I · ${this.transformId}` }], this.theme);
       default: {
         if (!this.models.length) throw new Error('There are no heatmaps to export: no results are shown.');
-        const canvases = this.models.flatMap((m) => m.heatmaps.canvasList()
-          .filter((c) => chart === 'overview' || c.dataset.measure === chart));
-        return canvasesToPng(canvases, bg);
+        // The on-screen heatmaps hold only the rows in view; export draws every row.
+        const collect = (i: number, acc: PngPart[]): string => {
+          if (i === this.models.length) return canvasesToPng(acc, this.theme);
+          const m = this.models[i].view;
+          return HeatmapPair.withFullCanvases(m, this.transforms, this.theme, true, (canvases) => collect(i + 1, [
+            ...acc,
+            ...canvases.filter((c) => chart === 'overview' || c.dataset.measure === chart)
+              .map((c) => ({ canvas: c, caption: `${m.title} · ${c.dataset.measure === 'equivariance' ? 'S_E' : 'S_I'}` })),
+          ]));
+        };
+        return collect(0, []);
       }
     }
   }

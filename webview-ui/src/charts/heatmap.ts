@@ -16,6 +16,7 @@ import type { ThemeColors } from './setup';
 
 export const ROW_HEIGHT = 18;
 export const MAX_VISIBLE_ROWS = 36;
+const EXPORT_MAX_ROWS = 1500;
 const COLUMN_WIDTH = 46;
 const LABEL_WIDTH = 170;
 const AXIS_HEIGHT = 34;
@@ -57,9 +58,10 @@ export class HeatmapPair {
     tableId: string,
     /** False when a model to the left already shows the same layer names: saves width in comparisons. */
     private readonly showLabels = true,
+    maxVisibleRows = MAX_VISIBLE_ROWS,
   ) {
     this.theme = theme;
-    this.visibleRows = Math.max(1, Math.min(model.rows.length, MAX_VISIBLE_ROWS));
+    this.visibleRows = Math.max(1, Math.min(model.rows.length, maxVisibleRows));
     const viewportHeight = this.visibleRows * ROW_HEIGHT + AXIS_HEIGHT;
 
     this.element = document.createElement('div');
@@ -145,6 +147,26 @@ export class HeatmapPair {
 
   canvasList(): HTMLCanvasElement[] {
     return [...this.canvases.values()];
+  }
+
+  /**
+   * Draws every row (not just the window in view) into a throw-away pair and hands its canvases to
+   * `use`, for PNG export. Rows beyond EXPORT_MAX_ROWS are cut to stay within canvas size limits.
+   */
+  static withFullCanvases<T>(model: ModelView, transforms: readonly TransformInfo[], theme: ThemeColors, showLabels: boolean,
+    use: (canvases: HTMLCanvasElement[]) => T): T {
+    const holder = document.createElement('div');
+    holder.style.cssText = 'position:absolute;left:-100000px;top:0;';
+    document.body.append(holder);
+    const pair = new HeatmapPair(model, transforms, theme, { select: () => undefined }, '', showLabels, EXPORT_MAX_ROWS);
+    holder.append(pair.element);
+    try {
+      pair.mount();
+      return use(pair.canvasList());
+    } finally {
+      pair.destroy();
+      holder.remove();
+    }
   }
 
   private canvasWidth(measure: Measure): number {

@@ -60,20 +60,33 @@ export function applyChartDefaults(theme: ThemeColors): void {
 }
 
 /** A PNG of a canvas on an opaque background (chart canvases are transparent). */
-export function canvasesToPng(canvases: readonly HTMLCanvasElement[], background: string, gap = 12): string {
-  const width = canvases.reduce((w, c) => w + c.width, 0) + gap * Math.max(0, canvases.length - 1);
-  const height = canvases.reduce((h, c) => Math.max(h, c.height), 0);
+export interface PngPart {
+  readonly canvas: HTMLCanvasElement;
+  /** Drawn above the canvas, so an exported image says what it shows. */
+  readonly caption?: string;
+}
+
+/** Lays canvases side by side (backing-store pixels) with optional captions, on the theme background. */
+export function canvasesToPng(parts: readonly PngPart[], theme: Pick<ThemeColors, 'bg' | 'fg' | 'font'>, gap = 12): string {
+  const ratio = window.devicePixelRatio || 1;
+  const captionHeight = parts.some((p) => p.caption) ? Math.round(22 * ratio) : 0;
+  const width = parts.reduce((w, p) => w + p.canvas.width, 0) + gap * Math.max(0, parts.length - 1);
+  const height = parts.reduce((h, p) => Math.max(h, p.canvas.height), 0) + captionHeight;
   const out = document.createElement('canvas');
   out.width = Math.max(1, width);
   out.height = Math.max(1, height);
   const ctx = out.getContext('2d');
   if (!ctx) throw new Error('This browser cannot create a 2D canvas for the PNG export.');
-  ctx.fillStyle = background;
+  ctx.fillStyle = theme.bg;
   ctx.fillRect(0, 0, out.width, out.height);
+  ctx.fillStyle = theme.fg;
+  ctx.font = `600 ${Math.round(12 * ratio)}px ${theme.font}`;
+  ctx.textBaseline = 'middle';
   let x = 0;
-  for (const c of canvases) {
-    ctx.drawImage(c, x, 0);
-    x += c.width + gap;
+  for (const p of parts) {
+    if (p.caption) ctx.fillText(p.caption, x + 4 * ratio, captionHeight / 2, p.canvas.width - 8 * ratio);
+    ctx.drawImage(p.canvas, x, captionHeight);
+    x += p.canvas.width + gap;
   }
   return out.toDataURL('image/png');
 }
