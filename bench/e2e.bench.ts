@@ -1,0 +1,41 @@
+/**
+ * End-to-end benchmark (not a test): `seis analyze` with default settings on the PaddleOCR
+ * orientation classifier and text detector, through the same child process the CLI uses.
+ * Prints wall time, inference vs scoring vs the rest, and the analysis process's peak RSS against
+ * the targets (classifier < 20 s, detector < 90 s, RSS < 2 GB on a 2-core machine).
+ *
+ *   npm run bench:e2e [-- cls|det]
+ */
+import { join } from 'node:path';
+import { startAnalysis } from '../src/analysis/runner';
+
+const assets = join(__dirname, '..', 'node_modules', '@gutenye', 'ocr-models', 'assets');
+const cases = [
+  { key: 'cls', file: 'ch_ppocr_mobile_v2.0_cls_infer.onnx', targetS: 20 },
+  { key: 'det', file: 'ch_PP-OCRv4_det_infer.onnx', targetS: 90 },
+];
+const RSS_TARGET = 2 * 1024 ** 3;
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  let failed = false;
+  for (const c of cases.filter((x) => only.length === 0 || only.includes(x.key))) {
+    const t0 = performance.now();
+    const handle = startAnalysis({ modelPath: join(assets, c.file) });
+    const r = await handle.result;
+    const wall = (performance.now() - t0) / 1000;
+    const t = r.timing;
+    const scored = r.layers.filter((l) => l.status === 'scored');
+    const pooled = scored.filter((l) => l.pooledPositions !== undefined).length;
+    const rss = t?.peakRssBytes ?? 0;
+    const ok = wall < c.targetS && rss < RSS_TARGET;
+    failed ||= !ok;
+    console.log(`${c.key} (${c.file})`);
+    console.log(`  layers ${r.layers.length} listed, ${scored.length} scored (${pooled} pooled to ≤ ${r.settings.maxPositions} positions) × ${r.transforms.length} transforms, ${r.settings.probes.count} probes ${r.model.probeInputShape.join('x')}`);
+    console.log(`  wall ${wall.toFixed(1)} s (target < ${c.targetS} s): inference ${((t?.inferenceMs ?? 0) / 1000).toFixed(1)} s, scoring ${((t?.scoringMs ?? 0) / 1000).toFixed(1)} s, rest ${(wall - ((t?.inferenceMs ?? 0) + (t?.scoringMs ?? 0)) / 1000).toFixed(1)} s`);
+    console.log(`  peak RSS ${(rss / 2 ** 20).toFixed(0)} MiB (target < 2048 MiB)  ${ok ? 'OK' : 'OVER TARGET'}`);
+  }
+  process.exitCode = failed ? 1 : 0;
+}
+
+void main();
