@@ -70,6 +70,14 @@ if (!existsSync(cls)) die(`${cls} is missing: run npm install (the PaddleOCR mod
 copyFileSync(cls, join(models, 'cls.onnx'));
 const example = join(ROOT, 'examples', 'models', 'cnn-plain.onnx');
 if (existsSync(example)) copyFileSync(example, join(models, 'cnn-plain.onnx'));
+// Small but real analyses: the tests check the flow, not the science, and this machine is shared.
+mkdirSync(join(workspace, '.vscode'));
+writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({
+  'seis.probes.count': 8,
+  'seis.transforms': ['rot180', 'flip-h'],
+  'seis.maxPositions': 256,
+  'seis.nullPermutations': 2,
+}, null, 2));
 writeFileSync(join(workspace, 'README.txt'), 'Scratch workspace of the SEIS Lens integration tests; deleted after the run.\n');
 
 let code = 1;

@@ -4,7 +4,14 @@
 // the SEIS activity-bar container shows the layer inspector. Screenshots go to `outDir`.
 import { join } from 'node:path';
 
+/** Hover tooltips of the activity bar cover the top of the tree: park the mouse, let them fade. */
+async function clearHover(page) {
+  await page.mouse.move(800, 500);
+  await page.waitForTimeout(600);
+}
+
 async function contextMenuLabels(page, row) {
+  await clearHover(page);
   await row.click({ button: 'right' });
   const menu = page.locator('.context-view .monaco-menu');
   await menu.waitFor({ state: 'visible', timeout: 10_000 });
@@ -22,11 +29,15 @@ export async function runUiChecks(page, { outDir, log }) {
     await page.keyboard.press('Escape');
     const explorerTab = page.locator('.activitybar .action-label[aria-label^="Explorer"]').first();
     await explorerTab.click();
+    await clearHover(page);
     const tree = page.locator('.explorer-folders-view');
     await tree.waitFor({ state: 'visible', timeout: 20_000 });
     const folderRow = tree.locator('.monaco-list-row[aria-label^="models"]').first();
     await folderRow.waitFor({ timeout: 20_000 });
-    if ((await folderRow.getAttribute('aria-expanded')) !== 'true') await folderRow.click();
+    if ((await folderRow.getAttribute('aria-expanded')) !== 'true') {
+      await clearHover(page);
+      await folderRow.click();
+    }
     const onnxRow = tree.locator('.monaco-list-row[aria-label^="cls.onnx"]').first();
     await onnxRow.waitFor({ timeout: 20_000 });
 
@@ -44,9 +55,10 @@ export async function runUiChecks(page, { outDir, log }) {
 
     const seisTab = page.locator('.activitybar .action-label[aria-label^="SEIS Lens"]').first();
     await seisTab.click();
-    const inspector = page.locator('.pane-header[aria-label^="Layer Inspector"], .pane-header:has-text("Layer Inspector")').first();
-    await inspector.waitFor({ timeout: 10_000 });
-    const rows = page.locator('.pane-body .monaco-list-row');
+    await clearHover(page);
+    // A container with one view shows it without a pane header: look for the tree's rows directly.
+    const rows = page.locator('#workbench\\.parts\\.sidebar .monaco-list-row');
+    await rows.first().waitFor({ timeout: 10_000 });
     await page.waitForTimeout(500);
     const rowTexts = await rows.allInnerTexts();
     await page.screenshot({ path: join(outDir, 'layer-inspector.png') });

@@ -10,7 +10,7 @@ import type { AnalysisResult } from '../shared/results';
 import type { ExportFormat } from '../shared/webviewProtocol';
 import { resultsToCsv } from './csv';
 import { renderStandaloneReport } from '../report/standaloneHtml';
-import { startEngine, type EngineProgress, type EngineRun } from './engine';
+import { startEngine, type EngineProgress, type EngineRequest, type EngineRun } from './engine';
 import { defaultTransformId, resultSummary } from './format';
 import { SeisPanel, type PanelHost } from './panel';
 import { ResultsStore, hashFile, settingsKeyOf } from './resultsStore';
@@ -217,7 +217,8 @@ export class SeisController implements PanelHost, vscode.Disposable {
     let engine: EngineRun;
     const run: Partial<ActiveRun> = { modelPath, startedAt: Date.now(), cancelled: false };
     try {
-      engine = startEngine(this.context.extensionUri.fsPath, request, (p) => this.onProgress(p));
+      engine = startEngine(request, (p) => this.onProgress(p), (text) => this.output.trace(`analysis process: ${text.trimEnd()}`));
+      this.output.info(`Analysis process ${engine.pid ?? '?'} started`);
     } catch (err) {
       return this.reportFailure(modelPath, err instanceof Error ? err.message : String(err));
     }
@@ -325,7 +326,7 @@ export class SeisController implements PanelHost, vscode.Disposable {
     this.updateStatus();
   }
 
-  private requestFor(modelPath: string, s: SeisSettings): Parameters<typeof startEngine>[1] {
+  private requestFor(modelPath: string, s: SeisSettings): EngineRequest {
     const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(modelPath))?.uri.fsPath ?? dirname(modelPath);
     const abs = (p: string): string => (isAbsolute(p) ? p : join(folder, p));
     if (s.probeSource === 'images' && !s.probeImagesFolder) throw new Error('seis.probes.source is "images" but seis.probes.imagesFolder is empty. Set the folder of probe images, or switch the source back to "builtin".');

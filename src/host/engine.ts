@@ -4,6 +4,7 @@
  * down or freeze the UI. This adapter maps the host's settings onto the engine's request type.
  */
 import type { AnalysisRequest, AnalysisProgress } from '../analysis/protocol';
+import { startAnalysis } from '../analysis/runner';
 import type { AnalysisResult } from '../shared/results';
 
 export interface EngineRequest {
@@ -28,6 +29,8 @@ export interface EngineProgress {
 
 export interface EngineRun {
   readonly result: Promise<AnalysisResult>;
+  /** The child process, for logs and tests. */
+  readonly pid: number | undefined;
   /** Kills the child process at once; `result` then rejects. */
   cancel(): void;
 }
@@ -55,6 +58,8 @@ export function toEngineProgress(p: AnalysisProgress): EngineProgress {
   };
 }
 
-export function startEngine(_extensionRoot: string, _request: EngineRequest, _onProgress: (p: EngineProgress) => void): EngineRun {
-  throw new Error('the analysis engine is not available in this build.');
+/** Forks the analysis child (dist/analysisWorker.js beside dist/extension.js) and returns at once. */
+export function startEngine(request: EngineRequest, onProgress: (p: EngineProgress) => void, onLog?: (text: string) => void): EngineRun {
+  const handle = startAnalysis(toAnalysisRequest(request), { onProgress: (p) => onProgress(toEngineProgress(p)), onLog });
+  return { result: handle.result, cancel: () => handle.cancel(), pid: handle.pid };
 }

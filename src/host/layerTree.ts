@@ -24,11 +24,12 @@ const READING_COLOURS: Record<Reading, string> = {
   underdetermined: 'disabledForeground',
 };
 
-/** Short label: PyTorch-style names lose the leading scopes, the rest is shown whole. */
+/** Short label from the tensor name (what the panel shows): PyTorch-style names lose the leading
+ *  scopes and the `_output_0` suffix; other names are shown whole. */
 function shortName(layer: LayerResult): string {
-  const name = layer.node || layer.name;
-  const parts = name.split('/').filter((p) => p !== '');
-  return parts.length > 2 ? parts.slice(-2).join('/') : name;
+  const parts = layer.name.split('/').filter((p) => p !== '');
+  const short = parts.length > 2 ? parts.slice(-2).join('/') : layer.name;
+  return short.replace(/_output_0$/, '');
 }
 
 export class LayerTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
@@ -132,13 +133,15 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     const cell = cellFor(layer, this.controller.transformId);
     const item = new vscode.TreeItem(shortName(layer), vscode.TreeItemCollapsibleState.None);
     item.id = `layer:${layer.name}`;
-    const shape = `[${layer.shape.join('×')}]`;
+    // The batch dim is the probe count, the same for every layer: show c×h×w (or t×dim).
+    const shape = layer.shape.slice(1).join('×');
     if (layer.status !== 'scored') {
-      item.description = `${layer.op} ${shape} · ${layer.status === 'failed' ? 'failed' : 'no spatial axis'}`;
+      item.description = `${layer.status === 'failed' ? 'failed' : 'no spatial axis'} · ${layer.op} ${shape}`;
       item.iconPath = new vscode.ThemeIcon(layer.status === 'failed' ? 'error' : 'circle-outline', new vscode.ThemeColor(layer.status === 'failed' ? 'errorForeground' : 'disabledForeground'));
     } else if (cell) {
       const reading = readingOf(cell);
-      item.description = `${layer.op} ${shape} · ${scoreLabel(cell)}`;
+      // Scores first: the sidebar is narrow and truncates the end.
+      item.description = `${scoreLabel(cell)} · ${layer.op} ${shape}`;
       item.iconPath = new vscode.ThemeIcon('circle-filled', new vscode.ThemeColor(READING_COLOURS[reading]));
     } else {
       item.description = `${layer.op} ${shape}`;

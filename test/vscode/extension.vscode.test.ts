@@ -199,12 +199,13 @@ describe('SEIS Lens in VS Code', () => {
   it('marks results stale when an analysis setting changes', async () => {
     const seis = await api();
     const config = vscode.workspace.getConfiguration('seis');
-    await config.update('nullPermutations', 5, vscode.ConfigurationTarget.Workspace);
+    const before = config.inspect<number>('nullPermutations')?.workspaceValue;
+    await config.update('nullPermutations', (before ?? 3) + 2, vscode.ConfigurationTarget.Workspace);
     try {
       const shown = await seis.controller.resultsFor(clsPath());
       assert.match(shown?.staleReason ?? '', /settings changed.*nullPermutations/);
     } finally {
-      await config.update('nullPermutations', undefined, vscode.ConfigurationTarget.Workspace);
+      await config.update('nullPermutations', before, vscode.ConfigurationTarget.Workspace);
     }
     assert.equal((await seis.controller.resultsFor(clsPath()))?.staleReason, undefined);
   });

@@ -5,27 +5,20 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { format } from 'node:util';
 import Mocha from 'mocha';
 
 /** The launcher prints only console lines carrying this mark; the workbench's own chatter goes to its log. */
 const MARK = '\u200b[seis-test]';
 
 function markConsole(): () => void {
-  const original = { log: console.log, error: console.error, warn: console.warn, info: console.info };
-  const wrap = (fn: (...a: unknown[]) => void) => (...a: unknown[]): void => {
-    if (typeof a[0] === 'string') fn(`${MARK}${a[0]}`, ...a.slice(1));
-    else fn(MARK, ...a);
-  };
-  console.log = wrap(original.log);
-  console.error = wrap(original.error);
-  console.warn = wrap(original.warn);
-  console.info = wrap(original.info);
-  // Mocha's reporters print through a console.log reference taken when mocha was loaded.
+  // Mocha's reporters print through Base.consoleLog; route it through one marked console.log line.
+  // (Reassigning console.log itself has no effect in the extension host, which owns `console`.)
   const base = Mocha.reporters.Base as unknown as { consoleLog: (...a: unknown[]) => void };
   const originalBase = base.consoleLog;
-  base.consoleLog = console.log;
+  const log = console.log.bind(console);
+  base.consoleLog = (...a: unknown[]): void => log(`${MARK}${format(...a)}`);
   return () => {
-    Object.assign(console, original);
     base.consoleLog = originalBase;
   };
 }
