@@ -58,7 +58,8 @@ const out = join(ROOT, `${pkg.name}-${target}-${pkg.version}.vsix`);
 try {
   run('vsce package', process.execPath, [join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package',
     '--target', target, '--ignoreFile', ignoreFile, '--out', out,
-    '--allow-missing-repository', '--skip-license']);
+    // No public repository URL yet: keep the README's relative links as they are.
+    '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links']);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
