@@ -202,18 +202,30 @@ async function main(): Promise<void> {
       delete env.OPENBLAS_CORETYPE;
       delete env.OPENBLAS_L2_SIZE;
     }
-    const numpyRun = spawnSync(python, [join(__dirname, 'core_numpy.py'), specPath], { env, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
-    let numpy: { numpy: string; python: string; blas: Record<string, unknown>[]; cases: NumpyCase[] } | null = null;
-    if (numpyRun.status === 0) {
-      numpy = JSON.parse(numpyRun.stdout);
+    // OpenBLAS's worker threads spin while they wait; on a machine whose cores are busy with other
+    // work that can cost it several-fold, so numpy also runs single-threaded and the ratio uses
+    // whichever numpy configuration was faster.
+    type NumpyRun = { numpy: string; python: string; blas: Record<string, unknown>[]; cases: NumpyCase[]; label: string };
+    const runNumpy = (label: string, extraEnv: Record<string, string>): NumpyRun | null => {
+      const run = spawnSync(python, [join(__dirname, 'core_numpy.py'), specPath], { env: { ...env, ...extraEnv }, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+      if (run.status !== 0) {
+        const why = run.error ? run.error.message : (run.stderr || '').trim().split('\n').pop();
+        console.log(`numpy (${label}) not run (${why}); install it with 'apt-get install -y python3-numpy' or pass --python PATH`);
+        return null;
+      }
+      return { ...JSON.parse(run.stdout), label };
+    };
+    const numpyRuns = [runNumpy('default threads', {}), runNumpy('1 thread', { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' })].filter(
+      (x): x is NumpyRun => x !== null,
+    );
+    if (numpyRuns.length > 0) {
+      const first = numpyRuns[0];
       const openblasEnv = keepOpenblasEnv ? `OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE ?? ''} OPENBLAS_L2_SIZE=${env.OPENBLAS_L2_SIZE ?? ''}` : 'OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset';
-      console.log(`numpy ${numpy!.numpy} (${numpy!.python}), ${openblasEnv}; BLAS: ${JSON.stringify(numpy!.blas)}`);
-    } else {
-      const why = numpyRun.error ? numpyRun.error.message : (numpyRun.stderr || '').trim().split('\n').pop();
-      console.log(`numpy side not run (${why}); install it with 'apt-get install -y python3-numpy' or pass --python PATH`);
+      console.log(`numpy ${first.numpy} (${first.python}), ${openblasEnv}; BLAS: ${JSON.stringify(first.blas)}`);
     }
 
     const ort = await createOrtMatMulBackend();
+    const ortSingle = await createOrtMatMulBackend({ intraOpThreads: 1 });
     console.log('');
     for (const [index, f] of files.entries()) {
       let best: Timed | null = null;
@@ -222,8 +234,14 @@ async function main(): Promise<void> {
         if (!best || run.seconds < best.seconds) best = run;
       }
       const coreOrt = best!;
+      let single: Timed | null = null;
+      for (let r = 0; r < repeats; r++) {
+        const run = await timeCore(f.cleanPath, f.transformedPath, ortSingle);
+        if (!single || run.seconds < single.seconds) single = run;
+      }
       const coreJs = skipJs ? null : await timeCore(f.cleanPath, f.transformedPath, jsMatMulBackend);
-      const np = numpy?.cases[index];
+      const candidates = numpyRuns.map((run) => ({ ...run.cases[index], label: run.label }));
+      const np = candidates.length > 0 ? candidates.reduce((a, b) => (b.seconds < a.seconds ? b : a)) : undefined;
       const s = coreOrt.score;
       const parts = [
         `core(ort): ${coreOrt.seconds.toFixed(2)} s`,
@@ -234,6 +252,8 @@ async function main(): Promise<void> {
       const flagNote = s.underdetermined ? "  UNDERDETERMINED (n < k + k': S_I depends on the choice of basis among canonical correlations ≈ 1)" : '';
       console.log(`${f.name}  n=${s.observations} d=${s.variables} k=${s.rankClean} k'=${s.rankTransformed}${flagNote}`);
       console.log(`  ${parts.join('  ')}`);
+      console.log(`  core(ort, 1 intra-op thread): ${single!.seconds.toFixed(2)} s (cpu ${single!.cpuSeconds.toFixed(2)} s); the ratio uses the default core(ort)`);
+      if (candidates.length > 1) console.log(`  numpy: ${candidates.map((x) => `${x.label} ${x.seconds.toFixed(2)} s`).join(', ')} (ratio uses the faster)`);
       console.log(
         `  cpu time: core(ort) ${coreOrt.cpuSeconds.toFixed(2)} s  core(js) ${coreJs ? `${coreJs.cpuSeconds.toFixed(2)} s` : 'skipped'}  ` +
           `numpy ${np ? `${np.cpuSeconds.toFixed(2)} s  cpu ratio ${(coreOrt.cpuSeconds / np.cpuSeconds).toFixed(2)}` : 'n/a'}`,
