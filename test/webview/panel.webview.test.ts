@@ -117,6 +117,20 @@ describe('webview in VS Code panel mode (Chromium)', () => {
     await page.close();
   });
 
+  test('choosing a transform in the dropdown with the keyboard re-renders and tells the host', async () => {
+    const { page, errors } = await panelWith([plain]);
+    await page.locator('.transform-select').focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(`window.__posted.some((m) => m.type === 'transformChanged')`);
+    assert.deepEqual(await lastPosted(page, 'transformChanged'), { type: 'transformChanged', transformId: plain.transforms[2].id });
+    assert.match(await page.locator('.profile-chart').getAttribute('aria-label') ?? '', new RegExp(plain.transforms[2].id));
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   test('restores transform and selection from the saved webview state after a reload', async () => {
     const page = await openVsCodePage(h, 'restore');
     const errors = watchErrors(page);

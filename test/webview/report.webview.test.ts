@@ -110,7 +110,13 @@ describe('standalone HTML report in Chromium', () => {
     // Hover a cell of the second model so the screenshot shows a tooltip without hiding the labels.
     const hover = await cellPoint(page, '.model-block[data-model-index="1"] canvas.heatmap-equivariance', 8, 3);
     await page.mouse.move(hover.x, hover.y);
-    await page.waitForTimeout(200);
+    await page.waitForSelector('.chart-tooltip[style*="opacity: 1"]');
+    const tip = await page.locator('.chart-tooltip').innerText();
+    const noise = augmented.layers[7];
+    assert.equal(noise.name, '/features/noise/Add_output_0');
+    assert.match(tip, new RegExp(`${noise.name}\\s+rotation 30° \\(interpolated\\)`));
+    assert.match(tip, new RegExp(`S_E ${noise.scores.rot30.equivariance.toFixed(2)}, null ${noise.scores.rot30.null.equivariance.toFixed(2)}.*not clearly above null`));
+    assert.match(tip, /ranks k=\d+ k'=\d+ r=\d+/);
     mkdirSync(path.join(ROOT, 'docs/screenshots'), { recursive: true });
     await page.screenshot({ path: path.join(ROOT, 'docs/screenshots/report.png'), fullPage: true });
     await page.close();

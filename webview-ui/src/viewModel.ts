@@ -127,7 +127,10 @@ export function fmt(x: number | undefined, digits = 2): string {
 }
 
 export function fmtSigned(x: number | undefined, digits = 2): string {
-  return x === undefined ? '—' : (x >= 0 ? '+' : '−') + Math.abs(x).toFixed(digits);
+  if (x === undefined) return '—';
+  const text = Math.abs(x).toFixed(digits);
+  // No "−0.00": a sign only when the rounded value is not zero.
+  return Number(text) === 0 ? `±${text}` : (x > 0 ? '+' : '−') + text;
 }
 
 export function fmtShape(shape: readonly number[] | undefined): string {

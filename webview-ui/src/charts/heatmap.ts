@@ -12,7 +12,7 @@ import type { TransformInfo } from '../../../src/shared/results';
 import {
   clearlyAboveNull, colorFor, describeCell, fmt, scoreOf, shortLabel, type HeatRow, type Measure, type ModelView,
 } from '../viewModel';
-import type { ThemeColors } from './setup';
+import { htmlTooltip, type ThemeColors } from './setup';
 
 export const ROW_HEIGHT = 18;
 export const MAX_VISIBLE_ROWS = 36;
@@ -304,6 +304,8 @@ export class HeatmapPair {
         plugins: {
           legend: { display: false },
           tooltip: {
+            enabled: false,
+            external: htmlTooltip,
             callbacks: {
               title: (items: TooltipItem<'matrix'>[]) => {
                 const p = items[0]?.raw as CellPoint | undefined;

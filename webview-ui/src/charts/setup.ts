@@ -4,6 +4,7 @@
  * read at draw time because a canvas cannot resolve `var(--…)` itself.
  */
 import {
+  type TooltipModel,
   BarController, BarElement, CategoryScale, Chart, Filler, Legend, LineController, LineElement,
   LinearScale, PointElement, ScatterController, Tooltip,
 } from 'chart.js';
@@ -89,4 +90,42 @@ export function canvasesToPng(parts: readonly PngPart[], theme: Pick<ThemeColors
     x += p.canvas.width + gap;
   }
   return out.toDataURL('image/png');
+}
+
+let tooltipEl: HTMLElement | undefined;
+
+/**
+ * chart.js draws tooltips inside the canvas, so a narrow heatmap cuts them off. This draws them as
+ * one positioned element over the page instead (used as `plugins.tooltip.external`).
+ */
+export function htmlTooltip(context: { chart: Chart; tooltip: TooltipModel<never> }): void {
+  const { chart, tooltip } = context;
+  if (!tooltipEl) {
+    tooltipEl = document.createElement('div');
+    tooltipEl.className = 'chart-tooltip';
+    tooltipEl.setAttribute('aria-hidden', 'true');
+    document.body.append(tooltipEl);
+  }
+  const el = tooltipEl;
+  if (tooltip.opacity === 0) {
+    el.style.opacity = '0';
+    return;
+  }
+  const lines = [...(tooltip.title ?? []).map((t) => ({ text: t, cls: 'tt-title' })),
+    ...tooltip.body.flatMap((b) => b.lines).map((t) => ({ text: t, cls: 'tt-line' }))];
+  el.replaceChildren(...lines.map((l) => {
+    const d = document.createElement('div');
+    d.className = l.cls;
+    d.textContent = l.text;
+    return d;
+  }));
+  const rect = chart.canvas.getBoundingClientRect();
+  el.style.opacity = '1';
+  const x = rect.left + window.scrollX + tooltip.caretX + 12;
+  const y = rect.top + window.scrollY + tooltip.caretY + 12;
+  // Keep it on screen: flip to the left of the caret near the right edge.
+  const width = el.offsetWidth;
+  const maxX = window.scrollX + document.documentElement.clientWidth - width - 8;
+  el.style.left = `${Math.max(window.scrollX + 4, x > maxX ? x - width - 24 : x)}px`;
+  el.style.top = `${y}px`;
 }
