@@ -142,7 +142,27 @@ export function selectLayers(model: ModelView, candidates: readonly Candidate[],
           return g !== undefined && (g.layout !== 'none' || c.isGraphOutput);
         });
       }
-      return picked;
+      return spreadDefault(picked, layoutOf, warnings);
     }
   }
+}
+
+/** Rows in a default report: enough to see a trend through depth, few enough to score quickly. */
+export const DEFAULT_MAX_LAYERS = 24;
+
+/**
+ * Keeps the graph outputs and at most DEFAULT_MAX_LAYERS scorable layers spread evenly through the
+ * graph; 1×1 maps and other unscorable picks are left out of the default view (they are listed
+ * with `--layers all`).
+ */
+function spreadDefault(picked: Candidate[], layoutOf: (name: string) => LayoutGuess | undefined, warnings: string[]): Candidate[] {
+  const scorable = picked.filter((c) => layoutOf(c.name)?.layout !== 'none');
+  let kept: Set<Candidate>;
+  if (scorable.length <= DEFAULT_MAX_LAYERS) kept = new Set(scorable);
+  else {
+    kept = new Set<Candidate>();
+    for (let i = 0; i < DEFAULT_MAX_LAYERS; i++) kept.add(scorable[Math.round((i * (scorable.length - 1)) / (DEFAULT_MAX_LAYERS - 1))]);
+    warnings.push(`default layer choice: ${kept.size} of ${scorable.length} candidate layers (convolution, pooling, resize, concat, residual outputs), spread evenly through the graph; use --layers all, op:… or a pattern for others`);
+  }
+  return picked.filter((c) => kept.has(c) || c.isGraphOutput);
 }
