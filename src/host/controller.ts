@@ -57,6 +57,8 @@ export class SeisController implements PanelHost, vscode.Disposable {
   currentModel: string | undefined;
   transformId: string | undefined;
   selectedLayer: string | undefined;
+  /** Process id of the latest analysis child, for the log and the integration tests. */
+  lastRunPid: number | undefined;
   /** Last user-facing error, for the integration tests (the notification itself is not readable there). */
   lastError: string | undefined;
 
@@ -218,6 +220,7 @@ export class SeisController implements PanelHost, vscode.Disposable {
     const run: Partial<ActiveRun> = { modelPath, startedAt: Date.now(), cancelled: false };
     try {
       engine = startEngine(request, (p) => this.onProgress(p), (text) => this.output.trace(`analysis process: ${text.trimEnd()}`));
+      this.lastRunPid = engine.pid;
       this.output.info(`Analysis process ${engine.pid ?? '?'} started`);
     } catch (err) {
       return this.reportFailure(modelPath, err instanceof Error ? err.message : String(err));

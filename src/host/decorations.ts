@@ -10,7 +10,7 @@ import { loadModel } from '../analysis/onnxModel';
 import type { AnalysisResult, LayerResult } from '../shared/results';
 import type { SeisController } from './controller';
 import { cellFor, fmt, layerDetails, readingOf, resultSummary, scoreLabel, textBar } from './format';
-import { matchPythonSource } from './pythonMatch';
+import { matchPythonSource, type PythonMatch } from './pythonMatch';
 import { affectsDecorations, readSettings } from './settings';
 
 export const LISTING_SCHEME = 'seis-listing';
@@ -189,11 +189,17 @@ export class SeisDecorations implements vscode.TextDocumentContentProvider, vsco
     return out;
   }
 
+  /** The `self.x = ...` lines of a Python document matched to the current model's layers. */
+  pythonMatches(doc: vscode.TextDocument): PythonMatch[] {
+    const shown = this.controller.current();
+    return shown ? matchPythonSource(doc.getText(), shown.result.layers) : [];
+  }
+
   private pythonDecorations(doc: vscode.TextDocument): vscode.DecorationOptions[] {
     const shown = this.controller.current();
     if (!shown) return [];
     const transformId = this.transformFor(shown.result);
-    return matchPythonSource(doc.getText(), shown.result.layers).map((m) =>
+    return this.pythonMatches(doc).map((m) =>
       this.decorationFor(doc.lineAt(m.line).range.end, shown.result, m.layer, transformId, `SEIS ${m.modulePath}: `));
   }
 

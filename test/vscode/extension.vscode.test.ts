@@ -137,8 +137,13 @@ describe('SEIS Lens in VS Code', () => {
     assert.equal(decorated, firstResult!.layers.length, 'one decoration per captured layer');
   });
 
-  it('exports JSON and CSV that hold the shown results', async () => {
+  it('exports JSON, CSV and a standalone HTML report that hold the shown results', async () => {
     const seis = await api();
+    const htmlUri = vscode.Uri.file(join(workspaceRoot(), 'export.seis.html'));
+    await seis.controller.exportResults(clsPath(), 'html', htmlUri);
+    const html = readFileSync(htmlUri.fsPath, 'utf8');
+    assert.match(html, /^<!DOCTYPE html>/i);
+    assert.ok(html.includes(firstResult!.layers[0]!.name), 'the report embeds the layers');
     const jsonUri = vscode.Uri.file(join(workspaceRoot(), 'export.seis.json'));
     const csvUri = vscode.Uri.file(join(workspaceRoot(), 'export.seis.csv'));
     await seis.controller.exportResults(clsPath(), 'json', jsonUri);
@@ -168,6 +173,16 @@ describe('SEIS Lens in VS Code', () => {
     const ms = Date.now() - t0;
     assert.equal(outcome.kind, 'cancelled');
     assert.ok(ms < 2000, `cancelled within 2 s (took ${ms} ms)`);
+    const pid = seis.controller.lastRunPid;
+    assert.ok(pid, 'the run had a child process');
+    await until('the analysis process to be gone', () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    }, 2000);
     assert.equal(seis.controller.running, false);
     const kept = await seis.controller.resultsFor(clsPath());
     assert.equal(kept?.result.createdAt, firstResult!.createdAt, 'the earlier results are still stored');
@@ -194,6 +209,39 @@ describe('SEIS Lens in VS Code', () => {
     writeFileSync(path, bytes);
     const again = await seis.controller.resultsFor(path);
     assert.equal(again?.staleReason, undefined, 'fresh again once the original bytes are back');
+  });
+
+  it('decorates self.x lines of a Python source matching a PyTorch export, and can be switched off', async function () {
+    const model = join(workspaceRoot(), 'models', 'cnn-plain.onnx');
+    try {
+      statSync(model);
+    } catch {
+      console.log('      (skipped: examples/models/cnn-plain.onnx is not in this checkout)');
+      this.skip();
+    }
+    const seis = await api();
+    const outcome = (await vscode.commands.executeCommand('seis.analyze', vscode.Uri.file(model))) as RunOutcome;
+    assert.equal(outcome.kind, 'done', outcome.kind === 'failed' ? outcome.message : outcome.kind);
+    const doc = await vscode.workspace.openTextDocument(join(workspaceRoot(), 'cnn_plain.py'));
+    const editor = await vscode.window.showTextDocument(doc);
+    const matches = seis.decorations.pythonMatches(doc);
+    assert.ok(matches.length >= 1, 'at least one module line matched');
+    for (const m of matches) {
+      assert.match(doc.lineAt(m.line).text, new RegExp(`^\\s*self\\.${m.attribute} = `));
+      assert.equal(m.layer.status, 'scored');
+    }
+    assert.ok(!matches.some((m) => m.attribute === 'fc'), 'the Gemm head has no spatial axis and gets no score');
+    assert.equal(seis.decorations.decorate(editor), matches.length);
+    const config = vscode.workspace.getConfiguration('seis');
+    await config.update('decorations.python', false, vscode.ConfigurationTarget.Workspace);
+    try {
+      assert.equal(seis.decorations.decorate(editor), 0, 'switched off');
+    } finally {
+      await config.update('decorations.python', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    assert.equal(seis.decorations.decorate(editor), matches.length);
+    // Back to the classifier for the tests that follow.
+    await seis.controller.show(clsPath());
   });
 
   it('marks results stale when an analysis setting changes', async () => {
