@@ -145,6 +145,25 @@ describe('standalone HTML report in Chromium', () => {
     await page.close();
   });
 
+  test('passes axe-core accessibility checks in light and dark themes', async () => {
+    const axe = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+    for (const scheme of ['light', 'dark'] as const) {
+      const { page, errors } = await openReport([plain, augmented], `axe-${scheme}`);
+      await page.emulateMedia({ colorScheme: scheme });
+      const pt = await cellPoint(page, '.model-block[data-model-index="0"] canvas.heatmap-equivariance', 8, 0);
+      await page.mouse.click(pt.x, pt.y);
+      await page.locator('details.table-wrap summary').first().click();
+      await page.waitForSelector('.cc-chart, .details-scores');
+      // Evaluated through the devtools protocol, which the page's CSP does not govern.
+      await page.evaluate(axe);
+      const violations = await page.evaluate(`axe.run(document, { resultTypes: ['violations'] })
+        .then((r) => r.violations.map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 2).map((n) => n.target.join(' ')).join(', ')))`);
+      assert.deepEqual(violations, [], `${scheme} theme`);
+      assert.deepEqual(errors, []);
+      await page.close();
+    }
+  });
+
   test('layer names cannot inject markup or script into the report', async () => {
     const evil = '</script><img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
     const hostile: AnalysisResult = { ...plain, layers: plain.layers.map((l, i) => (i === 0 ? { ...l, name: evil } : l)) };

@@ -167,7 +167,9 @@ export class App {
 
   private renderHeader(views: readonly ModelView[]): void {
     const title = this.title ?? (views.length === 1 ? `SEIS · ${views[0].title}` : `SEIS · ${views.length} models`);
-    const select = h('vscode-single-select', { class: 'transform-select', 'aria-label': 'Transform' }) as unknown as HTMLElement & { value: string };
+    const select = h('vscode-single-select', { class: 'transform-select', label: 'Transform' }) as unknown as HTMLElement & { value: string; label: string };
+    // The component puts `label` on its inner combobox; an aria-label on the host would not reach it.
+    select.label = 'Transform';
     for (const t of this.transforms) {
       const opt = h('vscode-option', { value: t.id, description: t.exact ? 'exact on the pixel grid' : 'interpolated' }, t.label === t.id ? t.id : `${t.id} — ${t.label}`);
       if (t.id === this.transformId) opt.setAttribute('selected', '');

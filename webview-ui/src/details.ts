@@ -57,7 +57,8 @@ export class LayerDetails {
 
     const cells = transforms.map((t, i) => [t, row.cells[i]] as const).filter(([, c]) => c !== undefined) as [TransformInfo, ScoreCell][];
     if (cells.length) {
-      parts.push(h('div', { class: 'details-table-scroll' }, h('table', { class: 'details-scores' },
+      // Focusable so keyboard users can scroll it when the panel is narrow.
+      parts.push(h('div', { class: 'details-table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Scores per transform' }, h('table', { class: 'details-scores' },
         h('caption', { class: 'sr-only' }, `Scores of ${row.label} under each transform`),
         h('thead', {}, h('tr', {}, ...['transform', 'S_E', 'null', 'S_I', 'null', 'k', 'k′', 'r', 'reading'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, ...cells.map(([t, c]) => {
