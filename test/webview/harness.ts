@@ -7,7 +7,7 @@
  *   exactly as the extension host's panel does.
  */
 import { build } from 'esbuild';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -37,6 +37,9 @@ export async function buildWebviewBundle(outdir: string): Promise<void> {
 }
 
 export async function startHarness(): Promise<Harness> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium was not found at ${CHROMIUM}: install it with "apt-get install -y chromium" or point SEIS_CHROMIUM at a Chromium binary.`);
+  }
   const workDir = mkdtempSync(path.join(tmpdir(), 'seis-webview-test-'));
   const bundleDir = path.join(workDir, 'bundle');
   await buildWebviewBundle(bundleDir);
