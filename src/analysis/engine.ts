@@ -97,7 +97,9 @@ export async function runAnalysis(request: AnalysisRequest, hooks: EngineHooks =
   const model = loadModel(request.modelPath);
   warnings.push(...model.warnings);
   const input = findImageInput(model, warnings);
-  const ownBackend = hooks.backend ? undefined : await defaultBackend(warnings);
+  const jobs = request.jobs === undefined ? undefined : positiveInt(request.jobs, '--jobs', 1, 64);
+  const concurrency = jobs === undefined ? SCORING_CONCURRENCY : jobs + 1;
+  const ownBackend = hooks.backend ? undefined : await defaultBackend(warnings, jobs);
   const backend: MatMulBackend = hooks.backend ?? (ownBackend as MatMulBackend);
   try {
     return await analyse();
@@ -202,7 +204,7 @@ export async function runAnalysis(request: AnalysisRequest, hooks: EngineHooks =
         const clean = await capture(runSession.inst, input, probes, batch, null, live, timer, checkCancel);
         const cleanStart = performance.now();
         const bases = new Map<PlannedLayer, { basis: SpectralBasis; warnings: string[] }>();
-        await forEachLimited(live, SCORING_CONCURRENCY, async (p) => {
+        await forEachLimited(live, concurrency, async (p) => {
           const data = clean.get(p) as Float32Array;
           const bad = countNonFinite(data);
           if (bad > 0) {
@@ -229,7 +231,7 @@ export async function runAnalysis(request: AnalysisRequest, hooks: EngineHooks =
           const scoringStart = performance.now();
           // Ordered by layer so results stay in graph order; a few in flight keep both cores busy.
           const ordered = [...bases].sort((a, b) => a[0].index - b[0].index);
-          await forEachLimited(ordered, SCORING_CONCURRENCY, async ([p, { basis, warnings: baseWarnings }]) => {
+          await forEachLimited(ordered, concurrency, async ([p, { basis, warnings: baseWarnings }]) => {
             checkCancel();
             const data = moved.get(p) as Float32Array;
             moved.delete(p);
@@ -319,9 +321,9 @@ export async function runAnalysis(request: AnalysisRequest, hooks: EngineHooks =
   }
 }
 
-async function defaultBackend(warnings: string[]): Promise<MatMulBackend> {
+async function defaultBackend(warnings: string[], jobs: number | undefined): Promise<MatMulBackend> {
   try {
-    return await createOrtMatMulBackend();
+    return await createOrtMatMulBackend(jobs === undefined ? {} : { eigenThreads: jobs });
   } catch (err) {
     warnings.push(`the onnxruntime matrix backend could not start (${messageOf(err)}); scored with the slower pure-JS backend`);
     return jsMatMulBackend;

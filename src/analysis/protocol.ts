@@ -41,6 +41,8 @@ export interface AnalysisRequest {
   readonly nullPermutations?: number;
   readonly seed?: number;
   readonly orientation?: 'spatial' | 'channel';
+  /** Threads for the scoring's eigensolvers (default one per core); layers scored at once follow it. */
+  readonly jobs?: number;
   /** onnxruntime execution provider (default cpu). */
   readonly executionProvider?: string;
   /** Activations held at once, in MiB (default 512); layers are processed in groups to stay under it. */
