@@ -87,7 +87,8 @@ export function renderStandaloneReport(results: AnalysisResult[], options: Stand
   });
   const bundle = findWebviewBundle(options.bundleDir);
   const title = options.title ?? defaultTitle(results);
-  const script = inlineSafe(bundle.js, 'script');
+  // A development build ends with a source-map link that would point beside the report file.
+  const script = inlineSafe(bundle.js.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n'), 'script');
   const data = JSON.stringify({ title, results }).replace(/</g, '\\u003c');
   const csp = [
     "default-src 'none'",
@@ -107,7 +108,7 @@ export function renderStandaloneReport(results: AnalysisResult[], options: Stand
     '<meta name="color-scheme" content="light dark">',
     `<meta name="generator" content="seis-lens ${escapeHtml(results[0].tool?.version ?? '')}">`,
     `<title>${escapeHtml(title)}</title>`,
-    `<style>${inlineSafe(bundle.css, 'style')}</style>`,
+    `<style>${inlineSafe(bundle.css.replace(/\/\*# sourceMappingURL=\S+ \*\/\s*$/, ''), 'style')}</style>`,
     '</head>',
     '<body class="seis-standalone">',
     '<div id="seis-root"></div>',

@@ -22,8 +22,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function buildWebviewBundle(outdir: string): Promise<void> {
+export async function buildWebviewBundle(outdir: string, options: { sourcemap?: boolean } = {}): Promise<void> {
   await build({
+    sourcemap: options.sourcemap ?? false,
     entryPoints: { main: path.join(ROOT, 'webview-ui/src/main.ts') },
     outdir,
     bundle: true,

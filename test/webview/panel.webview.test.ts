@@ -62,11 +62,16 @@ describe('webview in VS Code panel mode (Chromium)', () => {
     assert.equal(await page.locator('.details-name').innerText(), plain.layers[1].name);
     assert.deepEqual(await lastPosted(page, 'selectLayer'), { type: 'selectLayer', layer: { modelIndex: 0, layerName: plain.layers[1].name } });
 
+    // Clicking a row label (left of the cells) selects that row as well.
+    const label = await cellPoint(page, 'canvas.heatmap-equivariance', 3, 0);
+    await page.mouse.click(label.x - 60, label.y);
+    assert.equal(await page.locator('.details-name').innerText(), plain.layers[2].name);
+
     const before = (await posted(page)).length;
     await postToWebview(page, { type: 'selectLayer', layer: { modelIndex: 0, layerName: plain.layers[5].name } });
     await page.waitForFunction(`document.querySelector('.details-name')?.textContent === ${JSON.stringify(plain.layers[5].name)}`);
     // A selection that came from the host is not echoed back (no message loop with the tree view).
-    assert.equal((await posted(page)).filter((m) => m.type === 'selectLayer').length, 1);
+    assert.equal((await posted(page)).filter((m) => m.type === 'selectLayer').length, 2);
     assert.equal((await posted(page)).length, before);
 
     await postToWebview(page, { type: 'setTransform', transformId: 'flip-h' });

@@ -84,7 +84,8 @@ describe('standalone report builder', () => {
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'seis-report-unit-'));
     bundleDir = path.join(dir, 'bundle');
-    await buildWebviewBundle(bundleDir);
+    // With source maps, like `npm run build` without --production.
+    await buildWebviewBundle(bundleDir, { sourcemap: true });
     result = await tinyConvNetResult('plain', { probes: 6, size: 8 });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -102,6 +103,9 @@ describe('standalone report builder', () => {
     assert.equal(parsed.results[0].layers.length, result.layers.length);
     assert.equal(parsed.title, 'My <report>');
     assert.ok(!data.includes('<'), 'no raw < in the data block');
+    // The inlined bundle must not point at map files that do not exist beside the report.
+    assert.ok(readFileSync(path.join(bundleDir, 'main.js'), 'utf8').includes('sourceMappingURL'));
+    assert.ok(!html.includes('sourceMappingURL'));
   });
 
   test('refuses empty input, non-results and a missing bundle with messages that say what to do', () => {

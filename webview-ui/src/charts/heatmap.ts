@@ -120,7 +120,15 @@ export class HeatmapPair {
   mount(): void {
     for (const measure of ['equivariance', 'invariance'] as const) {
       const canvas = this.canvases.get(measure);
-      if (canvas) this.charts.set(measure, new Chart(canvas, this.config(measure)));
+      if (!canvas) continue;
+      const chart = new Chart(canvas, this.config(measure));
+      this.charts.set(measure, chart);
+      // chart.js reports clicks only inside the plot area; a click on a row label selects the row too.
+      canvas.addEventListener('click', (ev) => {
+        if (ev.offsetX >= chart.chartArea.left || ev.offsetY < chart.chartArea.top || ev.offsetY > chart.chartArea.bottom) return;
+        const row = Math.round(chart.scales.y.getValueForPixel(ev.offsetY) ?? -1);
+        if (row >= this.start && row < Math.min(this.model.rows.length, this.start + this.visibleRows)) this.events.select(row);
+      });
     }
   }
 
@@ -244,8 +252,7 @@ export class HeatmapPair {
         layout: { padding: { right: 4, bottom: 2 } },
         onClick: (_e, elements) => {
           const el = elements[0];
-          if (!el) return;
-          const p = this.charts.get(measure)?.data.datasets[0].data[el.index];
+          const p = el ? this.charts.get(measure)?.data.datasets[0].data[el.index] : undefined;
           if (p) {
             this.focus = { row: p.y, col: p.x, measure };
             this.events.select(p.y);
