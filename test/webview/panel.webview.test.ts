@@ -136,6 +136,33 @@ describe('webview in VS Code panel mode (Chromium)', () => {
     await page.close();
   });
 
+  test('degenerate results: no layers, failed layers, NaN scores (null in JSON), missing floor', async () => {
+    const nanCell = { ...plain.layers[0].scores.rot90, equivariance: null, invariance: null };
+    const odd: AnalysisResult = {
+      ...plain,
+      model: { ...plain.model, fileName: 'odd.onnx', path: '/fixtures/odd.onnx' },
+      inputFloor: {},
+      layers: [
+        { ...plain.layers[0], scores: { ...plain.layers[0].scores, rot90: nanCell as never } },
+        { ...plain.layers[1], status: 'failed', message: 'NaN activations: the layer produced NaN for 3 probes; check the input normalisation.', scores: {} },
+      ],
+    };
+    const empty: AnalysisResult = { ...plain, model: { ...plain.model, fileName: 'empty.onnx', path: '/fixtures/empty.onnx' }, layers: [] };
+    const { page, errors } = await panelWith([odd, empty]);
+    assert.equal(await page.locator('.model-block').count(), 2);
+    const failedRow = page.locator('details.table-wrap[data-model-index="0"] tbody tr[data-row="2"]');
+    assert.match(await failedRow.textContent() ?? '', /not scored \(failed\): NaN activations/);
+    assert.match(await page.locator('details.table-wrap[data-model-index="0"] tbody tr[data-row="1"]').textContent() ?? '', /—/);
+    await page.locator('details.table-wrap[data-model-index="0"] summary').click();
+    await failedRow.click();
+    assert.match(await page.locator('.details .warning').innerText(), /NaN activations/);
+    assert.equal(await page.locator('details.table-wrap[data-model-index="1"] tbody tr').count(), 1);
+    // Let the deferred profile and scatter draw too.
+    await page.waitForTimeout(300);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   test('restores transform and selection from the saved webview state after a reload', async () => {
     const page = await openVsCodePage(h, 'restore');
     const errors = watchErrors(page);
