@@ -28,6 +28,10 @@ function weights(name: string, dims: number[], seed: number): onnx.ITensorProto 
 
 export interface ConvModelOptions {
   readonly inputDims?: DimSpec[];
+  /** Take (N,H,W,C) and transpose to NCHW first, as TensorFlow exports do. */
+  readonly nhwc?: boolean;
+  /** Input channels (default 3). */
+  readonly channels?: number;
   readonly weightsAs?: 'initializer' | 'constant';
   /** Extra graph outputs besides `y` (e.g. 'c1' so tests can read a layer directly). */
   readonly extraOutputs?: string[];
@@ -36,15 +40,17 @@ export interface ConvModelOptions {
 
 /** x (N,3,H,W) → Conv 8×3×3×3 → c1 → Relu → r1 → Conv 8×8×3×3 stride 2 → c2 → GlobalAveragePool → g → Flatten → y. */
 export function convModel(options: ConvModelOptions = {}): Uint8Array {
-  const inputDims = options.inputDims ?? ['batch', 3, 'height', 'width'];
-  const w1 = weights('w1', [8, 3, 3, 3], 1);
+  const channels = options.channels ?? 3;
+  const inputDims = options.inputDims ?? (options.nhwc ? ['batch', 'height', 'width', channels] : ['batch', channels, 'height', 'width']);
+  const w1 = weights('w1', [8, channels, 3, 3], 1);
   const w2 = weights('w2', [8, 8, 3, 3], 2);
   const asConstant = options.weightsAs === 'constant';
   const constNode = (t: onnx.ITensorProto): onnx.INodeProto => ({ opType: 'Constant', output: [t.name as string], attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t }] });
   const ints = (name: string, v: number[]) => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v });
   const nodes: onnx.INodeProto[] = [
     ...(asConstant ? [constNode(w1), constNode(w2)] : []),
-    { name: 'conv1', opType: 'Conv', input: ['x', 'w1'], output: ['c1'], attribute: [ints('pads', [1, 1, 1, 1]), ints('kernel_shape', [3, 3])] },
+    ...(options.nhwc ? [{ name: 'to_nchw', opType: 'Transpose', input: ['x'], output: ['xt'], attribute: [ints('perm', [0, 3, 1, 2])] }] : []),
+    { name: 'conv1', opType: 'Conv', input: [options.nhwc ? 'xt' : 'x', 'w1'], output: ['c1'], attribute: [ints('pads', [1, 1, 1, 1]), ints('kernel_shape', [3, 3])] },
     options.customOp
       ? { name: 'act1', opType: 'FancyActivation', domain: 'com.example.custom', input: ['c1'], output: ['r1'] }
       : { name: 'relu1', opType: 'Relu', input: ['c1'], output: ['r1'] },
