@@ -6,6 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { PNG } from 'pngjs';
 import type { Page } from 'playwright-core';
 import type { AnalysisResult } from '../../src/shared/results';
 import { WEBVIEW_PROTOCOL_VERSION } from '../../src/shared/webviewProtocol';
@@ -159,6 +160,29 @@ describe('webview in VS Code panel mode (Chromium)', () => {
     assert.equal(await page.locator('details.table-wrap[data-model-index="1"] tbody tr').count(), 1);
     // Let the deferred profile and scatter draw too.
     await page.waitForTimeout(300);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('follows a VS Code theme switch (body class + CSS variables) without a reload', async () => {
+    const { page, errors } = await panelWith([plain]);
+    const pngBackground = async (requestId: number): Promise<number[]> => {
+      await postToWebview(page, { type: 'requestPng', requestId });
+      for (const deadline = Date.now() + 10_000; !(await posted(page)).some((m) => m.requestId === requestId);) {
+        assert.ok(Date.now() < deadline, 'no exportPng answer');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const answer = (await posted(page)).find((m) => m.requestId === requestId) as unknown as { dataUrl: string };
+      const png = PNG.sync.read(Buffer.from(answer.dataUrl.split(',')[1], 'base64'));
+      const i = (png.height - 1) * png.width * 4; // bottom-left corner: background, no chart ink
+      return [png.data[i], png.data[i + 1], png.data[i + 2]];
+    };
+    assert.deepEqual(await pngBackground(1), [255, 255, 255]);
+    await page.evaluate(`document.body.style.setProperty('--vscode-editor-background', '#1e1e1e');
+      document.body.style.setProperty('--vscode-foreground', '#cccccc');
+      document.body.className = 'vscode-dark';`);
+    await page.waitForTimeout(200);
+    assert.deepEqual(await pngBackground(2), [30, 30, 30]);
     assert.deepEqual(errors, []);
     await page.close();
   });
