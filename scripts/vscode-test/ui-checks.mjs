@@ -1,7 +1,7 @@
 // Checks that need the real workbench UI rather than the extension API, run by launcher.mjs on the
 // live page after the extension tests (offline only: the launcher sets SEIS_UI_CHECKS=1 and answers a test's request):
 // right-clicking an .onnx file in the Explorer offers "Analyze SEIS", a .txt file does not, and
-// the SEIS activity-bar container shows the layer inspector. Screenshots go to `outDir`.
+// the SEIS activity-bar container shows the layer inspector, the layer listing shows scores inline. Screenshots go to `outDir`.
 import { join } from 'node:path';
 
 /** Hover tooltips of the activity bar cover the top of the tree: park the mouse, let them fade. */
@@ -63,6 +63,18 @@ export async function runUiChecks(page, { outDir, log }) {
     const rowTexts = await rows.allInnerTexts();
     await page.screenshot({ path: join(outDir, 'layer-inspector.png') });
     check(rowTexts.some((t) => /E \d\.\d\d · I \d\.\d\d/.test(t)), `the SEIS activity-bar view lists layers with scores (${rowTexts.length} rows)`);
+
+    // The test opened the layer listing: its after-line scores are injected text in the editor.
+    const lines = page.locator('.editor-instance .monaco-editor .view-lines').first();
+    await lines.waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(500);
+    // After-line decorations are drawn as CSS ::after content, not DOM text: read the pseudo-elements.
+    const injected = await lines.evaluate((root) => [...root.querySelectorAll('span')]
+      .map((el) => getComputedStyle(el, '::after').content)
+      .filter((c) => c && c !== 'none' && c !== 'normal'));
+    await page.screenshot({ path: join(outDir, 'layer-listing.png') });
+    const scored = injected.filter((c) => /E\s\d\.\d\d\s.*I\s\d\.\d\d/.test(c));
+    check(scored.length > 0, `the layer listing shows E/I scores after analysed node lines (${scored.length} visible, e.g. ${scored[0] ?? injected.slice(0, 2).join(' | ')})`);
   } catch (err) {
     try { await page.screenshot({ path: join(outDir, 'ui-check-error.png') }); } catch { /* page gone */ }
     check(false, `UI checks could not run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);

@@ -28,7 +28,8 @@ export function listingUri(modelPath: string): vscode.Uri {
   return vscode.Uri.from({ scheme: LISTING_SCHEME, path: `/${basename(modelPath)}.layers`, query: modelPath });
 }
 
-/** Lines of the listing for a model; node lines come from the graph, scores from the results. */
+/** Lines of the listing for a model: one per graph node (Constant weight nodes counted in the
+ *  header only); scores come from the results. */
 export function buildListing(modelPath: string, result: AnalysisResult | undefined): ListingLine[] {
   const byTensor = new Map<string, LayerResult>();
   const byNode = new Map<string, LayerResult>();
@@ -55,9 +56,13 @@ export function buildListing(modelPath: string, result: AnalysisResult | undefin
     for (const l of result?.layers ?? []) lines.push({ text: `${l.op.padEnd(22)} ${l.node || l.name}  -> ${l.name}`, layer: l });
     return lines;
   }
-  lines.push({ text: `# ${nodes.length} nodes in graph order: index op name -> outputs` });
+  // Exporters like Paddle2ONNX store every weight as a Constant node (hundreds of them, first):
+  // they carry no activations, so they are counted but not listed.
+  const constants = nodes.filter((n) => n.op === 'Constant').length;
+  lines.push({ text: `# ${nodes.length} nodes in graph order${constants ? ` (${constants} Constant weight nodes not listed)` : ''}: index op name -> outputs` });
   const width = String(nodes.length).length;
   nodes.forEach((n, i) => {
+    if (n.op === 'Constant') return;
     const layer = byNode.get(n.name) ?? n.outputs.map((o) => byTensor.get(o)).find((l) => l !== undefined);
     lines.push({ text: `${String(i).padStart(width)}  ${n.op.padEnd(22)} ${n.name || '(unnamed)'}  -> ${n.outputs.join(', ')}`, layer });
   });
