@@ -123,6 +123,9 @@ export async function runAnalysis(request: AnalysisRequest, hooks: EngineHooks =
     }
     const batch = input.fixedBatch ?? Math.min(batchSize, probes.count);
     const candidates = candidateTensors(model);
+    // Every tensor is an output of the shape run, so it uses the smallest batch that still tells the
+    // batch axis apart (2), not the full one.
+    const shapeBatch = input.fixedBatch ?? Math.min(2, probes.count);
     progress({ stage: 'shapes', message: `learning tensor shapes (${candidates.length} tensors)`, fraction: 0.02 });
 
     let shapes: Map<string, readonly number[]>;
@@ -130,7 +133,7 @@ export async function runAnalysis(request: AnalysisRequest, hooks: EngineHooks =
     for (let attempt = 0; ; attempt++) {
       try {
         shapeSession = await openSession(model, candidates.map((c) => c.name), 'all', executionProvider);
-        shapes = await learnShapes(shapeSession, input, probes, batch);
+        shapes = await learnShapes(shapeSession, input, probes, shapeBatch);
         break;
       } catch (err) {
         const retry = size && !request.inputs && err instanceof AnalysisError && err.code === 'runtime' ? roundedSizes(input, size)[0] : undefined;
@@ -149,7 +152,7 @@ export async function runAnalysis(request: AnalysisRequest, hooks: EngineHooks =
     const layouts = new Map<string, LayoutGuess>();
     for (const c of candidates) {
       const s = shapes.get(c.name);
-      if (s) layouts.set(c.name, guessLayout(s, batch, input.layout, inputHW, c.node.op));
+      if (s) layouts.set(c.name, guessLayout(s, shapeBatch, input.layout, inputHW, c.node.op));
     }
     const chosen = selectLayers(model, candidates, selection, (n) => layouts.get(n), warnings);
     const planned: PlannedLayer[] = [];
