@@ -303,7 +303,8 @@ export class HeatmapPair {
               font: (ctx) => ({ weight: ctx.tick?.value === this.selectedRow ? 'bold' : 'normal', size: 11 }),
               callback: (v) => {
                 const row = rows[Number(v)];
-                return row ? shortLabel(row.label, 25) : '';
+                // The selected row's label is bold, hence wider: shorten it a little more.
+                return row ? shortLabel(row.label, Number(v) === this.selectedRow ? 22 : 25) : '';
               },
             },
           },
