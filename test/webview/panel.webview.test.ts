@@ -42,6 +42,10 @@ describe('webview in VS Code panel mode (Chromium)', () => {
     await page.waitForFunction('window.__posted.length > 0');
     assert.deepEqual((await posted(page))[0], { type: 'ready', protocolVersion: WEBVIEW_PROTOCOL_VERSION });
     assert.match(await page.locator('main').innerText(), /Waiting for SEIS results/);
+    // A PNG asked for before any results exist is answered with an error, not left hanging.
+    await postToWebview(page, { type: 'requestPng', requestId: 3 });
+    await page.waitForFunction(`window.__posted.some((m) => m.requestId === 3)`);
+    assert.match(String((await lastPosted(page, 'exportPng'))?.error), /no heatmaps to export: no results are shown/);
     // Foreign messages on the window are ignored rather than breaking the view.
     await postToWebview(page, { hello: 'world' });
     await postToWebview(page, { type: 'showResults', results: [plain], stale: { reason: 'the model changed on disk' } });
