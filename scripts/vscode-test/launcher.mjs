@@ -18,6 +18,8 @@ import { runUiChecks } from './ui-checks.mjs';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CODE_SERVER = join(ROOT, '.vscode-test', 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// SEIS_VSCODE_UNTRUSTED=1 keeps workspace trust on, so the folder opens in restricted mode.
+const untrusted = process.env.SEIS_VSCODE_UNTRUSTED === '1';
 const TIMEOUT_MS = Number(process.env.SEIS_VSCODE_TEST_TIMEOUT_S || 600) * 1000;
 
 function fail(message) {
@@ -85,6 +87,8 @@ writeFileSync(join(dirs['user-data'], 'User', 'settings.json'), JSON.stringify({
   'extensions.autoUpdate': false,
   'extensions.autoCheckUpdates': false,
   'telemetry.telemetryLevel': 'off',
+  // Untrusted pass: restricted mode without the modal that would otherwise ask at startup.
+  ...(untrusted ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.untrustedFiles': 'open' } : {}),
 }));
 const configFile = join(tmp, 'code-server.yaml');
 writeFileSync(configFile, 'auth: none\ncert: false\n');
@@ -128,7 +132,7 @@ server = spawn(process.execPath, [
   '--auth', 'none',
   '--disable-telemetry',
   '--disable-update-check',
-  '--disable-workspace-trust',
+  ...(untrusted ? [] : ['--disable-workspace-trust']),
   '--disable-getting-started-override',
   '--user-data-dir', dirs['user-data'],
   '--extensions-dir', dirs.extensions,

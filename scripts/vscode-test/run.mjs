@@ -104,15 +104,20 @@ writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({
 }, null, 2));
 writeFileSync(join(workspace, 'README.txt'), 'Scratch workspace of the SEIS Lens integration tests; deleted after the run.\n');
 
+const common = {
+  ...(online ? { version: '1.100.3' } : { vscodeExecutablePath: join(ROOT, 'scripts', 'vscode-test', 'launcher.mjs') }),
+  extensionDevelopmentPath: extensionRoot,
+  extensionTestsPath: join(OUT, 'index.js'),
+  launchArgs: [workspace, '--disable-extensions'],
+};
 let code = 1;
 try {
-  code = await runTests({
-    ...(online ? { version: '1.100.3' } : { vscodeExecutablePath: join(ROOT, 'scripts', 'vscode-test', 'launcher.mjs') }),
-    extensionDevelopmentPath: extensionRoot,
-    extensionTestsPath: join(OUT, 'index.js'),
-    launchArgs: [workspace, '--disable-extensions'],
-    extensionTestsEnv: { SEIS_TEST_WORKSPACE: workspace, SEIS_REPO_ROOT: ROOT, SEIS_TEST_GREP: process.env.SEIS_TEST_GREP ?? '' },
-  });
+  code = await runTests({ ...common, extensionTestsEnv: { SEIS_TEST_WORKSPACE: workspace, SEIS_TEST_GREP: process.env.SEIS_TEST_GREP ?? '' } });
+  // Second, short pass in a workspace that is NOT trusted (offline launcher only: it controls trust).
+  if (code === 0 && !online && !process.env.SEIS_TEST_GREP) {
+    process.stdout.write('[test:vscode] untrusted-workspace pass\n');
+    code = await runTests({ ...common, extensionTestsEnv: { SEIS_TEST_WORKSPACE: workspace, SEIS_TEST_GREP: 'untrusted workspace', SEIS_VSCODE_UNTRUSTED: '1' } });
+  }
 } catch (err) {
   process.stderr.write(`[test:vscode] ${err instanceof Error ? err.message : String(err)}\n`);
   code = 1;

@@ -261,4 +261,15 @@ describe('SEIS Lens in VS Code', () => {
     }
     assert.equal((await seis.controller.resultsFor(clsPath()))?.staleReason, undefined);
   });
+
+  it('in an untrusted workspace, says why analysis is off and starts nothing', async function () {
+    // Runs in run.mjs's second pass, where the launcher leaves workspace trust on.
+    if (vscode.workspace.isTrusted) this.skip();
+    const seis = await api();
+    const outcome = (await vscode.commands.executeCommand('seis.analyze', vscode.Uri.file(clsPath()))) as RunOutcome;
+    assert.equal(outcome.kind, 'refused');
+    assert.match(seis.controller.lastError ?? '', /untrusted workspace.*Trust the workspace/);
+    assert.equal(seis.controller.lastRunPid, undefined, 'no analysis process was started');
+    assert.equal(seis.controller.running, false);
+  });
 });
