@@ -92,7 +92,14 @@ describe('runAnalysis on a generated CNN', () => {
     await assert.rejects(runAnalysis({ modelPath: model, inputs: join(dir, 'missing.npy') }, { backend: jsMatMulBackend }), /--inputs .*missing\.npy: no such file/);
   });
 
-  it('an activation with NaN fails that layer with a message, not the run', async () => {
+  it('a layer with NaN activations fails with a message; the others are still scored', async () => {
+    const nanModel = writeModel(dir, 'nan.onnx', convModel({ nanActivation: true }));
+    const r = await runAnalysis({ modelPath: nanModel, size: { height: 12, width: 12 }, probeCount: 6, transforms: ['flip-h'], layers: 'c1,r1' }, { backend: jsMatMulBackend });
+    assert.deepEqual(r.layers.map((l) => l.status), ['scored', 'failed']);
+    assert.match(r.layers[1].message ?? '', /NaN\/Inf activation values on the clean probes; .*try --normalize/);
+  });
+
+  it('NaN in a probe tensor is refused before running', async () => {
     const data = new Float32Array(4 * 3 * 8 * 8).fill(0.5);
     for (let i = 0; i < data.length; i++) data[i] = Math.sin(i);
     data[5] = NaN;

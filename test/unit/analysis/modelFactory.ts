@@ -36,6 +36,8 @@ export interface ConvModelOptions {
   /** Extra graph outputs besides `y` (e.g. 'c1' so tests can read a layer directly). */
   readonly extraOutputs?: string[];
   readonly customOp?: boolean;
+  /** Log instead of Relu: NaN wherever the first conv is negative. */
+  readonly nanActivation?: boolean;
 }
 
 /** x (N,3,H,W) → Conv 8×3×3×3 → c1 → Relu → r1 → Conv 8×8×3×3 stride 2 → c2 → GlobalAveragePool → g → Flatten → y. */
@@ -53,7 +55,7 @@ export function convModel(options: ConvModelOptions = {}): Uint8Array {
     { name: 'conv1', opType: 'Conv', input: [options.nhwc ? 'xt' : 'x', 'w1'], output: ['c1'], attribute: [ints('pads', [1, 1, 1, 1]), ints('kernel_shape', [3, 3])] },
     options.customOp
       ? { name: 'act1', opType: 'FancyActivation', domain: 'com.example.custom', input: ['c1'], output: ['r1'] }
-      : { name: 'relu1', opType: 'Relu', input: ['c1'], output: ['r1'] },
+      : { name: 'relu1', opType: options.nanActivation ? 'Log' : 'Relu', input: ['c1'], output: ['r1'] },
     { name: 'conv2', opType: 'Conv', input: ['r1', 'w2'], output: ['c2'], attribute: [ints('pads', [1, 1, 1, 1]), ints('kernel_shape', [3, 3]), ints('strides', [2, 2])] },
     { name: 'gap', opType: 'GlobalAveragePool', input: ['c2'], output: ['g'] },
     { name: 'flat', opType: 'Flatten', input: ['g'], output: ['y'] },
