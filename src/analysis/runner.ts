@@ -76,6 +76,8 @@ export function startAnalysis(request: AnalysisRequest, options: RunnerOptions =
       execPath: options.execPath ?? process.execPath,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
+      // Inside VS Code process.execPath is Electron; this makes it behave as Node (a no-op for Node).
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
     });
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
