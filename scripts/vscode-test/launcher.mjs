@@ -196,6 +196,9 @@ await page.exposeFunction('codeAutomationLog', (type, logArgs) => {
   if (text.includes(MARK)) (type === 'error' ? process.stderr : process.stdout).write(`${text.split(MARK).join('')}\n`);
 });
 await page.exposeFunction('codeAutomationExit', (code) => exitResolve(Number(code) || 0));
+// Console errors of every frame, webviews included (CSP violations show up here).
+page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') workbenchLog.write(`[frame ${m.type()}] ${m.text()}\n`); });
+context.on('response', (r) => { if (r.status() >= 400) workbenchLog.write(`[http ${r.status()}] ${r.url()}\n`); });
 page.on('pageerror', (e) => writeFileSync(join(tmp, 'page-errors.log'), `${e.stack ?? e}\n`, { flag: 'a' }));
 await page.goto(url);
 log(`workbench page loaded after ${((Date.now() - started) / 1000).toFixed(1)} s`);
