@@ -13,7 +13,8 @@ import type { TransformInfo, TransformKind } from '../shared/results';
 import { AnalysisError } from './errors';
 import { createRandom } from '../seis/random';
 
-export const DEFAULT_TRANSFORMS = ['rot90', 'rot180', 'flip-h', 'shift-x8', 'rot30', 'scale1.25'];
+/** Four exact transforms and one interpolated: the scoring cost grows linearly with this list. */
+export const DEFAULT_TRANSFORMS = ['rot90', 'rot180', 'flip-h', 'shift-x8', 'rot30'];
 
 const num = '(-?\\d+(?:\\.\\d+)?)';
 const isWhole = (v: number) => Math.abs(v - Math.round(v)) < 1e-9;
