@@ -14,7 +14,7 @@ import { startEngine, type EngineProgress, type EngineRequest, type EngineRun } 
 import { defaultTransformId, resultSummary } from './format';
 import { SeisPanel, type PanelHost } from './panel';
 import { ResultsStore, hashFile, settingsKeyOf } from './resultsStore';
-import { analysisRelevantSettings, readSettings, type SeisSettings } from './settings';
+import { affectsAnalysis, analysisRelevantSettings, readSettings, type SeisSettings } from './settings';
 
 export interface ShownResults {
   readonly modelPath: string;
@@ -72,6 +72,14 @@ export class SeisController implements PanelHost, vscode.Disposable {
     this.statusItem.name = 'SEIS Lens';
     this.statusItem.command = 'seis.openPanel';
     this.disposables.push(this.statusItem, this.resultsChanged, this.selectionChanged, this.transformChanged, this.runStateChanged);
+    // Results become stale when their model's bytes or the analysis settings change: re-check the
+    // shown ones so the panel, tree and status bar say so without waiting for a reopen.
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*.onnx', true, false, true);
+    this.disposables.push(
+      watcher,
+      watcher.onDidChange((uri) => { if (this.cache.has(uri.fsPath)) void this.recheck([uri.fsPath]); }),
+      vscode.workspace.onDidChangeConfiguration((e) => { if (affectsAnalysis(e)) void this.recheck([...this.cache.keys()]); }),
+    );
   }
 
   get extensionUri(): vscode.Uri {
@@ -124,6 +132,18 @@ export class SeisController implements PanelHost, vscode.Disposable {
     const shown: ShownResults = { modelPath, result: loaded.entry.result, staleReason };
     this.cache.set(modelPath, shown);
     return shown;
+  }
+
+  private async recheck(modelPaths: string[]): Promise<void> {
+    for (const modelPath of modelPaths) {
+      if (this.active?.modelPath === modelPath) continue;
+      const before = this.cache.get(modelPath)?.staleReason;
+      const shown = await this.resultsFor(modelPath);
+      if (!shown || shown.staleReason === before) continue;
+      this.resultsChanged.fire(shown);
+      await SeisPanel.get(modelPath)?.showResults(shown.result, shown.staleReason);
+    }
+    this.updateStatus();
   }
 
   /** Makes a model the one the views follow, loading its stored results. */

@@ -253,12 +253,16 @@ describe('SEIS Lens in VS Code', () => {
     const config = vscode.workspace.getConfiguration('seis');
     const before = config.inspect<number>('nullPermutations')?.workspaceValue;
     await config.update('nullPermutations', (before ?? 3) + 2, vscode.ConfigurationTarget.Workspace);
+    const staleNote = (): boolean => seis.tree.getChildren().some((n) => seis.tree.getTreeItem(n).label === 'Results are stale');
     try {
+      // The views learn it by themselves (configuration listener), without a reopen.
+      await until('the layer tree to flag the results as stale', () => staleNote() || undefined, 15_000);
       const shown = await seis.controller.resultsFor(clsPath());
       assert.match(shown?.staleReason ?? '', /settings changed.*nullPermutations/);
     } finally {
       await config.update('nullPermutations', before, vscode.ConfigurationTarget.Workspace);
     }
+    await until('the stale flag to clear', () => !staleNote() || undefined, 15_000);
     assert.equal((await seis.controller.resultsFor(clsPath()))?.staleReason, undefined);
   });
 
