@@ -107,7 +107,7 @@ describe('standalone HTML report in Chromium', () => {
     assert.equal(await page.locator(`tr.selected[data-layer="${layer.name}"]`).count(), 2);
     assert.deepEqual(errors, []);
 
-    // Hover a cell of the second model so the screenshot shows a tooltip without hiding the labels.
+    // Hovering a cell shows its scores, null and ranks in a tooltip.
     const hover = await cellPoint(page, '.model-block[data-model-index="1"] canvas.heatmap-equivariance', 8, 3);
     await page.mouse.move(hover.x, hover.y);
     await page.waitForSelector('.chart-tooltip[style*="opacity: 1"]');
@@ -117,6 +117,32 @@ describe('standalone HTML report in Chromium', () => {
     assert.match(tip, new RegExp(`${noise.name}\\s+rotation 30° \\(interpolated\\)`));
     assert.match(tip, new RegExp(`S_E ${noise.scores.rot30.equivariance.toFixed(2)}, null ${noise.scores.rot30.null.equivariance.toFixed(2)}.*not clearly above null`));
     assert.match(tip, /ranks k=\d+ k'=\d+ r=\d+/);
+    await page.close();
+  });
+
+  test('the demo comparison: example CNN trained without and with rotation augmentation (real analyses)', async () => {
+    // Written by: seis analyze examples/models/<model>.onnx --inputs examples/probes/fashion-probe.npy --layers all
+    //   --transforms rot90,rot180,flip-h,shift-x4,rot30 --correlations --json test/webview/fixtures/<model>.result.json
+    const load = (f: string) => JSON.parse(readFileSync(path.join(__dirname, 'fixtures', f), 'utf8')) as AnalysisResult;
+    const [cnnPlain, cnnAug] = [load('cnn-plain.result.json'), load('cnn-rotaug.result.json')];
+    const { page, errors } = await openReport([cnnPlain, cnnAug], 'demo', 'SEIS · CNN without vs with rotation augmentation');
+    assert.deepEqual(await page.locator('.model-title').allTextContents(), ['cnn-plain.onnx', 'cnn-rotaug.onnx']);
+    // Select the deepest spatial layer in the augmented model's S_E heatmap.
+    const deepest = cnnAug.layers.map((l) => l.status).lastIndexOf('scored');
+    const pt = await cellPoint(page, '.model-block[data-model-index="1"] canvas.heatmap-equivariance', deepest + 1, 0);
+    await page.mouse.click(pt.x, pt.y);
+    const name = cnnAug.layers[deepest].name;
+    assert.equal(await page.locator('.details-name').innerText(), name);
+    const compare = await page.locator('.details-compare tbody tr').allInnerTexts();
+    assert.match(compare[0], new RegExp(`cnn-rotaug\\.onnx\\s+${cnnAug.layers[deepest].scores.rot90.equivariance.toFixed(2)}`));
+    const plainLayer = cnnPlain.layers.find((l) => l.name === name);
+    assert.ok(plainLayer);
+    assert.match(compare[1], new RegExp(`cnn-plain\\.onnx\\s+${plainLayer.scores.rot90.equivariance.toFixed(2)}`));
+    // Hover a cell of the second model so the screenshot shows a tooltip without hiding the labels.
+    const hover = await cellPoint(page, '.model-block[data-model-index="0"] canvas.heatmap-equivariance', 2, 1);
+    await page.mouse.move(hover.x, hover.y);
+    await page.waitForSelector('.chart-tooltip[style*="opacity: 1"]');
+    assert.deepEqual(errors, []);
     mkdirSync(path.join(ROOT, 'docs/screenshots'), { recursive: true });
     await page.screenshot({ path: path.join(ROOT, 'docs/screenshots/report.png'), fullPage: true });
     await page.close();

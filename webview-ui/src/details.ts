@@ -10,7 +10,7 @@ import { h } from './dom';
 import type { ThemeColors } from './charts/setup';
 import { withAlpha } from './charts/profile';
 import {
-  READING_LABEL, clearlyAboveNull, fmt, fmtShape, fmtSigned, excessOf, nullOf, readingOf, scoreOf, type ModelView,
+  READING_LABEL, READING_SHORT, clearlyAboveNull, fmt, fmtShape, fmtSigned, excessOf, nullOf, readingOf, scoreOf, type ModelView,
 } from './viewModel';
 
 export class LayerDetails {
@@ -60,15 +60,15 @@ export class LayerDetails {
       // Focusable so keyboard users can scroll it when the panel is narrow.
       parts.push(h('div', { class: 'details-table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Scores per transform' }, h('table', { class: 'details-scores' },
         h('caption', { class: 'sr-only' }, `Scores of ${row.label} under each transform`),
-        h('thead', {}, h('tr', {}, ...['transform', 'S_E', 'null', 'S_I', 'null', 'k', 'k′', 'r', 'reading'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('thead', {}, h('tr', {}, ...['transform', 'S_E', 'null', 'S_I', 'null', 'k/k′/r', 'reading'].map((c) => h('th', { scope: 'col', title: c === 'k/k′/r' ? 'kept ranks of the clean and transformed activations, and r = min(k, k′)' : undefined }, c)))),
         h('tbody', {}, ...cells.map(([t, c]) => {
           const reading = readingOf(c);
           return h('tr', { class: t.id === transformId ? 'current' : '' },
             h('th', { scope: 'row', title: t.label }, t.id + (t.exact ? '' : ' ≈')),
             scoreTd(c, 'equivariance'), h('td', {}, fmt(nullOf(c, 'equivariance'))),
             scoreTd(c, 'invariance'), h('td', {}, fmt(nullOf(c, 'invariance'))),
-            h('td', {}, String(c.rankClean)), h('td', {}, String(c.rankTransformed)), h('td', {}, String(c.r)),
-            h('td', {}, reading ? READING_LABEL[reading] : '—'));
+            h('td', {}, `${c.rankClean}/${c.rankTransformed}/${c.r}`),
+            h('td', { title: reading ? READING_LABEL[reading] : '' }, reading ? READING_SHORT[reading] : '—'));
         })),
       )));
       parts.push(h('p', { class: 'muted small' }, '≈ after a transform: interpolated (not exact on the pixel grid). ≈ after a score (dimmed): not clearly above its null.'));

@@ -76,6 +76,9 @@ export function readingOf(cell: ScoreCell | undefined): Reading | undefined {
   return 're-encoded';
 }
 
+/** For narrow tables; the legend and tooltips use READING_LABEL. */
+export const READING_SHORT: Readonly<Record<Reading, string>> = { lost: 'lost', invariant: 'invariant', 're-encoded': 're-encoded' };
+
 export const READING_LABEL: Readonly<Record<Reading, string>> = {
   lost: 'information lost',
   invariant: 'invariant',

@@ -17,8 +17,12 @@ import { htmlTooltip, type ThemeColors } from './setup';
 export const ROW_HEIGHT = 18;
 export const MAX_VISIBLE_ROWS = 36;
 const EXPORT_MAX_ROWS = 1500;
-const COLUMN_WIDTH = 46;
-const LABEL_WIDTH = 170;
+const LABEL_WIDTH = 160;
+
+/** Narrower columns when there are many transforms, so two models still fit side by side. */
+function columnWidth(transforms: number): number {
+  return transforms > 4 ? 40 : 46;
+}
 const AXIS_HEIGHT = 34;
 
 interface CellPoint {
@@ -178,7 +182,7 @@ export class HeatmapPair {
   }
 
   private canvasWidth(measure: Measure): number {
-    return (measure === 'equivariance' && this.showLabels ? LABEL_WIDTH : 12) + this.transforms.length * COLUMN_WIDTH + 8;
+    return (measure === 'equivariance' && this.showLabels ? LABEL_WIDTH : 10) + this.transforms.length * columnWidth(this.transforms.length) + 6;
   }
 
   private reveal(row: number): void {
@@ -274,11 +278,12 @@ export class HeatmapPair {
             afterBuildTicks: (axis) => { axis.ticks = transforms.map((_t, i) => ({ value: i })); },
             ticks: {
               color: theme.fg,
+              font: { size: cols > 4 ? 10 : 11 },
               maxRotation: 0,
               autoSkip: false,
               callback: (v) => {
                 const t = transforms[Number(v)];
-                return t ? shortLabel(t.id, 9) : '';
+                return t ? shortLabel(t.id, cols > 4 ? 8 : 9) : '';
               },
             },
           },
@@ -303,8 +308,7 @@ export class HeatmapPair {
               font: (ctx) => ({ weight: ctx.tick?.value === this.selectedRow ? 'bold' : 'normal', size: 11 }),
               callback: (v) => {
                 const row = rows[Number(v)];
-                // The selected row's label is bold, hence wider: shorten it a little more.
-                return row ? shortLabel(row.label, Number(v) === this.selectedRow ? 22 : 25) : '';
+                return row ? fitLabel(row.label, LABEL_WIDTH - 12, `${Number(v) === this.selectedRow ? 'bold ' : ''}11px ${theme.font}`) : '';
               },
             },
           },
@@ -435,6 +439,25 @@ export class HeatmapPair {
     if (!row || !t) return;
     this.live.textContent = `${row.label}, ${t.label}: ${describeCell(row.cells[this.focus.col], this.focus.measure)}`;
   }
+}
+
+let measureCtx: CanvasRenderingContext2D | null | undefined;
+const fitCache = new Map<string, string>();
+
+/** Shortens a label from the left (keeping the informative end) until it fits `maxPx` in `font`. */
+function fitLabel(label: string, maxPx: number, font: string): string {
+  const key = `${font}|${maxPx}|${label}`;
+  const hit = fitCache.get(key);
+  if (hit !== undefined) return hit;
+  measureCtx ??= document.createElement('canvas').getContext('2d');
+  let out = label;
+  if (measureCtx) {
+    measureCtx.font = font;
+    for (let keep = label.length; keep > 4 && measureCtx.measureText(out).width > maxPx; keep--) out = shortLabel(label, keep);
+  } else out = shortLabel(label, 24);
+  if (fitCache.size > 5000) fitCache.clear();
+  fitCache.set(key, out);
+  return out;
 }
 
 function tooltipLines(rows: readonly HeatRow[], p: CellPoint, measure: Measure): string[] {
