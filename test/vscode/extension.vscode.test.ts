@@ -89,6 +89,11 @@ describe('SEIS Lens in VS Code', () => {
     const item = layerItems.find((i) => i.id === `layer:${firstScored.name}`)!;
     assert.ok(String(item.description).includes(`E ${cell.equivariance.toFixed(2)} · I ${cell.invariance.toFixed(2)}`));
 
+    const badge = seis.decorations.provideFileDecoration(vscode.Uri.file(clsPath()));
+    assert.equal(badge?.badge, 'S', 'the analysed model carries an Explorer badge');
+    assert.match(String(badge?.tooltip), /layers scored/);
+    assert.equal(seis.decorations.provideFileDecoration(vscode.Uri.file(join(workspaceRoot(), 'README.txt'))), undefined);
+
     const fresh = await seis.controller.resultsFor(clsPath());
     assert.equal(fresh?.staleReason, undefined, 'stored results match the model and settings');
     assert.equal(fresh?.result.createdAt, result.createdAt);
@@ -141,10 +146,14 @@ describe('SEIS Lens in VS Code', () => {
     assert.equal(decorated, firstResult!.layers.length, 'one decoration per captured layer');
   });
 
-  it('exports JSON, CSV and a standalone HTML report that hold the shown results', async () => {
+  it('exports JSON, CSV, PNG and a standalone HTML report that hold the shown results', async () => {
     const seis = await api();
     const htmlUri = vscode.Uri.file(join(workspaceRoot(), 'export.seis.html'));
     await seis.controller.exportResults(clsPath(), 'html', htmlUri);
+    const pngUri = vscode.Uri.file(join(workspaceRoot(), 'export.seis.png'));
+    await seis.controller.exportResults(clsPath(), 'png', pngUri);
+    const png = readFileSync(pngUri.fsPath);
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG file drawn by the panel');
     const html = readFileSync(htmlUri.fsPath, 'utf8');
     assert.match(html, /^<!DOCTYPE html>/i);
     assert.ok(html.includes(firstResult!.layers[0]!.name), 'the report embeds the layers');
