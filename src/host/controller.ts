@@ -372,8 +372,10 @@ export class SeisController implements PanelHost, vscode.Disposable {
     const item = this.statusItem;
     if (this.active) {
       const p = this.active.lastProgress;
-      item.text = `$(sync~spin) SEIS ${p ? progressText(p) : 'starting'}`;
-      item.tooltip = `Analysing ${this.active.modelPath}. Click to open the results panel; cancel from the notification or "SEIS: Cancel Analysis".`;
+      // The status bar is shared: percentage and layer count only; the full line goes in the tooltip.
+      const layer = p?.layer ? ` · layer ${p.layer.index}/${p.layer.count}` : '';
+      item.text = `$(sync~spin) SEIS ${p ? `${Math.round(p.fraction * 100)}%${layer}` : 'starting'}`;
+      item.tooltip = `Analysing ${this.active.modelPath}${p ? `\n${p.message}` : ''}\nClick to open the results panel; cancel from the notification or "SEIS: Cancel Analysis".`;
       item.show();
       return;
     }
