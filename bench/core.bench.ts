@@ -171,6 +171,7 @@ function maxDiff(a: PairScore, b: { equivariance: number; invariance: number; nu
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'seis-bench-'));
+  const disposables: { dispose(): Promise<void> }[] = [];
   try {
     console.log(`seis core benchmark: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, node ${process.version}, ${NULL_PERMUTATIONS} null permutations, best of ${repeats}`);
     const files = CASES.map((c, index) => {
@@ -226,6 +227,7 @@ async function main(): Promise<void> {
 
     const ort = await createOrtMatMulBackend();
     const ortSingle = await createOrtMatMulBackend({ intraOpThreads: 1 });
+    disposables.push(ort, ortSingle);
     console.log('');
     for (const [index, f] of files.entries()) {
       let best: Timed | null = null;
@@ -266,6 +268,7 @@ async function main(): Promise<void> {
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    await Promise.all(disposables.map((d) => d.dispose()));
   }
 }
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNpyFile } from '../../../src/io/npy';
 import { jsMatMulBackend, nullPermutation, scorePair, type ActivationLayout, type MatMulBackend, type Orientation, type PairScore } from '../../../src/seis';
-import { createOrtMatMulBackend } from '../../../src/analysis/ortMatMulBackend';
+import { createOrtMatMulBackend, type OrtMatMulBackend } from '../../../src/analysis/ortMatMulBackend';
 
 const DIR = join(__dirname, '..', '..', 'fixtures', 'reference');
 const TOLERANCE = 1e-6;
@@ -78,12 +78,12 @@ function checkAgainstReference(c: ReferenceCase, s: PairScore, label: string): v
 }
 
 describe('SEIS core vs numpy/LAPACK reference fixtures', () => {
-  let ort: MatMulBackend;
+  let ort: OrtMatMulBackend;
   before(async () => {
     ort = await createOrtMatMulBackend();
   });
-  after(() => {
-    // The ort backend holds no resources beyond its sessions, which end with the process.
+  after(async () => {
+    await ort.dispose();
   });
 
   it('has the cases the fixtures promise', () => {
