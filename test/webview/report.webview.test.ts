@@ -142,6 +142,10 @@ describe('standalone HTML report in Chromium', () => {
     const hover = await cellPoint(page, '.model-block[data-model-index="0"] canvas.heatmap-equivariance', 2, 1);
     await page.mouse.move(hover.x, hover.y);
     await page.waitForSelector('.chart-tooltip[style*="opacity: 1"]');
+    assert.match(await page.locator('.chart-tooltip').innerText(), /\/encoder\/Relu_output_0/);
+    // Screenshot without the tooltip (whether it is still showing would depend on timing).
+    await page.mouse.move(5, 5);
+    await page.waitForSelector('.chart-tooltip[style*="opacity: 0"]', { state: 'attached' });
     assert.deepEqual(errors, []);
     mkdirSync(path.join(ROOT, 'docs/screenshots'), { recursive: true });
     await page.screenshot({ path: path.join(ROOT, 'docs/screenshots/report.png'), fullPage: true });
