@@ -10,9 +10,11 @@ truncation at tau, SVD of U^T U', then S_E = mean rho and S_I = mean rho_i |cos(
 formed in the d-dimensional variable space. The null permutes the rows of A' (row i takes source
 row perm[i]) with the project's seeded shuffle, ported below, and averages the permutations.
 
-When two canonical correlations (nearly) coincide, their canonical directions m_i are not unique,
-and so S_I is not either (every implementation may pick a different basis of that subspace). Such
-cases record `compare.invariance = false` and the reason; S_E and the ranks are always well defined.
+When canonical correlations coincide (A' a pure spatial permutation of A, n < k + k'), their canonical
+directions m_i are not unique and S_I depends on the basis chosen inside the tied block. The project
+fixes that choice (align_tied below, the same rule as src/seis/score.ts, implemented independently).
+Correlations nearly but not exactly tied (gap between 1e-9 and RHO_GAP) leave S_I ill-determined:
+those cases record `compare.invariance = false` and the reason; S_E and the ranks are always well defined.
 
 Run: python3 scripts/make_reference_fixtures.py   (Debian: apt-get install python3-numpy)
 """
@@ -28,6 +30,8 @@ DEFAULT_SEED = 260204054  # DEFAULT_SEIS_OPTIONS.seed in src/seis/types.ts
 MASK32 = 0xFFFFFFFF
 # Canonical correlations closer than this make S_I basis-dependent beyond the 1e-6 tolerance.
 RHO_GAP = 1e-4
+# Canonical correlations this close count as tied (TIE_TOLERANCE in src/seis/score.ts).
+TIE = 1e-9
 # tau must not sit within this of a cumulative-energy step, or k depends on rounding.
 TAU_MARGIN = 1e-7
 
@@ -94,11 +98,46 @@ def kept_svd(a, tau):
     return u[:, :k], s[:k], vt[:k].T, k, margin
 
 
+def align_tied(m, n, rho):
+    """The project's rule for tied canonical correlations (SEIS-SPEC is silent): inside each block of
+    rho equal within TIE, use the basis obtained by Gram-Schmidt of the clean principal axes e_1, e_2, ...
+    projected onto the block's span. Computed here from the projector, independently of the core's code."""
+    m, n = m.copy(), n.copy()
+    r = len(rho)
+    start = 0
+    while start < r:
+        end = start + 1
+        while end < r and rho[end - 1] - rho[end] <= TIE:
+            end += 1
+        size = end - start
+        if size > 1 and rho[start] > 1e-6:
+            block = m[:, start:end]
+            projector = block @ block.T
+            chosen = []
+            for axis in range(m.shape[0]):
+                t = projector[:, axis].copy()
+                for q in chosen:
+                    t -= (q @ t) * q
+                norm = np.linalg.norm(t)
+                if norm < 1e-4:  # (|t|^2 < 1e-8 in the core)
+                    continue
+                chosen.append(t / norm)
+                if len(chosen) == size:
+                    break
+            if len(chosen) == size:
+                new_block = np.stack(chosen, axis=1)
+                coefficients = block.T @ new_block  # new_block = block @ coefficients
+                m[:, start:end] = new_block
+                n[:, start:end] = n[:, start:end] @ coefficients
+        start = end
+    return m, n
+
+
 def cca(u, s, v, u2, s2, v2):
     m, rho, nt = np.linalg.svd(u.T @ u2, full_matrices=False)
     r = min(u.shape[1], u2.shape[1])
     rho = np.minimum(rho[:r], 1.0)
-    m, n = m[:, :r], nt.T[:, :r]
+    m, n = align_tied(m[:, :r], nt.T[:, :r], rho)
     w = v @ (m / s[:, None])  # w_i = V S^-1 m_i, columns
     vv = v2 @ (n / s2[:, None])  # v_i = V' S'^-1 n_i
     cos = np.abs(np.sum(w * vv, axis=0)) / (np.linalg.norm(w, axis=0) * np.linalg.norm(vv, axis=0))
@@ -107,11 +146,12 @@ def cca(u, s, v, u2, s2, v2):
 
 
 def min_rho_gap(rho):
-    """Smallest gap between canonical correlations that carry weight (rho > 1e-6)."""
-    significant = np.sort(rho[rho > 1e-6])
-    if len(significant) < 2:
-        return float("inf")
-    return float(np.min(np.diff(significant)))
+    """Smallest gap between weighted canonical correlations that are not tied (ties are resolved by
+    align_tied); a gap this small but above TIE leaves the directions, hence S_I, ill-determined."""
+    significant = np.sort(rho[rho > 1e-6])[::-1]
+    gaps = -np.diff(significant)
+    gaps = gaps[gaps > TIE]
+    return float(np.min(gaps)) if len(gaps) else float("inf")
 
 
 def seis(clean, transformed, layout, orientation="spatial", tau=0.99, perms=3, seed=DEFAULT_SEED):
@@ -157,7 +197,7 @@ def seis(clean, transformed, layout, orientation="spatial", tau=0.99, perms=3, s
         "notes": reasons,
         "permutations": permutations,
         "tauMargin": float(min(margin, margin2)),
-        "rhoGap": gap,
+        "rhoGap": gap if np.isfinite(gap) else None,  # None: no untied pair of weighted correlations
     }
 
 
@@ -288,11 +328,6 @@ def main():
             perms=options.get("nullPermutations", 3),
             seed=options.get("seed", DEFAULT_SEED),
         )
-        if transformed_file == clean_file:
-            # A' = A: the same basis on both sides (N = M), so w_i = v_i for any choice within the
-            # degenerate rho = 1 subspace and S_I = 1 exactly.
-            result["compare"]["invariance"] = True
-            result["notes"] = ["rho all 1, yet S_I = 1 for every basis choice since N = M"] + result["notes"][1:]
         entries.append({
             "name": name,
             "description": description,
@@ -311,7 +346,7 @@ def main():
         ex = result["expected"]
         print(f"{name:20s} n={ex['observations']:4d} d={ex['variables']:3d} k={ex['rankClean']:3d} k'={ex['rankTransformed']:3d} "
               f"S_E={ex['equivariance']:.6f} S_I={ex['invariance']:.6f} null=({ex['null']['equivariance']:.4f}, "
-              f"{ex['null']['invariance']:.4f}) compare S_I={result['compare']['invariance']} gap={result['rhoGap']:.1e}",
+              f"{ex['null']['invariance']:.4f}) compare S_I={result['compare']['invariance']} gap={result['rhoGap'] if result['rhoGap'] is not None else float('inf'):.1e}",
               file=sys.stderr)
     document = {
         "generator": "scripts/make_reference_fixtures.py",
