@@ -1,7 +1,8 @@
 // Checks that need the real workbench UI rather than the extension API, run by launcher.mjs on the
 // live page after the extension tests (offline only: the launcher sets SEIS_UI_CHECKS=1 and answers a test's request):
 // right-clicking an .onnx file in the Explorer offers "Analyze SEIS", a .txt file does not, and
-// the SEIS activity-bar container shows the layer inspector, the layer listing shows scores inline. Screenshots go to `outDir`.
+// the SEIS activity-bar container shows the layer inspector, the layer listing shows scores inline,
+// and a layer picked in the panel's webview is selected in the inspector. Screenshots go to `outDir`.
 import { join } from 'node:path';
 
 /** Hover tooltips of the activity bar cover the top of the tree: park the mouse, let them fade. */
@@ -75,6 +76,26 @@ export async function runUiChecks(page, { outDir, log }) {
     await page.screenshot({ path: join(outDir, 'layer-listing.png') });
     const scored = injected.filter((c) => /E\s\d\.\d\d\s.*I\s\d\.\d\d/.test(c));
     check(scored.length > 0, `the layer listing shows E/I scores after analysed node lines (${scored.length} visible, e.g. ${scored[0] ?? injected.slice(0, 2).join(' | ')})`);
+
+    // Panel → tree: picking a layer in the webview (its accessible table) selects it in the inspector.
+    await clearHover(page);
+    await page.locator('.tabs-container .tab', { hasText: 'SEIS: cls.onnx' }).first().click();
+    await page.waitForTimeout(800);
+    let webview;
+    for (const frame of page.frames()) {
+      if ((await frame.locator('details.table-wrap summary').count().catch(() => 0)) > 0) webview = frame;
+    }
+    if (!webview) throw new Error('the SEIS webview frame was not found');
+    await webview.locator('details.table-wrap[data-model-index="0"] summary').first().click();
+    const rowsInTable = webview.locator('details.table-wrap[data-model-index="0"] tbody tr[data-layer]:not([data-layer=""])');
+    const target = rowsInTable.nth(3);
+    const layerName = await target.getAttribute('data-layer');
+    await target.scrollIntoViewIfNeeded();
+    await target.click();
+    await page.waitForTimeout(800);
+    const selected = await page.locator('#workbench\\.parts\\.sidebar .monaco-list-row.selected').allInnerTexts();
+    await page.screenshot({ path: join(outDir, 'panel-selection.png') });
+    check(selected.some((t) => t.includes(layerName)), `clicking ${layerName} in the panel selects it in the layer inspector (selected: ${selected.join(' | ').slice(0, 80)})`);
   } catch (err) {
     try { await page.screenshot({ path: join(outDir, 'ui-check-error.png') }); } catch { /* page gone */ }
     check(false, `UI checks could not run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
