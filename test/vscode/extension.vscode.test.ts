@@ -144,6 +144,13 @@ describe('SEIS Lens in VS Code', () => {
     assert.ok(nodeLines.every((l) => !/^\s*\d+\s+Constant\s/.test(l)));
     const decorated = seis.decorations.decorate(editor);
     assert.equal(decorated, firstResult!.layers.length, 'one decoration per captured layer');
+    const scored = firstResult!.layers.find((l) => l.status === 'scored')!;
+    const line = text.split('\n').findIndex((l) => l.includes(`-> ${scored.name}`));
+    assert.ok(line > 0, `the listing has the line producing ${scored.name}`);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, new vscode.Position(line, 2));
+    const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(hoverText, /S_E \d\.\d\d \(null \d\.\d\d\), S_I \d\.\d\d/, 'the hover gives the scores with their nulls');
+    assert.ok(hoverText.includes(scored.name));
   });
 
   it('exports JSON, CSV, PNG and a standalone HTML report that hold the shown results', async () => {
