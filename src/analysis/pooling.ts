@@ -50,14 +50,14 @@ export function extractPooled(
   const identity = ph === h && pw === w;
   const rowBins = bins(h, ph);
   const colBins = bins(w, pw);
-  const at = channelsLast
-    ? (b: number, c: number, y: number, x: number) => src[((b * h + y) * w + x) * channels + c]
-    : (b: number, c: number, y: number, x: number) => src[((b * channels + c) * h + y) * w + x];
+  // Strides of one (b, c) plane: NCHW planes are contiguous; NHWC interleaves the channels.
+  const rowStride = channelsLast ? w * channels : w;
+  const colStride = channelsLast ? channels : 1;
   let o = dstOffset;
   for (let b = 0; b < batch; b++) {
     for (let c = 0; c < channels; c++) {
+      const base = channelsLast ? b * h * w * channels + c : (b * channels + c) * h * w;
       if (identity && !channelsLast) {
-        const base = (b * channels + c) * h * w;
         for (let i = 0; i < h * w; i++) dst[o++] = src[base + i];
         continue;
       }
@@ -68,7 +68,10 @@ export function extractPooled(
           const x0 = colBins[2 * j];
           const x1 = colBins[2 * j + 1];
           let acc = 0;
-          for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) acc += at(b, c, y, x);
+          for (let y = y0; y < y1; y++) {
+            const row = base + y * rowStride;
+            for (let x = x0; x < x1; x++) acc += src[row + x * colStride];
+          }
           dst[o++] = acc / ((y1 - y0) * (x1 - x0));
         }
       }

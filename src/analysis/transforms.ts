@@ -140,8 +140,12 @@ export function applyTransform(t: TransformInfo, data: Float32Array, shape: read
     }
     return out;
   }
+  // The sampling pattern is the same for every plane: four source taps and weights per output pixel
+  // (tap −1 = outside the image, which reads `fill`).
   const { map, wrap } = inverseMap(t, h, w);
   const [a, bb, cc, d, e, f] = map;
+  const taps = new Int32Array(4 * hw);
+  const weights = new Float64Array(4 * hw);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let sx = a * x + bb * y + cc;
@@ -154,16 +158,26 @@ export function applyTransform(t: TransformInfo, data: Float32Array, shape: read
       const y0 = Math.floor(sy);
       const fx = sx - x0;
       const fy = sy - y0;
-      const o = y * w + x;
-      for (let pl = 0; pl < planes; pl++) {
-        const base = pl * hw;
-        const at = (yy: number, xx: number): number => {
-          if (wrap) return data[base + (yy % h) * w + (xx % w)];
-          return yy >= 0 && yy < h && xx >= 0 && xx < w ? data[base + yy * w + xx] : fill;
-        };
-        out[base + o] =
-          (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) + fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
-      }
+      const o = 4 * (y * w + x);
+      const corners: [number, number, number][] = [
+        [y0, x0, (1 - fy) * (1 - fx)],
+        [y0, x0 + 1, (1 - fy) * fx],
+        [y0 + 1, x0, fy * (1 - fx)],
+        [y0 + 1, x0 + 1, fy * fx],
+      ];
+      corners.forEach(([yy, xx, wt], k) => {
+        if (wrap) taps[o + k] = (yy % h) * w + (xx % w);
+        else taps[o + k] = yy >= 0 && yy < h && xx >= 0 && xx < w ? yy * w + xx : -1;
+        weights[o + k] = wt;
+      });
+    }
+  }
+  for (let pl = 0; pl < planes; pl++) {
+    const base = pl * hw;
+    for (let i = 0; i < hw; i++) {
+      let acc = 0;
+      for (let k = 4 * i; k < 4 * i + 4; k++) acc += weights[k] * (taps[k] < 0 ? fill : data[base + taps[k]]);
+      out[base + i] = acc;
     }
   }
   return out;
