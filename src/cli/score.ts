@@ -39,6 +39,11 @@ float16/float32/float64 in C order (numpy.save of a contiguous array). From PyTo
 Options:
 ${formatFlagHelp(SCORE_FLAGS)}
 
+Every score is printed beside its null (the same score with the transformed rows shuffled) and
+as "above null" = (score − null) / (1 − null). The reading: 'lost' when S_E is less than 0.2 above
+its null, 'invariant' when S_I is at least 0.5 above its null, 're-encoded' otherwise;
+'uninformative' when n < k + k'. With --json, scores that do not exist (constant layers) are null.
+
 Exit codes: 0 scored, 2 bad input or usage, 1 unexpected failure.`;
 
 /** What `--json` prints: the PairScore plus where it came from. */
