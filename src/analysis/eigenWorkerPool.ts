@@ -44,9 +44,10 @@ export class EigenWorkerPool {
   constructor(readonly size: number = Math.max(1, availableParallelism())) {
     for (let i = 0; i < size; i++) {
       const worker = startWorker();
-      worker.unref();
       worker.on('message', (reply: WorkerReply) => this.settle(worker, reply));
       worker.on('error', (error) => this.failWorker(worker, error));
+      // After the listeners: attaching a 'message' listener refs the worker's port again.
+      worker.unref();
       this.all.push(worker);
       this.idle.push(worker);
     }

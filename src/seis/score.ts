@@ -312,11 +312,13 @@ export async function canonicalScores(
 
 /**
  * Canonical pairs with tied ρ are not unique: any orthonormal recombination of a tied block of
- * (m_i, n_i) is equally valid, and |cos(w_i, v_i)| — hence S_I — depends on that choice. The paper
- * is silent; we pick, inside each tied block, the basis aligned with the clean activations' principal
- * axes in order (Gram–Schmidt of e_1, e_2, … projected onto the block). When UᵀU′ is diagonal (a pure
- * spatial permutation of maps with distinct singular values) this is exactly the basis LAPACK's SVD
- * returns, so our S_I matches a numpy reference there; elsewhere it is at least reproducible.
+ * (m_i, n_i) is equally valid, and |cos(w_i, v_i)| — hence S_I — depends on that choice. This happens
+ * for exact transforms of the maps themselves (a rot90 or flip of every map gives ρ = 1 throughout,
+ * e.g. the input floor) and for underdetermined layers. The paper is silent and a plain SVD returns
+ * whatever basis its rounding produces (numpy gave S_I 0.223 where this rule gives 0.331 on one
+ * exact-rot90 fixture). Our convention, so the number is reproducible: inside each tied block take the
+ * basis aligned with the clean activations' principal axes in order (Gram–Schmidt of e_1, e_2, …
+ * projected onto the block). The reference fixtures re-implement this rule independently.
  */
 const TIE_TOLERANCE = 1e-9;
 function alignTiedPairs(m: Float64Array, nMat: Float64Array, k: number, kT: number, rho: Float64Array): void {
