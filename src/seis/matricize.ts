@@ -75,7 +75,7 @@ export function matricize(tensor: ActivationTensor, orientation: Orientation = '
   const [b, c, h, w] = layout === 'NCHW' ? shape : [shape[0], shape[3], shape[1], shape[2]];
   const positions = h * w;
   if (orientation === 'spatial') {
-    if (layout === 'NCHW') return { data: Float64Array.from(data), n: b * c, d: positions, layout, droppedClassToken: false, warnings };
+    if (layout === 'NCHW') return { data: new Float64Array(data), n: b * c, d: positions, layout, droppedClassToken: false, warnings };
     const out = new Float64Array(b * c * positions);
     for (let s = 0; s < b; s++) {
       for (let pos = 0; pos < positions; pos++) {
@@ -85,7 +85,7 @@ export function matricize(tensor: ActivationTensor, orientation: Orientation = '
     }
     return { data: out, n: b * c, d: positions, layout, droppedClassToken: false, warnings };
   }
-  if (layout === 'NHWC') return { data: Float64Array.from(data), n: b * positions, d: c, layout, droppedClassToken: false, warnings };
+  if (layout === 'NHWC') return { data: new Float64Array(data), n: b * positions, d: c, layout, droppedClassToken: false, warnings };
   const out = new Float64Array(b * positions * c);
   for (let s = 0; s < b; s++) {
     for (let ch = 0; ch < c; ch++) {

@@ -101,9 +101,9 @@ export function keptRank(sortedEnergies: ArrayLike<number>, keep: number, totalE
 }
 
 /** Column-centers a copy; rejects NaN/Inf with a message that counts them. */
-export function centerColumns(matrix: ObservationMatrix, label = 'activations'): Float64Array {
+export function centerColumns(matrix: ObservationMatrix, label = 'activations', inPlace = false): Float64Array {
   const { data, n, d } = matrix;
-  const centered = Float64Array.from(data);
+  const centered = inPlace ? data : new Float64Array(data);
   const means = new Float64Array(d);
   let nonFinite = 0;
   for (let i = 0; i < n; i++) {
@@ -198,9 +198,11 @@ export async function decomposeObservations(
   options: Partial<SeisOptions> = {},
   backend: MatMulBackend = jsMatMulBackend,
   label = 'activations',
+  /** Center the matrix's own data instead of a copy (when the caller hands it over). */
+  inPlace = false,
 ): Promise<SpectralBasis> {
   const { keep } = resolveOptions(options);
-  return decomposeCentered(centerColumns(matrix, label), matrix.n, matrix.d, keep, backend);
+  return decomposeCentered(centerColumns(matrix, label, inPlace), matrix.n, matrix.d, keep, backend);
 }
 
 /** The same basis from AᵀA and the column sums (no rows needed): for batch-accumulated runs. */
@@ -499,12 +501,23 @@ function finish(
 }
 
 /** Scores two observation matrices (same row order). */
-export async function scoreMatrices(
+export function scoreMatrices(
   clean: ObservationMatrix,
   transformed: ObservationMatrix,
   options: ScoreOptions = {},
   backend: MatMulBackend = jsMatMulBackend,
   baseWarnings: readonly string[] = [],
+): Promise<PairScore> {
+  return scoreMatricesWithOwnership(clean, transformed, options, backend, baseWarnings, false);
+}
+
+async function scoreMatricesWithOwnership(
+  clean: ObservationMatrix,
+  transformed: ObservationMatrix,
+  options: ScoreOptions,
+  backend: MatMulBackend,
+  baseWarnings: readonly string[],
+  ownsData: boolean,
 ): Promise<PairScore> {
   const resolved = resolveOptions(options);
   if (clean.n !== transformed.n || clean.d !== transformed.d) {
@@ -514,8 +527,8 @@ export async function scoreMatrices(
     );
   }
   const [cleanBasis, transformedBasis] = await Promise.all([
-    decomposeObservations(clean, resolved, backend, 'clean activations'),
-    decomposeObservations(transformed, resolved, backend, 'transformed activations'),
+    decomposeObservations(clean, resolved, backend, 'clean activations', ownsData),
+    decomposeObservations(transformed, resolved, backend, 'transformed activations', ownsData),
   ]);
   return scoreDecomposed(cleanBasis, transformedBasis, options, backend, baseWarnings);
 }
@@ -540,7 +553,8 @@ export async function scorePair(
   if (resolved.orientation === 'channel') {
     warnings.push('Channel orientation (observations = samples·positions, variables = channels): a diagnostic, not SEIS.');
   }
-  return scoreMatrices(a, b, options, backend, warnings);
+  // The matricized copies are ours: center them in place rather than copying 2× more.
+  return scoreMatricesWithOwnership(a, b, options, backend, warnings, true);
 }
 
 /** Scores a pair from accumulated moments (exact, the same numbers as scoreMatrices). */

@@ -354,10 +354,29 @@ export function symmetricEigen(matrix: Float64Array, n: number, options: EigenOp
   const count = Math.max(0, Math.min(n, requested));
   if (count === 0) return { values, vectorRows: new Float64Array(0), count, n };
 
-  let vectorRows = options.method === 'ql' ? null : inverseIterationVectors(tri.diagonal, tri.sub, n, values, count);
+  const method = options.method ?? (reorthogonalizationWork(values, count, n) > 3 * n * n * n ? 'ql' : 'inverse-iteration');
+  let vectorRows = method === 'ql' ? null : inverseIterationVectors(tri.diagonal, tri.sub, n, values, count);
   if (vectorRows === null) vectorRows = qlVectors(tri, n, count);
   applyReflectors(tri, n, vectorRows, count);
   return { values, vectorRows, count, n };
+}
+
+/**
+ * Flops inverse iteration would spend re-orthogonalizing: each vector against the earlier ones in its
+ * 1e-3·‖T‖ window, ~3 passes of 4n flops each. Tightly clustered spectra (canonical correlations
+ * near 1 of a strongly equivariant layer) make this exceed QL's accumulated rotations (~3n³).
+ */
+function reorthogonalizationWork(sortedValues: Float64Array, count: number, n: number): number {
+  let spread = 0;
+  for (let i = 0; i < sortedValues.length; i++) spread = Math.max(spread, Math.abs(sortedValues[i]));
+  const window = 1e-3 * spread;
+  let pairs = 0;
+  let first = 0;
+  for (let v = 0; v < count; v++) {
+    while (sortedValues[first] - sortedValues[v] > window) first++;
+    pairs += v - first;
+  }
+  return pairs * 12 * n;
 }
 
 /** The top-`count` tridiagonal eigenvectors (rows) from QL with every rotation accumulated. */
