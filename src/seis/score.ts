@@ -239,6 +239,30 @@ function assertFinite(values: Float64Array, label: string): void {
   }
 }
 
+interface SingularTriples {
+  /** rows×r, unit columns (zero where ρ_i is below RHO_FLOOR). */
+  readonly left: Float64Array;
+  /** cols×r, unit columns. */
+  readonly right: Float64Array;
+  readonly rho: Float64Array;
+}
+
+/** Thin SVD of a rows×cols matrix with rows ≥ cols, from the eigendecomposition of XᵀX. */
+async function svdFromGram(x: Float64Array, rows: number, cols: number, backend: MatMulBackend): Promise<SingularTriples> {
+  const gram = await backend.transposeTimes(x, rows, cols, x, cols);
+  const eig = await eigen(backend, gram, cols, { vectors: cols });
+  const right = transpose(eig.vectorRows, cols, cols);
+  const left = await backend.times(x, rows, cols, right, cols);
+  const rho = new Float64Array(cols);
+  for (let i = 0; i < cols; i++) rho[i] = Math.min(1, Math.sqrt(Math.max(0, eig.values[i])));
+  scaleColumns(left, rows, cols, rho.map((p) => (p > RHO_FLOOR ? 1 / p : 0)));
+  return { left, right, rho };
+}
+
+function swapSides(triples: SingularTriples): SingularTriples {
+  return { left: triples.right, right: triples.left, rho: triples.rho };
+}
+
 interface CcaResult {
   readonly rho: Float64Array;
   readonly equivariance: number;
@@ -258,25 +282,9 @@ export async function canonicalScores(
   const k = clean.k;
   const kT = transformed.k;
   const r = Math.min(k, kT);
-  let m: Float64Array; // k×r, columns m_i (unit)
-  let nMat: Float64Array; // k′×r, columns n_i (unit)
-  const rho = new Float64Array(r);
-  if (kT <= k) {
-    const gram = await backend.transposeTimes(x, k, kT, x, kT);
-    const eig = await eigen(backend, gram, kT, { vectors: r });
-    nMat = transpose(eig.vectorRows, r, kT);
-    m = await backend.times(x, k, kT, nMat, r);
-    for (let i = 0; i < r; i++) rho[i] = Math.min(1, Math.sqrt(Math.max(0, eig.values[i])));
-    scaleColumns(m, k, r, rho.map((p) => (p > RHO_FLOOR ? 1 / p : 0)));
-  } else {
-    const xT = transpose(x, k, kT);
-    const gram = await backend.transposeTimes(xT, kT, k, xT, k);
-    const eig = await eigen(backend, gram, k, { vectors: r });
-    m = transpose(eig.vectorRows, r, k);
-    nMat = await backend.transposeTimes(x, k, kT, m, r);
-    for (let i = 0; i < r; i++) rho[i] = Math.min(1, Math.sqrt(Math.max(0, eig.values[i])));
-    scaleColumns(nMat, kT, r, rho.map((p) => (p > RHO_FLOOR ? 1 / p : 0)));
-  }
+  // Solve on the smaller side: the SVD of Xᵀ is the SVD of X with the singular vectors swapped.
+  const { left: m, right: nMat, rho } =
+    kT <= k ? await svdFromGram(x, k, kT, backend) : swapSides(await svdFromGram(transpose(x, k, kT), kT, k, backend));
 
   alignTiedPairs(m, nMat, k, kT, rho);
 
@@ -405,13 +413,17 @@ function degenerateScore(
   };
 }
 
-function preflight(clean: SpectralBasis, transformed: SpectralBasis, options: SeisOptions, warnings: string[]): PairScore | null {
+function assertSameSize(clean: { n: number; d: number }, transformed: { n: number; d: number }): void {
   if (clean.n !== transformed.n || clean.d !== transformed.d) {
     throw new SeisInputError(
       `The clean and transformed activations disagree in shape: ${clean.n}×${clean.d} vs ${transformed.n}×${transformed.d} ` +
         '(observations × variables). Score activations of the same layer on the same probe images.',
     );
   }
+}
+
+function preflight(clean: SpectralBasis, transformed: SpectralBasis, options: SeisOptions, warnings: string[]): PairScore | null {
+  assertSameSize(clean, transformed);
   const constant: string[] = [];
   if (clean.k === 0) constant.push('clean');
   if (transformed.k === 0) constant.push('transformed');
@@ -520,12 +532,8 @@ async function scoreMatricesWithOwnership(
   ownsData: boolean,
 ): Promise<PairScore> {
   const resolved = resolveOptions(options);
-  if (clean.n !== transformed.n || clean.d !== transformed.d) {
-    throw new SeisInputError(
-      `The clean and transformed activations disagree in shape: ${clean.n}×${clean.d} vs ${transformed.n}×${transformed.d} ` +
-        '(observations × variables). Score activations of the same layer on the same probe images.',
-    );
-  }
+  // Checked before decomposing, not only in preflight: a mismatch should not cost two SVDs.
+  assertSameSize(clean, transformed);
   const [cleanBasis, transformedBasis] = await Promise.all([
     decomposeObservations(clean, resolved, backend, 'clean activations', ownsData),
     decomposeObservations(transformed, resolved, backend, 'transformed activations', ownsData),
