@@ -5,11 +5,11 @@
  */
 import type { AnalysisRequest, AnalysisProgress } from '../analysis/protocol';
 import { startAnalysis } from '../analysis/runner';
-import type { AnalysisResult } from '../shared/results';
+import type { AnalysisResult, AnalysisSettings } from '../shared/results';
 
 export interface EngineRequest {
   readonly modelPath: string;
-  readonly probes: { readonly source: 'builtin' | 'images' | 'npy'; readonly path?: string; readonly count: number };
+  readonly probes: AnalysisSettings['probes'];
   /** Empty: the engine's default set. */
   readonly transforms: readonly string[];
   readonly layers: string;
