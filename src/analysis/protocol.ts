@@ -3,7 +3,9 @@
  * child process. Plain data only: everything crosses process.send() as JSON.
  *
  * parent → child: `start` once, then possibly `cancel`.
- * child → parent: `ready` once, any number of `progress`, then exactly one `result` or `error`.
+ * child → parent: `ready` once, any number of `progress` and `partial`, then exactly one `result` or `error`.
+ * A `partial` carries the result so far (`incomplete.reason = 'running'`); a caller that is cancelled
+ * or fails keeps the last one and marks it `cancelled` / `failed`.
  */
 import type { AnalysisResult } from '../shared/results';
 import type { AnalysisErrorCode } from './errors';
@@ -70,13 +72,14 @@ export type ParentMessage = { readonly type: 'start'; readonly request: Analysis
 export type ChildMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'progress'; readonly progress: AnalysisProgress }
+  | { readonly type: 'partial'; readonly result: AnalysisResult }
   | { readonly type: 'result'; readonly result: AnalysisResult }
   | { readonly type: 'error'; readonly code: AnalysisErrorCode | 'internal'; readonly message: string };
 
 export function isChildMessage(value: unknown): value is ChildMessage {
   if (typeof value !== 'object' || value === null) return false;
   const type = (value as { type?: unknown }).type;
-  return type === 'ready' || type === 'progress' || type === 'result' || type === 'error';
+  return type === 'ready' || type === 'progress' || type === 'partial' || type === 'result' || type === 'error';
 }
 
 export function isParentMessage(value: unknown): value is ParentMessage {

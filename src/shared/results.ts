@@ -99,6 +99,20 @@ export interface AnalysisTiming {
   readonly peakRssBytes?: number;
 }
 
+/**
+ * Set on a result that does not cover the whole run: sent while the run goes on (`running`, layers
+ * appear as they are scored), or kept after it stopped early (`cancelled`, `failed`). Absent on a
+ * finished run. Layers not scored yet are simply absent from `layers`.
+ */
+export interface IncompleteInfo {
+  readonly reason: 'running' | 'cancelled' | 'failed';
+  /** Why it stopped (cancelled / failed), for the banner. */
+  readonly message?: string;
+  /** Layers with a final entry in `layers` so far, out of the layers the run planned. */
+  readonly layersDone: number;
+  readonly layersPlanned: number;
+}
+
 export interface AnalysisResult {
   readonly schemaVersion: typeof RESULTS_SCHEMA_VERSION;
   readonly tool: { readonly name: 'seis-lens'; readonly version: string };
@@ -112,4 +126,6 @@ export interface AnalysisResult {
   readonly layers: readonly LayerResult[];
   readonly timing?: AnalysisTiming;
   readonly warnings: readonly string[];
+  /** Present only on a partial result (see IncompleteInfo). */
+  readonly incomplete?: IncompleteInfo;
 }
