@@ -1,7 +1,7 @@
 /**
  * `npm run bench:core`: `seis score`-equivalent work (read two .npy files, SEIS with 3 null
  * permutations) in the TS core — onnxruntime backend and pure-JS backend — and in numpy/OpenBLAS
- * (bench/core_numpy.py: thin SVDs via LAPACK, as SEIS-SPEC states it), on the same files, side by
+ * (bench/core_numpy.py: thin SVDs via LAPACK, as docs/method.md states it), on the same files, side by
  * side in one run. Not a test: it prints figures and checks that the scores agree.
  *
  * Options: --repeats N (best of N for the ort core and numpy; default 2), --skip-js,

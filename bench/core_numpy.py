@@ -8,7 +8,7 @@ Prints one JSON object on stdout: {"numpy", "blas", "cases": [{"name", "seconds"
 
 Per case, timed from loading the two .npy files to the scores (as `seis score` does):
 matricize (b,c,h,w) -> (b*c, h*w); center columns; thin SVD via LAPACK (np.linalg.svd, gesdd) of
-each matrix; truncation at tau; SVD of U^T U'; S_E, S_I per SEIS-SPEC.md; the null with the same
+each matrix; truncation at tau; SVD of U^T U'; S_E, S_I per docs/method.md; the null with the same
 row permutations as the TS core (passed in, so the scores can be compared number for number).
 """
 import ctypes

@@ -4,7 +4,7 @@
 Writes test/fixtures/reference/: activation pairs as .npy, expected.json with the scores, and
 npy/ with files written by numpy itself (format versions, dtypes, and files the reader must refuse).
 
-This is an independent implementation of ../shared/SEIS-SPEC.md, deliberately the textbook route
+This is an independent implementation of docs/method.md, deliberately the textbook route
 rather than the core's: thin SVD of each centered matrix (LAPACK gesdd via np.linalg.svd),
 truncation at tau, SVD of U^T U', then S_E = mean rho and S_I = mean rho_i |cos(V S^-1 m_i, V' S'^-1 n_i)|
 formed in the d-dimensional variable space. The null permutes the rows of A' (row i takes source
@@ -65,7 +65,7 @@ def null_permutation(n, seed, index):
     return seeded_permutation(n, (seed + ((index + 1) * 0x27D4EB2D)) & MASK32)
 
 
-# ---- SEIS-SPEC, step by step ----
+# ---- docs/method.md, step by step ----
 def matricize(x, layout, orientation):
     """Observations x variables, float64, rows in the spec's order."""
     x = np.asarray(x, dtype=np.float64)
@@ -99,7 +99,7 @@ def kept_svd(a, tau):
 
 
 def align_tied(m, n, rho):
-    """The project's rule for tied canonical correlations (SEIS-SPEC is silent): inside each block of
+    """The project's rule for tied canonical correlations (the paper is silent): inside each block of
     rho equal within TIE, use the basis obtained by Gram-Schmidt of the clean principal axes e_1, e_2, ...
     projected onto the block's span. Computed here from the projector, independently of the core's code."""
     m, n = m.copy(), n.copy()
@@ -351,7 +351,7 @@ def main():
     document = {
         "generator": "scripts/make_reference_fixtures.py",
         "numpy": np.__version__,
-        "method": "numpy.linalg.svd (LAPACK) of the centered matrices; SEIS-SPEC.md formulas in variable space",
+        "method": "numpy.linalg.svd (LAPACK) of the centered matrices; docs/method.md formulas in variable space",
         "tolerance": 1e-6,
         "cases": entries,
     }

@@ -1,5 +1,5 @@
 /**
- * Matricization (SEIS-SPEC step 1): activation tensor → observations × variables.
+ * Matricization (docs/method.md, step 1): activation tensor → observations × variables.
  *
  *   spatial (SEIS):   (b,c,h,w) → rows (sample, channel), n = b·c; columns positions, d = h·w
  *   tokens:           (b,t,dim) → rows (sample, dim),     n = b·dim; columns tokens, d = t

@@ -1,5 +1,5 @@
 /**
- * SEIS scores (Lin, Farrahi & Cai, arXiv 2602.04054; definitions fixed in SEIS-SPEC.md).
+ * SEIS scores (Lin, Farrahi & Cai, arXiv 2602.04054; definitions fixed in docs/method.md).
  *
  * For a clean matrix A and a transformed matrix A′ (n observations × d variables, same row order):
  *   center columns;  thin SVD A = U S Vᵀ truncated to the smallest k with Σ_{i≤k} s_i² ≥ τ·Σ s_i²

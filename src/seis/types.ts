@@ -1,6 +1,6 @@
 /**
  * Public types of the SEIS core. The core is pure: no vscode, no node:fs, no DOM.
- * See ../../README.md and SEIS-SPEC (Lin, Farrahi & Cai, arXiv 2602.04054).
+ * See ../../README.md and docs/method.md (Lin, Farrahi & Cai, arXiv 2602.04054).
  */
 import type { EigenOptions, SymmetricEigen } from './linalg/symmetricEigen';
 

@@ -4,7 +4,7 @@
  *
  * Conventions fixed here (and stated in the legend the user sees):
  * - A score is "clearly above its null" when score − null > NULL_MARGIN. The null is the mean score
- *   with the pairing of clean and transformed rows destroyed (see SEIS-SPEC.md), so anything within
+ *   with the pairing of clean and transformed rows destroyed (see docs/method.md), so anything within
  *   the margin is indistinguishable from chance correlation for that layer's r/n.
  * - Reading of a (S_E, S_I) pair: S_I ≤ S_E always holds (S_I weights each canonical correlation by
  *   a cosine ≤ 1), so the useful question is which share of the equivariant signal stays in place:

@@ -62,7 +62,7 @@ function rotateMaps(data: Float64Array, maps: number, side: number): Float64Arra
 const close = (actual: number, expected: number, tolerance: number, label: string) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${label}: ${actual} vs ${expected} (tolerance ${tolerance})`);
 
-describe('SEIS sanity facts (SEIS-SPEC)', () => {
+describe('SEIS sanity facts (docs/method.md)', () => {
   const [b, c, side] = [12, 10, 5];
   const clean = smoothMaps(b, c, side, side, 1);
   const shape = [b, c, side, side];
