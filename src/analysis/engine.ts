@@ -27,6 +27,7 @@ import {
   type SeisOptions,
   type SpectralBasis,
 } from '../seis';
+import { ANALYSIS_OPTIONS, DEFAULTS, DEFAULT_TRANSFORMS, optionName, type IntegerOptionKey, type RequestOrigin } from '../shared/defaults';
 import { RESULTS_SCHEMA_VERSION, type AnalysisResult, type LayerResult, type ScoreCell, type TransformInfo } from '../shared/results';
 import { AnalysisError, messageOf } from './errors';
 import { chooseProbeSize, feedShape, findImageInput, roundedSizes, type ImageInput, type ProbeSize } from './imageInput';
@@ -37,7 +38,7 @@ import { builtinProbes, imageProbes, npyProbes, NORMALIZATION_PRESETS, toInputLa
 import type { AnalysisProgress, AnalysisRequest } from './protocol';
 import { createOrtMatMulBackend } from './ortMatMulBackend';
 import { openSession, runBatch, type InstrumentedSession } from './session';
-import { applyTransform, DEFAULT_TRANSFORMS, parseTransforms, unavailableReason } from './transforms';
+import { applyTransform, parseTransforms, unavailableReason } from './transforms';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -51,8 +52,6 @@ export interface EngineHooks {
 
 /** Layers scored at once: enough to keep the backend's eigensolver threads busy, few enough to bound memory. */
 const SCORING_CONCURRENCY = 3;
-
-const DEFAULTS = { probeCount: 32, maxImages: 64, batchSize: 8, maxPositions: 1024, memoryBudgetMB: 512 };
 
 /** A layer that will be captured: its plan for pooling and its storage size per probe. */
 interface PlannedLayer {
@@ -85,11 +84,13 @@ export async function runAnalysis(request: AnalysisRequest, hooks: EngineHooks =
   };
 
   const seis = validateSeisOptions(request);
-  const batchSize = positiveInt(request.batchSize ?? DEFAULTS.batchSize, '--batch', 1, 4096);
-  const maxPositions = positiveInt(request.maxPositions ?? DEFAULTS.maxPositions, '--max-positions', 4, 1 << 20);
-  const budgetBytes = positiveInt(request.memoryBudgetMB ?? DEFAULTS.memoryBudgetMB, '--memory-budget', 16, 1 << 20) * 2 ** 20;
-  const executionProvider = request.executionProvider ?? 'cpu';
-  if (request.inputs && request.images) throw new AnalysisError('bad-option', 'give either --inputs (a .npy tensor) or --images (a folder), not both');
+  const origin = request.origin ?? 'cli';
+  const int = (key: IntegerOptionKey, value: number) => checkedInt(key, value, origin);
+  const batchSize = int('batchSize', request.batchSize ?? DEFAULTS.batchSize);
+  const maxPositions = int('maxPositions', request.maxPositions ?? DEFAULTS.maxPositions);
+  const budgetBytes = int('memoryBudgetMB', request.memoryBudgetMB ?? DEFAULTS.memoryBudgetMB) * 2 ** 20;
+  const executionProvider = request.executionProvider ?? DEFAULTS.executionProvider;
+  if (request.inputs && request.images) throw new AnalysisError('bad-option', `give either ${optionName('inputs', origin)} (a .npy tensor) or ${optionName('images', origin)} (a folder), not both`);
   const transforms = parseTransforms(request.transforms ?? DEFAULT_TRANSFORMS);
   const selection = parseLayerSelection(request.layers);
 
@@ -97,7 +98,7 @@ export async function runAnalysis(request: AnalysisRequest, hooks: EngineHooks =
   const model = loadModel(request.modelPath);
   warnings.push(...model.warnings);
   const input = findImageInput(model, warnings);
-  const jobs = request.jobs === undefined ? undefined : positiveInt(request.jobs, '--jobs', 1, 64);
+  const jobs = request.jobs === undefined ? undefined : int('jobs', request.jobs);
   const concurrency = jobs === undefined ? SCORING_CONCURRENCY : jobs + 1;
   const ownBackend = hooks.backend ? undefined : await defaultBackend(warnings, jobs);
   const backend: MatMulBackend = hooks.backend ?? (ownBackend as MatMulBackend);
@@ -113,8 +114,8 @@ export async function runAnalysis(request: AnalysisRequest, hooks: EngineHooks =
     const makeProbes = (s: ProbeSize | undefined): ProbeSet => {
       if (request.inputs) return npyProbes(request.inputs, input);
       const px = { normalization: normalization(request), bgr: request.bgr ?? false };
-      if (request.images) return imageProbes(request.images, positiveInt(request.maxImages ?? DEFAULTS.maxImages, '--max-images', 1, 100000), input, s as ProbeSize, px, request.fit ?? 'crop');
-      return builtinProbes(positiveInt(request.probeCount ?? DEFAULTS.probeCount, '--probes', 2, 100000), request.probeSeed ?? seis.seed, input, s as ProbeSize, px);
+      if (request.images) return imageProbes(request.images, int('maxImages', request.maxImages ?? DEFAULTS.maxImages), input, s as ProbeSize, px, request.fit ?? DEFAULTS.fit);
+      return builtinProbes(int('probeCount', request.probeCount ?? DEFAULTS.probeCount), request.probeSeed ?? seis.seed, input, s as ProbeSize, px);
     };
     let probes = makeProbes(size);
     warnings.push(...probes.warnings);
@@ -341,13 +342,14 @@ function validateSeisOptions(request: AnalysisRequest): SeisOptions {
   }
 }
 
-function positiveInt(value: number, flag: string, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) throw new AnalysisError('bad-option', `${flag} must be an integer from ${min} to ${max}, got ${value}`);
+function checkedInt(key: IntegerOptionKey, value: number, origin: RequestOrigin): number {
+  const { min, max } = ANALYSIS_OPTIONS[key];
+  if (!Number.isInteger(value) || value < min || value > max) throw new AnalysisError('bad-option', `${optionName(key, origin)} must be an integer from ${min} to ${max}, got ${value}`);
   return value;
 }
 
 function normalization(request: AnalysisRequest): Normalization {
-  const n = request.normalize ?? 'imagenet';
+  const n = request.normalize ?? DEFAULTS.normalize;
   if (typeof n === 'string') {
     const preset = NORMALIZATION_PRESETS[n];
     if (!preset) throw new AnalysisError('bad-option', `unknown normalisation '${n}'; use ${Object.keys(NORMALIZATION_PRESETS).join(', ')} or mean/std values`);

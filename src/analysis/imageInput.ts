@@ -5,6 +5,7 @@
  * channels, or is dynamic. Dynamic spatial dims (named like `p2o.DynamicDimension.0` or anonymous)
  * get the probe size the user asked for, 224 by default.
  */
+import { DEFAULTS } from '../shared/defaults';
 import { AnalysisError } from './errors';
 import { Dim, ElemType, ModelView, TensorInfo } from './onnxModel';
 
@@ -110,7 +111,7 @@ export interface ProbeSize {
 
 /** Fixed sides win; dynamic ones take the requested size (default 224). */
 export function chooseProbeSize(input: ImageInput, requested: ProbeSize | undefined, warnings: string[]): ProbeSize {
-  const want = requested ?? { height: 224, width: 224 };
+  const want = requested ?? { height: DEFAULTS.size, width: DEFAULTS.size };
   for (const v of [want.height, want.width]) {
     if (!Number.isInteger(v) || v < 4 || v > MAX_SIDE) {
       throw new AnalysisError('bad-option', `probe size ${want.height}x${want.width} is out of range; use sides between 4 and ${MAX_SIDE}`);

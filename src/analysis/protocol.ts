@@ -6,8 +6,11 @@
  * child → parent: `ready` once, any number of `progress` and `partial`, then exactly one `result` or `error`.
  * A `partial` carries the result so far (`incomplete.reason = 'running'`); a caller that is cancelled
  * or fails keeps the last one and marks it `cancelled` / `failed`.
+ *
+ * Defaults and accepted ranges of every field: src/shared/defaults.ts.
  */
 import type { AnalysisResult } from '../shared/results';
+import type { RequestOrigin } from '../shared/defaults';
 import type { AnalysisErrorCode } from './errors';
 
 export type NormalizeName = 'imagenet' | 'symmetric' | 'unit' | 'raw255';
@@ -15,29 +18,31 @@ export type NormalizeName = 'imagenet' | 'symmetric' | 'unit' | 'raw255';
 export interface AnalysisRequest {
   /** Path of the .onnx file. */
   readonly modelPath: string;
+  /** Who asks: error messages name options as this caller knows them (CLI flag or VS Code setting). Default cli. */
+  readonly origin?: RequestOrigin;
   /** A ready (N,C,H,W) or (N,H,W,C) .npy tensor, fed as is. Excludes `images`. */
   readonly inputs?: string;
   /** A folder of PNG/JPEG images. Excludes `inputs`. */
   readonly images?: string;
-  /** Built-in synthetic probes: how many (default 32) and the seed (default the SEIS seed). */
+  /** Built-in synthetic probes: how many and the seed (default the SEIS seed). */
   readonly probeCount?: number;
   readonly probeSeed?: number;
-  /** Cap on images read from `images` (default 64). */
+  /** Cap on images read from `images`. */
   readonly maxImages?: number;
-  /** Probe size for dynamic spatial dims (default 224×224). */
+  /** Probe size for dynamic spatial dims. */
   readonly size?: { readonly height: number; readonly width: number };
-  /** Pixel normalisation for built-in and folder probes (default imagenet), or explicit RGB mean/std on [0,1]. */
+  /** Pixel normalisation for built-in and folder probes, or explicit RGB mean/std on [0,1]. */
   readonly normalize?: NormalizeName | { readonly mean: readonly number[]; readonly std: readonly number[] };
   readonly bgr?: boolean;
-  /** How folder images reach the probe size: cover + centre crop (default) or stretch. */
+  /** How folder images reach the probe size: cover + centre crop or stretch. */
   readonly fit?: 'crop' | 'stretch';
-  /** Transform ids (default DEFAULT_TRANSFORMS). */
+  /** Transform ids. */
   readonly transforms?: readonly string[];
   /** Layer selection: default | all | op:Conv,Add | /regex/ | name,name. */
   readonly layers?: string;
-  /** Probe images per forward pass (default 8). */
+  /** Probe images per forward pass. */
   readonly batchSize?: number;
-  /** Maps with more positions are average-pooled down to at most this (default 1024 = 32×32). */
+  /** Maps with more positions are average-pooled down to at most this. */
   readonly maxPositions?: number;
   readonly keep?: number;
   readonly nullPermutations?: number;
@@ -45,9 +50,9 @@ export interface AnalysisRequest {
   readonly orientation?: 'spatial' | 'channel';
   /** Threads for the scoring's eigensolvers (default one per core); layers scored at once follow it. */
   readonly jobs?: number;
-  /** onnxruntime execution provider (default cpu). */
+  /** onnxruntime execution provider. */
   readonly executionProvider?: string;
-  /** Activations held at once, in MiB (default 512); layers are processed in groups to stay under it. */
+  /** Everything the run holds at once, in MiB; layers are processed in groups to stay under it. */
   readonly memoryBudgetMB?: number;
   /** Keep every canonical correlation in the result (large); default off. */
   readonly includeCorrelations?: boolean;

@@ -13,8 +13,8 @@ import type { TransformInfo, TransformKind } from '../shared/results';
 import { AnalysisError } from './errors';
 import { createRandom } from '../seis/random';
 
-/** Four exact transforms and one interpolated: the scoring cost grows linearly with this list. */
-export const DEFAULT_TRANSFORMS = ['rot90', 'rot180', 'flip-h', 'shift-x8', 'rot30'];
+// The default list lives with every other default; re-exported for existing importers.
+export { DEFAULT_TRANSFORMS } from '../shared/defaults';
 
 const num = '(-?\\d+(?:\\.\\d+)?)';
 const isWhole = (v: number) => Math.abs(v - Math.round(v)) < 1e-9;

@@ -92,6 +92,11 @@ describe('runAnalysis on a generated CNN', () => {
     await assert.rejects(runAnalysis({ modelPath: model, inputs: join(dir, 'missing.npy') }, { backend: jsMatMulBackend }), /--inputs .*missing\.npy: no such file/);
   });
 
+  it('an out-of-range option is named as the caller knows it: CLI flag or VS Code setting', async () => {
+    await assert.rejects(runAnalysis({ modelPath: model, batchSize: 0 }, { backend: jsMatMulBackend }), /^Error: --batch must be an integer from 1 to 4096, got 0$|--batch must be an integer from 1 to 4096, got 0/);
+    await assert.rejects(runAnalysis({ modelPath: model, batchSize: 0, origin: 'vscode' }, { backend: jsMatMulBackend }), (e: unknown) => e instanceof AnalysisError && /^the setting seis\.batchSize must be an integer from 1 to 4096, got 0$/.test(e.message));
+  });
+
   it('a layer with NaN activations fails with a message; the others are still scored', async () => {
     const nanModel = writeModel(dir, 'nan.onnx', convModel({ nanActivation: true }));
     const r = await runAnalysis({ modelPath: nanModel, size: { height: 12, width: 12 }, probeCount: 6, transforms: ['flip-h'], layers: 'c1,r1' }, { backend: jsMatMulBackend });
