@@ -8,6 +8,8 @@
  * - decomposeObservations(matrix) once per layer + scoreDecomposed(clean, transformed) per transform:
  *   reuses the clean decomposition across transforms.
  * - decomposeGram / scoreFromMoments — from batch-accumulated AᵀA, A′ᵀA′, AᵀA′, AᵀPA′ and column sums.
+ * - canonicalPatterns(clean, transformed, count) / scorePairWithPatterns — the canonical pairs' spatial
+ *   weights as unit maps over the positions (src/seis/patterns.ts).
  * Null permutations: nullPermutation(n, seed, index) is the index-th shuffle; options.permutations
  * overrides them (perm[i] = the source row of row i).
  */
@@ -29,6 +31,14 @@ export {
   type SpectralBasis,
   type PairMoments,
 } from './score';
+export {
+  canonicalPatterns,
+  positionGrid,
+  scorePairWithPatterns,
+  type CanonicalPattern,
+  type PositionGrid,
+  type ScoreWithPatterns,
+} from './patterns';
 export { jsMatMulBackend, transposeTimesSync, timesSync } from './linalg/jsBackend';
 export { symmetricEigen, energyRank, type SymmetricEigen, type EigenOptions } from './linalg/symmetricEigen';
 export { nullPermutation, seededPermutation, createRandom } from './random';

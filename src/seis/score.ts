@@ -76,7 +76,7 @@ export interface PairMoments {
 }
 
 /** Canonical correlations below this carry no direction worth measuring (ρ·|cos| ≈ 0 anyway). */
-const RHO_FLOOR = 1e-12;
+export const RHO_FLOOR = 1e-12;
 
 export function resolveOptions(options: Partial<SeisOptions> = {}): SeisOptions {
   const resolved = { ...DEFAULT_SEIS_OPTIONS, ...stripUndefined(options) };
@@ -270,6 +270,23 @@ interface CcaResult {
 }
 
 /**
+ * The canonical pairs of X = UᵀU′ (k×k′): m (k×r) and n (k′×r) row-major, ρ descending, tied blocks
+ * already in the project's basis (docs/method.md "Ties"). Shared by the scores and the patterns.
+ */
+export async function canonicalPairs(
+  x: Float64Array,
+  k: number,
+  kT: number,
+  backend: MatMulBackend,
+): Promise<{ m: Float64Array; n: Float64Array; rho: Float64Array }> {
+  // Solve on the smaller side: the SVD of Xᵀ is the SVD of X with the singular vectors swapped.
+  const { left: m, right: n, rho } =
+    kT <= k ? await svdFromGram(x, k, kT, backend) : swapSides(await svdFromGram(transpose(x, k, kT), kT, k, backend));
+  alignTiedPairs(m, n, k, kT, rho);
+  return { m, n, rho };
+}
+
+/**
  * CCA between two kept subspaces given X = UᵀU′ (k×k′) and Y = VᵀV′ (k×k′).
  */
 export async function canonicalScores(
@@ -282,11 +299,7 @@ export async function canonicalScores(
   const k = clean.k;
   const kT = transformed.k;
   const r = Math.min(k, kT);
-  // Solve on the smaller side: the SVD of Xᵀ is the SVD of X with the singular vectors swapped.
-  const { left: m, right: nMat, rho } =
-    kT <= k ? await svdFromGram(x, k, kT, backend) : swapSides(await svdFromGram(transpose(x, k, kT), kT, k, backend));
-
-  alignTiedPairs(m, nMat, k, kT, rho);
+  const { m, n: nMat, rho } = await canonicalPairs(x, k, kT, backend);
 
   // w̃_i = S⁻¹ m_i and ṽ_i = S′⁻¹ n_i, in the kept coordinates.
   const mTilde = m;
@@ -330,7 +343,7 @@ export async function canonicalScores(
  * basis aligned with the clean activations' principal axes in order (Gram–Schmidt of e_1, e_2, …
  * projected onto the block). The reference fixtures re-implement this rule independently.
  */
-const TIE_TOLERANCE = 1e-9;
+export const TIE_TOLERANCE = 1e-9;
 function alignTiedPairs(m: Float64Array, nMat: Float64Array, k: number, kT: number, rho: Float64Array): void {
   const r = rho.length;
   let start = 0;

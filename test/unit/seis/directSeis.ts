@@ -11,6 +11,8 @@ export interface DirectScores {
   k: number;
   kPrime: number;
   rho: number[];
+  /** Spatial weights w_i = V S⁻¹ m_i and v_i = V′ S′⁻¹ n_i, unnormalised, straight from the spec. */
+  weights: { clean: number[]; transformed: number[] }[];
 }
 
 function centered(data: Float64Array, n: number, d: number): Matrix {
@@ -61,6 +63,7 @@ export function directSeis(a: Float64Array, b: Float64Array, n: number, d: numbe
   const sInvPrime = Matrix.diag(y.s.map((s) => 1 / s));
   let sumE = 0;
   let sumI = 0;
+  const weights: DirectScores['weights'] = [];
   for (let i = 0; i < r; i++) {
     const mi = mMat.getColumnVector(i);
     const ni = nMat.getColumnVector(i);
@@ -68,8 +71,9 @@ export function directSeis(a: Float64Array, b: Float64Array, n: number, d: numbe
     const q = y.u.mmul(ni).to1DArray();
     const w = x.v.mmul(sInv).mmul(mi).to1DArray();
     const v = y.v.mmul(sInvPrime).mmul(ni).to1DArray();
+    weights.push({ clean: w, transformed: v });
     sumE += Math.abs(cosine(p, q));
     sumI += rho[i] * Math.abs(cosine(w, v));
   }
-  return { equivariance: sumE / r, invariance: sumI / r, k: x.k, kPrime: y.k, rho };
+  return { equivariance: sumE / r, invariance: sumI / r, k: x.k, kPrime: y.k, rho, weights };
 }
