@@ -9,7 +9,8 @@ import * as vscode from 'vscode';
 import { loadModel } from '../analysis/onnxModel';
 import type { AnalysisResult, LayerResult } from '../shared/results';
 import type { SeisController } from './controller';
-import { cellFor, fmt, layerDetails, readingOf, resultSummary, scoreLabel, textBar } from './format';
+import { readingOf } from '../shared/reading';
+import { cellFor, fmt, layerDetails, resultSummary, scoreLabel, textBar } from './format';
 import { matchPythonSource, type PythonMatch } from './pythonMatch';
 import { affectsDecorations, readSettings } from './settings';
 

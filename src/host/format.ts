@@ -2,10 +2,8 @@
  * Pure helpers shared by the host's views: score labels, tiny text bars, layer grouping by stage.
  * No vscode import, so they are unit-tested in plain Node (test/unit/host).
  */
+import { READING_TEXT, readingOf } from '../shared/reading';
 import type { AnalysisResult, LayerResult, ScoreCell } from '../shared/results';
-
-/** Margin a score must clear above its null to count as signal; the webview legend uses the same. */
-export const NULL_MARGIN = 0.05;
 
 export function fmt(x: number): string {
   return Number.isFinite(x) ? x.toFixed(2) : '–';
@@ -24,29 +22,6 @@ export function textBar(value: number, width = 8): string {
   const rest = eighths % 8;
   const partial = rest > 0 ? String.fromCodePoint(0x2590 - rest) : '';
   return ('█'.repeat(full) + partial).padEnd(width, '·');
-}
-
-export type Reading = 're-encoded' | 'invariant' | 'lost' | 'mixed' | 'underdetermined';
-
-/** The paper's reading of one cell, each score judged against its own null. */
-export function readingOf(cell: ScoreCell, margin = NULL_MARGIN): Reading {
-  if (cell.underdetermined) return 'underdetermined';
-  const e = cell.equivariance - cell.null.equivariance > margin;
-  const i = cell.invariance - cell.null.invariance > margin;
-  if (!e) return 'lost';
-  if (i && cell.invariance >= 0.7) return 'invariant';
-  if (!i || cell.invariance < 0.4) return 're-encoded';
-  return 'mixed';
-}
-
-export function describeReading(r: Reading): string {
-  switch (r) {
-    case 're-encoded': return 'spatial information kept but re-encoded (equivariant)';
-    case 'invariant': return 'features unchanged by the transform (invariant)';
-    case 'lost': return 'not clearly above the null: spatial information lost here';
-    case 'mixed': return 'partly invariant';
-    case 'underdetermined': return 'too few observations for the kept ranks: score not informative';
-  }
 }
 
 export function cellFor(layer: LayerResult, transformId: string | undefined): ScoreCell | undefined {
@@ -72,7 +47,7 @@ export function layerDetails(result: AnalysisResult, layer: LayerResult, transfo
   if (cell && transform) {
     lines.push(`${transform.label}${transform.exact ? '' : ' (interpolated)'}: S_E ${fmt(cell.equivariance)} (null ${fmt(cell.null.equivariance)}), S_I ${fmt(cell.invariance)} (null ${fmt(cell.null.invariance)})`);
     lines.push(`ranks k=${cell.rankClean}, k'=${cell.rankTransformed}, r=${cell.r}, n=${cell.observations}, d=${cell.variables}`);
-    lines.push(`reading: ${describeReading(readingOf(cell))}`);
+    lines.push(`reading: ${READING_TEXT[readingOf(cell)]}`);
     for (const w of cell.warnings) lines.push(`⚠ ${w}`);
   }
   return lines;

@@ -7,7 +7,8 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { LayerResult } from '../shared/results';
 import type { SeisController } from './controller';
-import { cellFor, groupByStage, layerDetails, matchesFilter, readingOf, scoreLabel, type Reading } from './format';
+import { readingOf, type Reading } from '../shared/reading';
+import { cellFor, groupByStage, layerDetails, matchesFilter, scoreLabel } from './format';
 
 export const LAYER_VIEW_ID = 'seis.layers';
 
@@ -19,9 +20,10 @@ type Node =
 const READING_COLOURS: Record<Reading, string> = {
   're-encoded': 'charts.blue',
   invariant: 'charts.green',
-  mixed: 'charts.yellow',
   lost: 'charts.red',
   underdetermined: 'disabledForeground',
+  'no-null': 'disabledForeground',
+  undefined: 'disabledForeground',
 };
 
 /** Short label from the tensor name (what the panel shows): PyTorch-style names lose the leading

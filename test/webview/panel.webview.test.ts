@@ -8,7 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
 import type { Page } from 'playwright-core';
-import type { AnalysisResult } from '../../src/shared/results';
+import { layerDetails } from '../../src/host/format';
+import { READING_LABEL, READING_TEXT, type Reading } from '../../src/shared/reading';
+import type { AnalysisResult, ScoreCell } from '../../src/shared/results';
 import { WEBVIEW_PROTOCOL_VERSION } from '../../src/shared/webviewProtocol';
 import { tinyConvNetResult, widenResult } from './fixtures/tinyConvNet';
 import { cellPoint, openVsCodePage, postToWebview, posted, startHarness, watchErrors, type Harness } from './harness';
@@ -164,6 +166,50 @@ describe('webview in VS Code panel mode (Chromium)', () => {
     assert.equal(await page.locator('details.table-wrap[data-model-index="1"] tbody tr').count(), 1);
     // Let the deferred profile and scatter draw too.
     await page.waitForTimeout(300);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('the panel and the host (tree hover, listing) show the same reading on a grid of cells', async () => {
+    // A grid over S_E, S_I and the null, with the edges that once disagreed (E 0.9 / I 0.5, I at
+    // half of E, scores just around null + margin), plus the cells that carry no reading.
+    const base = plain.layers[0].scores.rot90;
+    const cells: ScoreCell[] = [];
+    for (const e of [0.1, 0.3, 0.5, 0.7, 0.9]) {
+      for (const i of [0.05, 0.2, 0.35, 0.45, 0.5, 0.7]) {
+        for (const nullE of [0.1, 0.28]) cells.push({ ...base, equivariance: e, invariance: i, null: { equivariance: nullE, invariance: 0.1, permutations: 3 }, underdetermined: false });
+      }
+    }
+    cells.push({ ...base, equivariance: 0.9, invariance: 0.8, underdetermined: true });
+    cells.push({ ...base, equivariance: 0.9, invariance: 0.8, null: { equivariance: Number.NaN, invariance: Number.NaN, permutations: 0 } });
+    const grid: AnalysisResult = JSON.parse(JSON.stringify({
+      ...plain,
+      transforms: plain.transforms.filter((t) => t.id === 'rot90'),
+      inputFloor: {},
+      layers: cells.map((c, k) => ({ ...plain.layers[0], name: `cell_${k}`, node: `cell_${k}`, scores: { rot90: c } })),
+    }));
+    const { page, errors } = await panelWith([grid], {}, 'grid');
+    const table = page.locator('details.table-wrap[data-model-index="0"]');
+    await page.waitForFunction(`document.querySelectorAll('details.table-wrap tbody tr').length === ${cells.length + 1}`);
+    const shown = await table.locator('tbody tr td[data-reading]').evaluateAll((tds) => tds.map((td) => ({
+      reading: td.getAttribute('data-reading'), title: td.getAttribute('title') ?? '',
+    })));
+    assert.equal(shown.length, cells.length, 'one reading per scored cell in the panel table');
+    const seen = new Set<string>();
+    for (const [k, layer] of grid.layers.entries()) {
+      const hostLine = layerDetails(grid, layer, 'rot90').find((line) => line.startsWith('reading: '));
+      const hostReading = (Object.keys(READING_TEXT) as Reading[]).find((r) => hostLine === `reading: ${READING_TEXT[r]}`);
+      assert.ok(hostReading, `the host hover of cell ${k} states a reading (${hostLine})`);
+      assert.equal(shown[k]!.reading, hostReading, `cell ${k}: E ${cells[k]!.equivariance} I ${cells[k]!.invariance} null ${cells[k]!.null.equivariance}`);
+      assert.ok(shown[k]!.title.endsWith(`reading: ${READING_LABEL[hostReading]}`), shown[k]!.title);
+      seen.add(hostReading);
+    }
+    // The grid really exercises every reading, not one branch.
+    assert.deepEqual([...seen].sort(), ['invariant', 'lost', 'no-null', 're-encoded', 'underdetermined']);
+    // The details pane of a selected layer says the same.
+    await table.locator('summary').click();
+    await table.locator('tbody tr[data-row="61"]').click();
+    assert.equal(await page.locator('.details-scores td.reading').getAttribute('data-reading'), shown[60]!.reading);
     assert.deepEqual(errors, []);
     await page.close();
   });

@@ -8,41 +8,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { AnalysisResult, ScoreCell } from '../../src/shared/results';
+import type { AnalysisResult } from '../../src/shared/results';
 import { ReportError, renderStandaloneReport, writeStandaloneReport } from '../../src/report';
 import { isHostToWebviewMessage, isWebviewPersistedState, isWebviewToHostMessage } from '../../src/shared/webviewProtocol';
-import {
-  NULL_MARGIN, buildModelView, clearlyAboveNull, colorFor, readingOf, shortLabel, unionTransforms,
-} from '../../webview-ui/src/viewModel';
+import { buildModelView, colorFor, shortLabel, unionTransforms } from '../../webview-ui/src/viewModel';
 import { tinyConvNetResult } from './fixtures/tinyConvNet';
 import { buildWebviewBundle } from './harness';
 
-function cell(e: number, ne: number, i: number, ni: number): ScoreCell {
-  return {
-    equivariance: e, invariance: i, null: { equivariance: ne, invariance: ni, permutations: 3 },
-    rankClean: 4, rankTransformed: 4, r: 4, observations: 64, variables: 16, exact: true, underdetermined: false, warnings: [],
-  };
-}
-
-describe('view model reading rules', () => {
-  test('"clearly above the null" means score − null > margin', () => {
-    assert.equal(NULL_MARGIN, 0.05);
-    assert.equal(clearlyAboveNull(cell(0.36, 0.3, 0, 0), 'equivariance'), true);
-    assert.equal(clearlyAboveNull(cell(0.34, 0.3, 0, 0), 'equivariance'), false);
-    assert.equal(clearlyAboveNull(undefined, 'equivariance'), false);
-    // NaN written as null by JSON is treated as missing, never as a score.
-    assert.equal(clearlyAboveNull({ ...cell(0.9, 0.1, 0, 0), equivariance: null as unknown as number }, 'equivariance'), false);
-  });
-
-  test('readings: lost, invariant, re-encoded', () => {
-    assert.equal(readingOf(cell(0.32, 0.3, 0.1, 0.05)), 'lost');
-    assert.equal(readingOf(cell(0.95, 0.3, 0.9, 0.05)), 'invariant');
-    assert.equal(readingOf(cell(0.95, 0.3, 0.2, 0.05)), 're-encoded');
-    // S_I at its null cannot make a layer invariant however high S_E is.
-    assert.equal(readingOf(cell(0.95, 0.3, 0.5, 0.48)), 're-encoded');
-    assert.equal(readingOf(undefined), undefined);
-  });
-
+describe('view model (the reading itself is tested in test/unit/shared/reading.unit.test.ts)', () => {
   test('rows: input floor first, then layers in graph order; columns = union of transforms', async () => {
     const r = await tinyConvNetResult('plain', { probes: 6, size: 8 });
     const other: AnalysisResult = { ...r, transforms: [...r.transforms.slice(1), { id: 'scale1.25', label: 'scale 1.25', kind: 'scale', exact: false, params: { factor: 1.25 } }] };

@@ -19,7 +19,8 @@ import { applyChartDefaults, canvasesToPng, readTheme, registerCharts, type PngP
 import { LayerDetails } from './details';
 import { h } from './dom';
 import { ScoreTable } from './table';
-import { INVARIANT_SHARE, NULL_MARGIN, buildModelView, unionTransforms, type ModelView } from './viewModel';
+import { INVARIANT_SHARE, NULL_MARGIN } from '../../src/shared/reading';
+import { buildModelView, unionTransforms, type ModelView } from './viewModel';
 
 interface Selection {
   readonly modelIndex: number;

@@ -9,9 +9,8 @@ import type { ScoreCell, TransformInfo } from '../../src/shared/results';
 import { h } from './dom';
 import type { ThemeColors } from './charts/setup';
 import { withAlpha } from './charts/profile';
-import {
-  READING_LABEL, READING_SHORT, clearlyAboveNull, fmt, fmtShape, fmtSigned, excessOf, nullOf, readingOf, scoreOf, type ModelView,
-} from './viewModel';
+import { READING_LABEL, READING_SHORT, clearlyAboveNull, excessOverNull, readingOf } from '../../src/shared/reading';
+import { fmt, fmtShape, fmtSigned, nullOf, scoreOf, type ModelView } from './viewModel';
 
 export class LayerDetails {
   readonly element: HTMLElement;
@@ -68,7 +67,7 @@ export class LayerDetails {
             scoreTd(c, 'equivariance'), h('td', {}, fmt(nullOf(c, 'equivariance'))),
             scoreTd(c, 'invariance'), h('td', {}, fmt(nullOf(c, 'invariance'))),
             h('td', {}, `${c.rankClean}/${c.rankTransformed}/${c.r}`),
-            h('td', { title: reading ? READING_LABEL[reading] : '' }, reading ? READING_SHORT[reading] : '—'));
+            h('td', { class: 'reading', 'data-reading': reading, title: READING_LABEL[reading] }, READING_SHORT[reading]));
         })),
       )));
       parts.push(h('p', { class: 'muted small' }, '≈ after a transform: interpolated (not exact on the pixel grid). ≈ after a score (dimmed): not clearly above its null.'));
@@ -98,7 +97,7 @@ export class LayerDetails {
               const oi = o.layerIndexByName.get(layer.name) ?? -1;
               const c = o.rows[oi + 1]?.cells[o.columns.indexOf(transformId)];
               const reading = readingOf(c);
-              return h('tr', {}, h('th', { scope: 'row' }, o.title), scoreTd(c, 'equivariance'), scoreTd(c, 'invariance'), h('td', {}, reading ? READING_LABEL[reading] : '—'));
+              return h('tr', {}, h('th', { scope: 'row' }, o.title), scoreTd(c, 'equivariance'), scoreTd(c, 'invariance'), h('td', { 'data-reading': reading }, READING_LABEL[reading]));
             }))));
       }
     }
@@ -133,7 +132,7 @@ function scoreTd(c: ScoreCell | undefined, measure: 'equivariance' | 'invariance
   const clear = clearlyAboveNull(c, measure);
   return h('td', {
     class: c && !clear ? 'below-null' : '',
-    title: c ? `excess over null ${fmtSigned(excessOf(c, measure))}` : '',
+    title: c ? `excess over null ${fmtSigned(excessOverNull(c, measure))}` : '',
   }, fmt(scoreOf(c, measure)) + (c && !clear ? ' ≈' : ''),
   c && !clear ? h('span', { class: 'sr-only' }, ' (not clearly above its null)') : null);
 }

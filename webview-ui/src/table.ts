@@ -6,7 +6,8 @@
  */
 import type { TransformInfo } from '../../src/shared/results';
 import { h, inChunks } from './dom';
-import { NULL_MARGIN, READING_LABEL, clearlyAboveNull, describeCell, fmt, fmtShape, readingOf, scoreOf, type Measure, type ModelView } from './viewModel';
+import { NULL_MARGIN, READING_LABEL, clearlyAboveNull, readingOf } from '../../src/shared/reading';
+import { describeCell, fmt, fmtShape, scoreOf, type Measure, type ModelView } from './viewModel';
 
 const FIRST_SLICE = 80;
 const SLICE = 200;
@@ -97,6 +98,7 @@ export class ScoreTable {
           const reading = m === 'invariance' ? readingOf(cell) : undefined;
           return h('td', {
             class: cell && !clear ? 'below-null' : '',
+            'data-reading': cell ? reading : undefined,
             title: cell ? describeCell(cell, m) + (reading ? `; reading: ${READING_LABEL[reading]}` : '') : 'not scored',
           }, cell ? fmt(scoreOf(cell, m)) + (clear ? '' : ' ≈null') : '—');
         }))),

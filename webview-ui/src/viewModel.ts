@@ -1,25 +1,16 @@
 /**
  * What the charts show, computed from AnalysisResult documents without touching the DOM, so it is
  * unit-testable in Node and shared by every chart, the text tables and the PNG export.
- *
- * Conventions fixed here (and stated in the legend the user sees):
- * - A score is "clearly above its null" when score − null > NULL_MARGIN. The null is the mean score
- *   with the pairing of clean and transformed rows destroyed (see docs/method.md), so anything within
- *   the margin is indistinguishable from chance correlation for that layer's r/n.
- * - Reading of a (S_E, S_I) pair: S_I ≤ S_E always holds (S_I weights each canonical correlation by
- *   a cosine ≤ 1), so the useful question is which share of the equivariant signal stays in place:
- *     lost        S_E not clearly above its null;
- *     invariant   S_I clearly above its null and S_I ≥ S_E / 2 (features stay at the same places);
- *     re-encoded  otherwise (spatial information kept but moved: equivariant).
+ * The reading of a cell (lost / invariant / re-encoded, and the margin over the null) is not decided
+ * here: every view imports it from src/shared/reading.ts, so the panel, the tree, hovers and the
+ * report cannot disagree.
  */
+import { clearlyAboveNull, excessOverNull } from '../../src/shared/reading';
 import type { AnalysisResult, LayerResult, ScoreCell, TransformInfo } from '../../src/shared/results';
 
-export const NULL_MARGIN = 0.05;
-export const INVARIANT_SHARE = 0.5;
 export const INPUT_ROW_KEY = '\u0000input';
 
 export type Measure = 'equivariance' | 'invariance';
-export type Reading = 'lost' | 'invariant' | 're-encoded';
 
 export interface HeatRow {
   /** Unique within a model: the layer name, or INPUT_ROW_KEY for the input floor. */
@@ -54,36 +45,6 @@ export function scoreOf(cell: ScoreCell | undefined, measure: Measure): number |
 export function nullOf(cell: ScoreCell | undefined, measure: Measure): number | undefined {
   return cell && cell.null ? num(cell.null[measure]) : undefined;
 }
-
-/** score − null, or undefined when either is missing. */
-export function excessOf(cell: ScoreCell | undefined, measure: Measure): number | undefined {
-  const s = scoreOf(cell, measure);
-  const n = nullOf(cell, measure);
-  return s === undefined || n === undefined ? undefined : s - n;
-}
-
-export function clearlyAboveNull(cell: ScoreCell | undefined, measure: Measure, margin = NULL_MARGIN): boolean {
-  const e = excessOf(cell, measure);
-  return e !== undefined && e > margin;
-}
-
-export function readingOf(cell: ScoreCell | undefined): Reading | undefined {
-  const e = scoreOf(cell, 'equivariance');
-  const i = scoreOf(cell, 'invariance');
-  if (e === undefined || i === undefined) return undefined;
-  if (!clearlyAboveNull(cell, 'equivariance')) return 'lost';
-  if (clearlyAboveNull(cell, 'invariance') && i >= INVARIANT_SHARE * e) return 'invariant';
-  return 're-encoded';
-}
-
-/** For narrow tables; the legend and tooltips use READING_LABEL. */
-export const READING_SHORT: Readonly<Record<Reading, string>> = { lost: 'lost', invariant: 'invariant', 're-encoded': 're-encoded' };
-
-export const READING_LABEL: Readonly<Record<Reading, string>> = {
-  lost: 'information lost',
-  invariant: 'invariant',
-  're-encoded': 're-encoded (equivariant)',
-};
 
 /** Transforms of all results, in first-seen order, unique by id: the heatmap columns. */
 export function unionTransforms(results: readonly AnalysisResult[]): TransformInfo[] {
@@ -147,7 +108,7 @@ export function describeCell(cell: ScoreCell | undefined, measure: Measure): str
   const s = scoreOf(cell, measure);
   const n = nullOf(cell, measure);
   const mark = clearlyAboveNull(cell, measure) ? '' : ' (not clearly above null)';
-  return `${tag} ${fmt(s)}, null ${fmt(n)}, excess ${fmtSigned(excessOf(cell, measure))}${mark}`;
+  return `${tag} ${fmt(s)}, null ${fmt(n)}, excess ${fmtSigned(excessOverNull(cell, measure))}${mark}`;
 }
 
 /** Viridis, sampled at 9 stops: perceptually ordered and readable on light and dark backgrounds. */

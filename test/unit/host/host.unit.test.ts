@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { csvCell, resultsToCsv } from '../../../src/host/csv';
-import { groupByStage, matchesFilter, readingOf, scoreLabel, stageOf, textBar } from '../../../src/host/format';
+import { groupByStage, layerDetails, matchesFilter, resultSummary, scoreLabel, stageOf, textBar } from '../../../src/host/format';
+import { READING_TEXT } from '../../../src/shared/reading';
 import { matchPythonSource, moduleScope, qualifiedPath } from '../../../src/host/pythonMatch';
 import { ResultsStore, changedSettings, hashFile, settingsKeyOf, stableStringify } from '../../../src/host/resultsStore';
 import type { AnalysisResult, LayerResult, ScoreCell } from '../../../src/shared/results';
@@ -97,11 +98,19 @@ describe('score formatting and grouping', () => {
     assert.equal([...textBar(0.5 + 1 / 64)].length, 8);
   });
 
-  it('reads cells against their own null', () => {
-    assert.equal(readingOf(cell(0.95, 0.2)), 're-encoded');
-    assert.equal(readingOf(cell(0.95, 0.9)), 'invariant');
-    assert.equal(readingOf(cell(0.22, 0.1)), 'lost');
-    assert.equal(readingOf({ ...cell(0.99, 0.9), underdetermined: true }), 'underdetermined');
+  it('hovers and the summary give the shared reading, each cell against its own null', () => {
+    const hoverReading = (c: ScoreCell): string | undefined => {
+      const l = layer('/a/b/Conv', 'Conv', { rot90: c });
+      return layerDetails(result([l]), l, 'rot90').find((line) => line.startsWith('reading: '));
+    };
+    assert.equal(hoverReading(cell(0.95, 0.2)), `reading: ${READING_TEXT['re-encoded']}`);
+    assert.equal(hoverReading(cell(0.95, 0.9)), `reading: ${READING_TEXT.invariant}`);
+    // E 0.9 / I 0.5 used to read "mixed" here and "invariant" in the panel; the shared rule says invariant.
+    assert.equal(hoverReading(cell(0.9, 0.5)), `reading: ${READING_TEXT.invariant}`);
+    assert.equal(hoverReading(cell(0.22, 0.1)), `reading: ${READING_TEXT.lost}`);
+    assert.equal(hoverReading({ ...cell(0.99, 0.9), underdetermined: true }), `reading: ${READING_TEXT.underdetermined}`);
+    const summary = resultSummary(result([layer('/a/b/Conv', 'Conv', { rot90: cell(0.22, 0.1) }), layer('/a/c/Conv', 'Conv')]));
+    assert.match(summary, /2\/2 layers scored, Rotate 90°: 1 near the null/);
   });
 
   it('groups PyTorch stages in graph order and leaves flat names flat', () => {

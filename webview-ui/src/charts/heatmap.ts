@@ -9,9 +9,8 @@
  */
 import { Chart, type ChartConfiguration, type Plugin, type TooltipItem } from 'chart.js';
 import type { TransformInfo } from '../../../src/shared/results';
-import {
-  clearlyAboveNull, colorFor, describeCell, fmt, scoreOf, shortLabel, type HeatRow, type Measure, type ModelView,
-} from '../viewModel';
+import { clearlyAboveNull } from '../../../src/shared/reading';
+import { colorFor, describeCell, fmt, scoreOf, shortLabel, type HeatRow, type Measure, type ModelView } from '../viewModel';
 import { htmlTooltip, type ThemeColors } from './setup';
 
 export const ROW_HEIGHT = 18;

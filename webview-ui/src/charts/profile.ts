@@ -4,7 +4,8 @@
  * (the zone where a score is not clearly above chance) and the input floor as a dotted line.
  */
 import { Chart, type ChartDataset, type Plugin } from 'chart.js';
-import { NULL_MARGIN, describeCell, nullOf, scoreOf, shortLabel, type Measure, type ModelView } from '../viewModel';
+import { NULL_MARGIN } from '../../../src/shared/reading';
+import { describeCell, nullOf, scoreOf, shortLabel, type Measure, type ModelView } from '../viewModel';
 import type { ThemeColors } from './setup';
 
 type Pt = { x: number; y: number | null };

@@ -1,13 +1,12 @@
 /**
  * S_E (x) against S_I (y), one point per layer for one transform, coloured by depth, one marker
- * shape per model. The background shows the reading regions of viewModel.readingOf: the region
+ * shape per model. The background shows the reading regions of src/shared/reading.ts: the region
  * boundaries are drawn with the median null of the shown layers (each point itself is classified
  * against its own null, which is what tooltips and tables report).
  */
 import { Chart, type ChartDataset, type Plugin, type PointStyle } from 'chart.js';
-import {
-  INVARIANT_SHARE, NULL_MARGIN, READING_LABEL, colorFor, fmt, nullOf, readingOf, scoreOf, type ModelView,
-} from '../viewModel';
+import { INVARIANT_SHARE, NULL_MARGIN, READING_LABEL, readingOf } from '../../../src/shared/reading';
+import { colorFor, fmt, nullOf, scoreOf, type ModelView } from '../viewModel';
 import { transformColumn, withAlpha, type ProfileSelection } from './profile';
 import type { ThemeColors } from './setup';
 
@@ -110,7 +109,7 @@ export class ReadingScatter {
                 return [
                   `S_E ${fmt(p.x)} (null ${fmt(nullOf(cell, 'equivariance'))})`,
                   `S_I ${fmt(p.y)} (null ${fmt(nullOf(cell, 'invariance'))})`,
-                  reading ? `reading: ${READING_LABEL[reading]}` : '',
+                  `reading: ${READING_LABEL[reading]}`,
                 ].filter(Boolean);
               },
             },
