@@ -63,5 +63,13 @@ try {
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
+// What vsce actually wrote: size limit, example files, icon/walkthrough media, README links.
+try {
+  execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'checkVsix.ts'), out], { cwd: ROOT, stdio: 'inherit' });
+} catch {
+  rmSync(out, { force: true });
+  process.stderr.write('[package] the VSIX check failed (its output is above); the VSIX was deleted.\n');
+  process.exit(1);
+}
 const mb = (statSync(out).size / 2 ** 20).toFixed(1);
 process.stdout.write(`[package] ${out} (${mb} MiB, ${target})\n`);
