@@ -24,10 +24,35 @@ export interface NullCell {
   readonly permutations: number;
 }
 
+/**
+ * How far a score would move with other probe images (docs/method.md, "Intervals"): present only when
+ * intervals were asked for (`--intervals N`).
+ */
+export interface ScoreInterval {
+  readonly low: number;
+  readonly high: number;
+  /** Nominal coverage, e.g. 0.95. */
+  readonly level: number;
+  /** `jackknife-delete-d-images`: delete-d jackknife over probe images. */
+  readonly method: string;
+  /** Resamples that gave a score. */
+  readonly resamples: number;
+  /** Images left out of each resample. */
+  readonly deleted?: number;
+  readonly standardError?: number;
+}
+
+export interface ScoreIntervals {
+  readonly equivariance: ScoreInterval;
+  readonly invariance: ScoreInterval;
+}
+
 export interface ScoreCell {
   readonly equivariance: number;
   readonly invariance: number;
   readonly null: NullCell;
+  /** An interval beside each score; absent unless asked for. */
+  readonly intervals?: ScoreIntervals;
   readonly rankClean: number;
   readonly rankTransformed: number;
   readonly r: number;
@@ -89,6 +114,8 @@ export interface AnalysisSettings {
   /** Maps with more positions than this are average-pooled down to it (reported per layer). */
   readonly maxPositions: number;
   readonly executionProvider: string;
+  /** Present when scores carry intervals: the resamples asked for and the nominal level. */
+  readonly intervals?: { readonly resamples: number; readonly level: number };
 }
 
 export interface AnalysisTiming {
@@ -128,4 +155,51 @@ export interface AnalysisResult {
   readonly warnings: readonly string[];
   /** Present only on a partial result (see IncompleteInfo). */
   readonly incomplete?: IncompleteInfo;
+}
+
+/** A checkpoint of a series: one model file and its layers, each exactly as `seis analyze` reports it. */
+export interface SeriesCheckpoint {
+  /** Short name: the file name without `.onnx` (with its folder when names repeat). */
+  readonly label: string;
+  /** Training step or epoch read from the file name; null when the name carries none. */
+  readonly step: number | null;
+  readonly model: ModelInfo;
+  /** The series' layers this checkpoint has, in graph order; a layer its graph lacks is absent (a gap). */
+  readonly layers: readonly LayerResult[];
+  /** Layers of the series this checkpoint's graph lacks (see `message`). */
+  readonly missingLayers?: readonly string[];
+  /** Why this checkpoint has gaps or no layers at all, naming what to do. */
+  readonly message?: string;
+  /** The checkpoint could not be analysed (`message` says why); its `layers` is empty. */
+  readonly failed?: boolean;
+  readonly timing?: AnalysisTiming;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * `seis series --json`: the same probes, transforms, layer selection and null permutations applied
+ * to every checkpoint of a training run (docs/results-schema.md, "Series").
+ */
+export interface SeriesResult {
+  readonly schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  readonly kind: 'series';
+  readonly tool: { readonly name: 'seis-lens'; readonly version: string };
+  readonly createdAt: string;
+  /** Shared by every checkpoint. */
+  readonly settings: AnalysisSettings;
+  readonly transforms: readonly TransformInfo[];
+  /** The input floor depends only on the probes and transforms, so it is the same for every checkpoint. */
+  readonly inputFloor: Readonly<Record<string, ScoreCell>>;
+  /** How the checkpoints were ordered: by the step in their names, by name, modification time, or as given. */
+  readonly order: 'step' | 'name' | 'mtime' | 'given';
+  /** In training order. */
+  readonly checkpoints: readonly SeriesCheckpoint[];
+  readonly timing?: { readonly totalMs: number };
+  readonly warnings: readonly string[];
+  /** Present when the series stopped early: the finished checkpoints are kept. */
+  readonly incomplete?: { readonly reason: 'running' | 'cancelled' | 'failed'; readonly message?: string; readonly checkpointsDone: number; readonly checkpointsPlanned: number };
+}
+
+export function isSeriesResult(value: unknown): value is SeriesResult {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'series' && Array.isArray((value as { checkpoints?: unknown }).checkpoints);
 }
