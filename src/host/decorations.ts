@@ -1,12 +1,10 @@
 /**
- * Scores where the code is: the read-only layer listing (one line per node, after-line E/I bars,
+ * Scores where the code is: the read-only layer listing (one line per captured layer, after-line E/I bars,
  * hovers), `self.x = ...` lines in Python sources exported from PyTorch, and an Explorer badge on
  * analysed .onnx files. Decoration types are built once and rebuilt only when settings change.
  */
-import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { loadModel } from '../analysis/onnxModel';
 import type { AnalysisResult, LayerResult } from '../shared/results';
 import type { SeisController } from './controller';
 import { readingOf } from '../shared/reading';
@@ -15,9 +13,6 @@ import { matchPythonSource, type PythonMatch } from './pythonMatch';
 import { affectsDecorations, readSettings } from './settings';
 
 export const LISTING_SCHEME = 'seis-listing';
-
-/** Above this the listing lists only the analysed layers: parsing the graph would block the host. */
-const MAX_LISTING_MODEL_BYTES = 256 * 2 ** 20;
 
 interface ListingLine {
   readonly text: string;
@@ -29,43 +24,22 @@ export function listingUri(modelPath: string): vscode.Uri {
   return vscode.Uri.from({ scheme: LISTING_SCHEME, path: `/${basename(modelPath)}.layers`, query: modelPath });
 }
 
-/** Lines of the listing for a model: one per graph node (Constant weight nodes counted in the
- *  header only); scores come from the results. */
+/**
+ * Lines of the listing for a model: one per captured layer, in graph order, with the node that
+ * produces it. Everything comes from the result document: the host never parses the model itself
+ * (the analysis child is the only place that reads ONNX, see src/host/engine.ts).
+ */
 export function buildListing(modelPath: string, result: AnalysisResult | undefined): ListingLine[] {
-  const byTensor = new Map<string, LayerResult>();
-  const byNode = new Map<string, LayerResult>();
-  for (const l of result?.layers ?? []) {
-    byTensor.set(l.name, l);
-    if (l.node) byNode.set(l.node, l);
-  }
   const lines: ListingLine[] = [{ text: `# SEIS layer listing: ${modelPath}` }];
-  if (result) {
-    lines.push({ text: `# analysed ${result.createdAt}; transforms ${result.transforms.map((t) => t.id).join(', ')}; ${result.layers.length} layers captured` });
-  } else {
-    lines.push({ text: '# not analysed yet: run "Analyze SEIS" on the model to see scores here' });
-  }
-  let nodes: { name: string; op: string; outputs: readonly string[] }[] | undefined;
-  let note: string | undefined;
-  try {
-    if (statSync(modelPath).size > MAX_LISTING_MODEL_BYTES) throw new Error('the model is larger than 256 MiB');
-    nodes = loadModel(modelPath).nodes.map((n) => ({ name: n.name, op: n.op, outputs: n.outputs }));
-  } catch (err) {
-    note = err instanceof Error ? err.message : String(err);
-  }
-  if (!nodes) {
-    lines.push({ text: `# the graph could not be read (${note}); listing the analysed layers only` });
-    for (const l of result?.layers ?? []) lines.push({ text: `${l.op.padEnd(22)} ${l.node || l.name}  -> ${l.name}`, layer: l });
+  if (!result) {
+    lines.push({ text: '# not analysed yet: run "Analyze SEIS" on the model to see its layers and scores here' });
     return lines;
   }
-  // Exporters like Paddle2ONNX store every weight as a Constant node (hundreds of them, first):
-  // they carry no activations, so they are counted but not listed.
-  const constants = nodes.filter((n) => n.op === 'Constant').length;
-  lines.push({ text: `# ${nodes.length} nodes in graph order${constants ? ` (${constants} Constant weight nodes not listed)` : ''}: index op name -> outputs` });
-  const width = String(nodes.length).length;
-  nodes.forEach((n, i) => {
-    if (n.op === 'Constant') return;
-    const layer = byNode.get(n.name) ?? n.outputs.map((o) => byTensor.get(o)).find((l) => l !== undefined);
-    lines.push({ text: `${String(i).padStart(width)}  ${n.op.padEnd(22)} ${n.name || '(unnamed)'}  -> ${n.outputs.join(', ')}`, layer });
+  lines.push({ text: `# analysed ${result.createdAt}; transforms ${result.transforms.map((t) => t.id).join(', ')}` });
+  lines.push({ text: `# ${result.layers.length} captured layers of ${result.model.nodeCount} graph nodes, in graph order: index op node -> tensor` });
+  const width = String(result.layers.length).length;
+  result.layers.forEach((layer, i) => {
+    lines.push({ text: `${String(i).padStart(width)}  ${layer.op.padEnd(22)} ${layer.node || '(unnamed)'}  -> ${layer.name}`, layer });
   });
   return lines;
 }
