@@ -12,6 +12,7 @@
 import type { TransformInfo, TransformKind } from '../shared/results';
 import { AnalysisError } from './errors';
 import { createRandom } from '../seis/random';
+import { familyOf } from './sweeps';
 
 // The default list lives with every other default; re-exported for existing importers.
 export { DEFAULT_TRANSFORMS } from '../shared/defaults';
@@ -20,7 +21,7 @@ const num = '(-?\\d+(?:\\.\\d+)?)';
 const isWhole = (v: number) => Math.abs(v - Math.round(v)) < 1e-9;
 
 function info(id: string, label: string, kind: TransformKind, exact: boolean, params: Record<string, number>): TransformInfo {
-  return { id, label, kind, exact, params };
+  return { id, label, kind, exact, params, ...familyOf(kind, params) };
 }
 
 /** Parses one transform id; throws AnalysisError('bad-option') naming the id and the grammar. */

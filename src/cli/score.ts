@@ -8,6 +8,8 @@ import type { ActivationLayout, ActivationTensor, MatMulBackend, PairScore, Seis
 import { DEFAULT_SEIS_OPTIONS, SeisInputError } from '../seis/types';
 import { NpyFormatError, readNpyFile, type NpyArray } from '../io/npy';
 import { formatFlagHelp, parseArgs, UsageError, type FlagSpecs } from './args';
+import { ANALYSIS_OPTIONS } from '../shared/defaults';
+import type { PatternPair } from '../shared/results';
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream;
@@ -21,6 +23,7 @@ export const SCORE_FLAGS = {
   orientation: { type: 'choice', choices: ['spatial', 'channel'], default: 'spatial', help: "'spatial' is SEIS; 'channel' is the transposed diagnostic (variables = channels)" },
   layout: { type: 'choice', choices: ['NCHW', 'NHWC', 'tokens'], help: 'memory layout of the arrays (default: rank 4 → NCHW, rank 3 → tokens)' },
   backend: { type: 'choice', choices: ['ort', 'js'], default: 'ort', help: "matrix products through onnxruntime ('ort', fast) or plain JS ('js')" },
+  patterns: { type: 'number', default: ANALYSIS_OPTIONS.patterns.default, integer: true, min: ANALYSIS_OPTIONS.patterns.min, max: ANALYSIS_OPTIONS.patterns.max, help: 'also give the top N canonical patterns (maps over positions; docs/patterns.md)' },
   json: { type: 'boolean', help: 'print exactly one JSON object on stdout instead of the table' },
   help: { type: 'boolean', help: 'show this help' },
 } as const satisfies FlagSpecs;
@@ -55,6 +58,8 @@ export interface ScoreJson extends PairScore {
   readonly clean: { readonly file: string; readonly shape: number[]; readonly dtype: string };
   readonly transformed: { readonly file: string; readonly shape: number[]; readonly dtype: string };
   readonly seconds: number;
+  /** With --patterns N: the top canonical pairs as maps (docs/results-schema.md). */
+  readonly patterns?: readonly PatternPair[];
 }
 
 export type ReadingKind = 're-encoded' | 'invariant' | 'lost' | 'uninformative' | 'undefined';
@@ -124,10 +129,17 @@ export async function runScoreCommand(argv: readonly string[], io: CliIo): Promi
       orientation: flags.orientation,
     };
     const backend = await loadBackend(flags.backend);
-    const { scorePair } = await import('../seis/index.js');
+    const { scorePair, scorePairWithPatterns, patternPairs } = await import('../seis/index.js');
     let score: PairScore;
+    let patterns: PatternPair[] | undefined;
     try {
-      score = await scorePair(tensor(clean, layout), tensor(transformed, layout), options, backend.backend);
+      if (flags.patterns > 0) {
+        const withPatterns = await scorePairWithPatterns(tensor(clean, layout), tensor(transformed, layout), flags.patterns, options, backend.backend);
+        score = withPatterns.score;
+        patterns = patternPairs(withPatterns.patterns, withPatterns.grid);
+      } else {
+        score = await scorePair(tensor(clean, layout), tensor(transformed, layout), options, backend.backend);
+      }
     } finally {
       await backend.dispose();
     }
@@ -140,6 +152,7 @@ export async function runScoreCommand(argv: readonly string[], io: CliIo): Promi
       clean: { file: cleanPath, shape: clean.shape, dtype: clean.dtype },
       transformed: { file: transformedPath, shape: transformed.shape, dtype: transformed.dtype },
       seconds: (Date.now() - started) / 1000,
+      ...(patterns ? { patterns } : {}),
     };
     io.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatTable(result));
     return 0;
@@ -251,6 +264,10 @@ export function formatTable(s: ScoreJson): string {
   lines.push('  (above null = (score − null) / (1 − null): 0 at the null, 1 perfect)');
   lines.push('');
   lines.push(`reading      ${s.reading.kind}: ${s.reading.text}`);
+  for (const [i, p] of (s.patterns ?? []).entries()) {
+    lines.push(`${i === 0 ? 'patterns' : ''}`.padEnd(13) + `${i + 1}. ρ ${fmt(p.rho)}  |cos(w, v)| ${fmt(p.cosine)}  on ${p.height}×${p.width}${p.tied ? '  (tied)' : ''}`);
+  }
+  if (s.patterns) lines.push(`${''.padEnd(13)}(the maps themselves are in --json)`);
   if (s.warnings.length === 0) lines.push('warnings     none');
   else for (const [i, w] of s.warnings.entries()) lines.push(`${i === 0 ? 'warnings' : ''}`.padEnd(13) + `- ${w}`);
   lines.push(`backend ${s.backend}, ${s.seconds.toFixed(2)} s`);

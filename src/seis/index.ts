@@ -33,6 +33,8 @@ export {
 } from './score';
 export {
   canonicalPatterns,
+  patternPairs,
+  PATTERN_DECIMALS,
   positionGrid,
   scorePairWithPatterns,
   type CanonicalPattern,

@@ -23,6 +23,7 @@ import { jsMatMulBackend } from './linalg/jsBackend';
 import { matricize, resolveLayout } from './matricize';
 import { canonicalPairs, decomposeObservations, resolveOptions, RHO_FLOOR, scoreDecomposed, TIE_TOLERANCE, type ScoreOptions, type SpectralBasis } from './score';
 import { SeisInputError, type ActivationLayout, type ActivationTensor, type MatMulBackend, type PairScore } from './types';
+import type { PatternPair } from '../shared/results';
 
 /** The grid the variables (positions) are laid out on, row-major. */
 export interface PositionGrid {
@@ -169,4 +170,21 @@ export async function scorePairWithPatterns(
     canonicalPatterns(cleanBasis, transformedBasis, count, backend),
   ]);
   return { score, grid: positionGrid(clean.shape, resolveLayout(clean), a.d), patterns };
+}
+
+/** Decimals kept per map entry in result documents: unit maps of ≤ 1,024 entries keep ~4 significant digits. */
+export const PATTERN_DECIMALS = 6;
+
+/** The result-document form of patterns (docs/results-schema.md): plain arrays on their grid. */
+export function patternPairs(patterns: readonly CanonicalPattern[], grid: PositionGrid): PatternPair[] {
+  const round = (x: number) => Number(x.toFixed(PATTERN_DECIMALS));
+  return patterns.map((p) => ({
+    rho: p.rho,
+    cosine: p.cosine,
+    height: grid.height,
+    width: grid.width,
+    clean: Array.from(p.clean, round),
+    transformed: Array.from(p.transformed, round),
+    tied: p.tied,
+  }));
 }

@@ -48,6 +48,8 @@ export const ANALYSIS_OPTIONS = {
   jobs: { min: 1, max: 64, cli: '--jobs' },
   /** Everything the run holds at once (probes, activations, pooled copies, work matrices), in MiB. */
   memoryBudgetMB: { default: 512, min: 16, max: 1 << 20, cli: '--memory-budget' },
+  /** Canonical patterns stored per layer and transform (src/seis/patterns.ts); 0 = none. */
+  patterns: { default: 0, min: 0, max: 64, cli: '--patterns' },
 } as const satisfies Record<string, IntegerOption>;
 
 export const ANALYSIS_VALUES = {

@@ -16,6 +16,31 @@ export interface TransformInfo {
   /** Exact on the pixel grid (90° rotations, integer circular shifts, flips) or interpolated. */
   readonly exact: boolean;
   readonly params: Readonly<Record<string, number>>;
+  /** One-parameter transforms belong to a family a sweep runs along (src/analysis/sweeps.ts). */
+  readonly family?: TransformFamily;
+  /** The family's parameter: degrees (rot), pixels (shift-x, shift-y) or the factor (scale). */
+  readonly parameter?: number;
+}
+
+/** Named as in `--sweep FAMILY:…`. */
+export type TransformFamily = 'rot' | 'shift-x' | 'shift-y' | 'scale';
+
+/**
+ * One canonical pair drawn as maps (src/seis/patterns.ts, docs/patterns.md): unit weights over the
+ * scored (pooled) positions, row-major on a height×width grid (token layers: the patch grid).
+ */
+export interface PatternPair {
+  readonly rho: number;
+  /** |cos(w_i, v_i)|. */
+  readonly cosine: number;
+  readonly height: number;
+  readonly width: number;
+  /** w_i, sign-fixed so its largest-magnitude entry is positive. */
+  readonly clean: readonly number[];
+  /** v_i, with the sign that keeps the pair's correlation positive. */
+  readonly transformed: readonly number[];
+  /** ρ_i ties with a neighbour: one valid choice within its block (docs/method.md "Ties"). */
+  readonly tied: boolean;
 }
 
 export interface NullCell {
@@ -61,6 +86,8 @@ export interface ScoreCell {
   readonly exact: boolean;
   readonly underdetermined: boolean;
   readonly canonicalCorrelations?: readonly number[];
+  /** The top canonical patterns, when the run asked for them (`--patterns N`). */
+  readonly patterns?: readonly PatternPair[];
   readonly warnings: readonly string[];
 }
 
