@@ -8,9 +8,10 @@
  * external data outside the model's folder, custom-op domains.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { onnx } from 'onnx-proto';
+import { InputFileError, readRange, readRegularFile, withRegularFile } from '../io/files';
 import { AnalysisError, messageOf } from './errors';
 
 /** ONNX TensorProto.DataType values this project meets. */
@@ -69,6 +70,8 @@ export function int64(v: Int64): number {
 }
 
 const MAX_MODEL_BYTES = 2 ** 31 - 1;
+/** Per external data file; the weights are inlined in memory, so this bounds what one file may add. */
+const MAX_EXTERNAL_DATA_BYTES = 2 ** 32;
 
 /** Reads, sniffs, decodes and validates a model file. Throws AnalysisError with a user-facing message. */
 export function loadModel(path: string): ModelView {
@@ -82,26 +85,19 @@ export function loadModel(path: string): ModelView {
 }
 
 function readModelBytes(path: string): Uint8Array {
-  let size: number;
+  let bytes: Uint8Array;
   try {
-    const st = statSync(path);
-    if (st.isDirectory()) throw new AnalysisError('model-unreadable', `${path} is a folder; pass the .onnx file inside it`);
-    size = st.size;
+    bytes = readRegularFile(path, { maxBytes: MAX_MODEL_BYTES, what: 'an .onnx model file' });
   } catch (err) {
-    if (err instanceof AnalysisError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new AnalysisError('model-unreadable', `${path}: no such file; check the model path`);
-    throw new AnalysisError('model-unreadable', `${path}: cannot read the model (${code ?? messageOf(err)})`);
+    if (!(err instanceof InputFileError)) throw err;
+    if (err.problem === 'directory') throw new AnalysisError('model-unreadable', `${path} is a folder; pass the .onnx file inside it`);
+    if (err.problem === 'too-large') {
+      throw new AnalysisError('model-unsupported', `${err.message}: ONNX files above 2 GiB must keep their weights as external data; re-export with external data`);
+    }
+    throw new AnalysisError('model-unreadable', err.problem === 'missing' ? `${path}: no such file; check the model path` : err.message);
   }
-  if (size === 0) throw new AnalysisError('model-empty', `${path} is empty (0 bytes); the export or download did not finish: export the model again`);
-  if (size > MAX_MODEL_BYTES) {
-    throw new AnalysisError('model-unsupported', `${path} is ${(size / 2 ** 30).toFixed(1)} GiB; ONNX files above 2 GiB must keep their weights as external data: re-export with external data`);
-  }
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new AnalysisError('model-unreadable', `${path}: cannot read the model (${(err as NodeJS.ErrnoException).code ?? messageOf(err)})`);
-  }
+  if (bytes.length === 0) throw new AnalysisError('model-empty', `${path} is empty (0 bytes); the export or download did not finish: export the model again`);
+  return bytes;
 }
 
 /** Names common non-ONNX formats from their first bytes, so users learn what they passed. */
@@ -203,17 +199,18 @@ function inlineExternalData(proto: onnx.ModelProto, modelPath: string, warnings:
     }
     const offset = Number(entries.get('offset') ?? '0');
     const lengthText = entries.get('length');
-    const fileSize = statSync(realTarget).size;
-    const length = lengthText === undefined ? fileSize - offset : Number(lengthText);
-    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > fileSize) {
-      throw new AnalysisError('external-data', `${name}: external data of tensor '${t.name}' asks for bytes ${offset}..${offset + length} of '${location}', which has ${fileSize}; the data file does not match the model`);
-    }
-    const buf = Buffer.alloc(length);
-    const fd = openSync(realTarget, 'r');
+    let buf: Buffer;
     try {
-      readSync(fd, buf, 0, length, offset);
-    } finally {
-      closeSync(fd);
+      buf = withRegularFile(realTarget, { maxBytes: MAX_EXTERNAL_DATA_BYTES, what: 'an external data file' }, (fd, fileSize) => {
+        const length = lengthText === undefined ? fileSize - offset : Number(lengthText);
+        if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > fileSize) {
+          throw new AnalysisError('external-data', `${name}: external data of tensor '${t.name}' asks for bytes ${offset}..${offset + length} of '${location}', which has ${fileSize}; the data file does not match the model`);
+        }
+        return readRange(fd, length, offset);
+      });
+    } catch (err) {
+      if (!(err instanceof InputFileError)) throw err;
+      throw new AnalysisError('external-data', `${name}: external data '${location}' of tensor '${t.name}' cannot be used: ${err.message}. Re-save the model so its location names the data file`);
     }
     t.rawData = buf;
     t.externalData = [];
@@ -231,12 +228,123 @@ function tensorInfo(v: onnx.IValueInfoProto): TensorInfo {
   return { name, elemType: tt.elemType ?? undefined, dims };
 }
 
+/** Tensors a subgraph (If/Loop/Scan body) takes from the enclosing scope: read inside, defined nowhere inside. */
+function outerScopeNames(graph: onnx.IGraphProto, out: Set<string>): void {
+  const defined = new Set<string>();
+  for (const t of graph.initializer ?? []) if (t.name) defined.add(t.name);
+  for (const i of graph.input ?? []) if (i.name) defined.add(i.name);
+  for (const n of graph.node ?? []) for (const o of n.output ?? []) defined.add(o);
+  const used = new Set<string>();
+  for (const n of graph.node ?? []) {
+    for (const i of n.input ?? []) if (i) used.add(i);
+    for (const a of n.attribute ?? []) for (const g of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) outerScopeNames(g, used);
+  }
+  for (const o of graph.output ?? []) if (o.name) used.add(o.name);
+  for (const u of used) if (!defined.has(u)) out.add(u);
+}
+
+/**
+ * Puts the graph's nodes in topological order, keeping the file's order wherever it already is one
+ * (Kahn's algorithm, always taking the earliest ready node), so a sorted graph is left untouched.
+ * ONNX asks for sorted nodes, but exporters do not always comply (an ISNet export has its input Cast
+ * at node 643 of 734) and onnxruntime sorts them itself. What is really broken is refused: a tensor
+ * no node, weight or input provides (a truncated or hand-edited file) and a cycle.
+ */
+function sortTopologically(graph: onnx.IGraphProto, available: ReadonlySet<string>, modelName: string): onnx.INodeProto[] {
+  const nodes = graph.node ?? [];
+  const producer = new Map<string, number>();
+  nodes.forEach((n, index) => {
+    for (const o of n.output ?? []) if (o && !producer.has(o)) producer.set(o, index);
+  });
+  const describe = (index: number) => `node ${index} (${nodes[index].opType ?? ''}${nodes[index].name ? ` '${nodes[index].name}'` : ''})`;
+  const waitingOn = new Array<number>(nodes.length).fill(0);
+  const consumers: number[][] = nodes.map(() => []);
+  nodes.forEach((n, index) => {
+    const needs = new Set<number>();
+    for (const i of n.input ?? []) {
+      if (i === '' || available.has(i)) continue;
+      const from = producer.get(i);
+      if (from === undefined) {
+        throw new AnalysisError(
+          'model-corrupt',
+          `${modelName}: ${describe(index)} reads tensor '${i}', which no node, weight or input provides; the file is truncated or inconsistent: export it again`,
+        );
+      }
+      needs.add(from);
+    }
+    const outer = new Set<string>();
+    for (const a of n.attribute ?? []) for (const g of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) outerScopeNames(g, outer);
+    for (const name of outer) {
+      const from = producer.get(name);
+      if (from !== undefined && !available.has(name)) needs.add(from);
+    }
+    waitingOn[index] = needs.size;
+    for (const from of needs) consumers[from].push(index);
+  });
+  const ready = new MinHeap();
+  waitingOn.forEach((w, index) => {
+    if (w === 0) ready.push(index);
+  });
+  const order: onnx.INodeProto[] = [];
+  for (let index = ready.pop(); index !== undefined; index = ready.pop()) {
+    order.push(nodes[index]);
+    for (const c of consumers[index]) if (--waitingOn[c] === 0) ready.push(c);
+  }
+  if (order.length < nodes.length) {
+    const stuck = waitingOn.findIndex((w) => w > 0);
+    throw new AnalysisError(
+      'model-corrupt',
+      `${modelName}: the graph has a cycle (${describe(stuck)} depends on its own output through ${nodes.length - order.length} nodes); the file is inconsistent: export it again`,
+    );
+  }
+  return order;
+}
+
+/** Smallest node index first, so Kahn's algorithm keeps the file's order where it can. */
+class MinHeap {
+  private readonly items: number[] = [];
+
+  push(value: number): void {
+    const a = this.items;
+    a.push(value);
+    for (let i = a.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (a[parent] <= a[i]) break;
+      [a[parent], a[i]] = [a[i], a[parent]];
+      i = parent;
+    }
+  }
+
+  pop(): number | undefined {
+    const a = this.items;
+    if (a.length === 0) return undefined;
+    const top = a[0];
+    const last = a.pop() as number;
+    if (a.length > 0) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l] < a[m]) m = l;
+        if (r < a.length && a[r] < a[m]) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i], a[m]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
 function normalise(proto: onnx.ModelProto, path: string, bytes: Uint8Array, warnings: string[]): ModelView {
   const graph = proto.graph as onnx.IGraphProto;
   const name = basename(path);
   const weights = new Set<string>();
   for (const t of graph.initializer ?? []) if (t.name) weights.add(t.name);
-  const nodes: NodeView[] = (graph.node ?? []).map((n, index) => {
+  // Everything downstream (layer order, the instrumented copy) sees the sorted graph.
+  graph.node = sortTopologically(graph, new Set([...weights, ...(graph.input ?? []).map((i) => i.name ?? '')]), name);
+  const nodes: NodeView[] = graph.node.map((n, index) => {
     const op = n.opType ?? '';
     const outputs = (n.output ?? []).filter((o) => o !== '');
     if (op === 'Constant' && (n.domain ?? '') === '') for (const o of outputs) weights.add(o);
@@ -247,19 +355,9 @@ function normalise(proto: onnx.ModelProto, path: string, bytes: Uint8Array, warn
   const valueInfo = new Map<string, TensorInfo>();
   for (const v of graph.valueInfo ?? []) if (v.name) valueInfo.set(v.name, tensorInfo(v));
 
-  // ONNX requires topological order, so a reference to a not-yet-produced tensor means the file is
-  // cut short or was edited by hand; onnxruntime's own message for that is much less direct.
   const known = new Set<string>([...weights, ...inputs.map((i) => i.name)]);
   const producers = new Map<string, number>();
   for (const n of nodes) {
-    for (const i of n.inputs) {
-      if (i !== '' && !known.has(i)) {
-        throw new AnalysisError(
-          'model-corrupt',
-          `${name}: node ${n.index} (${n.op}${n.name ? ` '${n.name}'` : ''}) reads tensor '${i}', which no earlier node, weight or input provides; the file is truncated or inconsistent: export it again`,
-        );
-      }
-    }
     for (const o of n.outputs) {
       known.add(o);
       producers.set(o, n.index);
@@ -307,17 +405,11 @@ function checkOperators(view: ModelView): void {
   );
 }
 
-/** Cheap check used by the extension to decide whether a file is worth opening as a model. */
+/** Cheap check used by the extension to decide whether a file is worth opening as a model (never blocks on a FIFO). */
 export function isProbablyOnnx(path: string): boolean {
   try {
-    const fd = openSync(path, 'r');
-    try {
-      const head = Buffer.alloc(16);
-      const n = readSync(fd, head, 0, 16, 0);
-      return n > 1 && !sniffFormat(head.subarray(0, n)) && looksLikeModelProto(head);
-    } finally {
-      closeSync(fd);
-    }
+    const head = withRegularFile(path, { maxBytes: MAX_MODEL_BYTES, what: 'an .onnx model file' }, (fd, size) => readRange(fd, Math.min(16, size), 0));
+    return head.length > 1 && !sniffFormat(head) && looksLikeModelProto(head);
   } catch {
     return false;
   }

@@ -7,10 +7,10 @@
  *   - images: PNG/JPEG files from a folder, decoded in pure JS, resized and normalised;
  *   - npy: a ready tensor fed exactly as is.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import jpeg from 'jpeg-js';
-import { PNG } from 'pngjs';
+import { InputFileError } from '../io/files';
+import { decodeImageFile, ImageFileError } from '../io/images';
 import { NpyFormatError, readNpyFile } from '../io/npy';
 import { createRandom } from '../seis/random';
 import { AnalysisError } from './errors';
@@ -185,17 +185,6 @@ function resizeRgba(px: Uint8Array, sw: number, sh: number, h: number, w: number
   return out;
 }
 
-function decodeImage(path: string): { data: Uint8Array; width: number; height: number } {
-  const bytes = readFileSync(path);
-  const ext = extname(path).toLowerCase();
-  if (ext === '.png') {
-    const png = PNG.sync.read(bytes);
-    return { data: png.data, width: png.width, height: png.height };
-  }
-  const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 100, maxMemoryUsageInMB: 1024 });
-  return { data: img.data, width: img.width, height: img.height };
-}
-
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 
 export function imageProbes(dir: string, maxImages: number, input: ImageInput, size: ProbeSize, px: PixelOptions, fit: 'crop' | 'stretch'): ProbeSet {
@@ -220,9 +209,11 @@ export function imageProbes(dir: string, maxImages: number, input: ImageInput, s
     const path = join(dir, n);
     let decoded;
     try {
-      decoded = decodeImage(path);
+      decoded = decodeImageFile(path);
     } catch (err) {
-      warnings.push(`${n} skipped: not a readable ${extname(n).slice(1).toUpperCase()} image (${err instanceof Error ? err.message : String(err)})`);
+      // Refused files and images are named with the reason; the rest of the folder is still used.
+      if (err instanceof InputFileError || err instanceof ImageFileError) warnings.push(`${n} skipped: ${err.message}`);
+      else warnings.push(`${n} skipped: not a readable ${extname(n).slice(1).toUpperCase()} image (${err instanceof Error ? err.message : String(err)})`);
       continue;
     }
     const rgb = resizeRgba(decoded.data, decoded.width, decoded.height, height, width, fit);

@@ -24,9 +24,18 @@ function info(id: string, label: string, kind: TransformKind, exact: boolean, pa
   return { id, label, kind, exact, params, ...familyOf(kind, params) };
 }
 
+/** Parameters beyond this (pixels, degrees, seeds) are typing accidents, and past ~1e308 they become Infinity. */
+const MAX_PARAMETER = 0xffffffff;
+
 /** Parses one transform id; throws AnalysisError('bad-option') naming the id and the grammar. */
 export function parseTransform(id: string): TransformInfo {
   const s = id.trim();
+  const shown = s.length > 40 ? `${s.slice(0, 40)}…` : s;
+  for (const digits of s.match(/\d+(?:\.\d+)?/g) ?? []) {
+    if (!(Math.abs(Number(digits)) <= MAX_PARAMETER)) {
+      throw new AnalysisError('bad-option', `transform '${shown}': the number ${digits.length > 12 ? `${digits.slice(0, 12)}… (${digits.length} digits)` : digits} is out of range (at most ${MAX_PARAMETER})`);
+    }
+  }
   let m: RegExpMatchArray | null;
   if (s === 'identity') return info(s, 'identity (sanity check)', 'identity', true, {});
   if (s === 'flip-h') return info(s, 'horizontal flip', 'flip', true, { axis: 1 });
@@ -57,7 +66,7 @@ export function parseTransform(id: string): TransformInfo {
   }
   throw new AnalysisError(
     'bad-option',
-    `unknown transform '${s}'; use identity, rot<deg> (rot90, rot180, rot270, rot30…), flip-h, flip-v, shift-x<px>, shift-y<px>, shift-x<px>-y<px>, scale<f> (scale1.25) or affine-s<seed>`,
+    `unknown transform '${shown}'; use identity, rot<deg> (rot90, rot180, rot270, rot30…), flip-h, flip-v, shift-x<px>, shift-y<px>, shift-x<px>-y<px>, scale<f> (scale1.25) or affine-s<seed>`,
   );
 }
 

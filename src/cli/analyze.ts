@@ -1,18 +1,23 @@
 /**
  * `seis analyze MODEL.onnx`: per-layer SEIS of an ONNX vision model under input transforms.
- * The analysis runs in a child process (src/analysis/runner.ts); this file parses options, draws
- * the progress bar on stderr and writes the outputs, each atomically (temp file + rename).
+ * The analysis runs in a child process (src/analysis/runner.ts); this file parses options, checks
+ * every output location before any work, draws the progress bar on stderr and writes the outputs
+ * all or none (src/io/atomicWrite.ts). Text that came from the model is printed terminal-safe.
  */
-import { existsSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AnalysisError } from '../analysis/errors';
 import { startAnalysis } from '../analysis/runner';
 import type { AnalysisProgress, AnalysisRequest, NormalizeName } from '../analysis/protocol';
-import { DEFAULT_TRANSFORMS } from '../analysis/transforms';
+import { DEFAULT_TRANSFORMS, parseTransforms } from '../analysis/transforms';
+import { checkOutputPath, OutputError, writeFilesAtomic, type OutputFile } from '../io/atomicWrite';
 import { DEFAULT_SEIS_OPTIONS } from '../seis/types';
+import { resultsToCsv } from '../shared/csv';
+import { READING_RULE, READING_SHORT, readingOf } from '../shared/reading';
 import type { AnalysisResult, ScoreCell } from '../shared/results';
 import { formatFlagHelp, parseArgs, UsageError, type FlagSpecs } from './args';
 import type { CliIo } from './score';
+import { terminalSafe } from './terminal';
 
 export const ANALYZE_FLAGS = {
   inputs: { type: 'string', metavar: 'F.npy', help: 'probe tensor (N,C,H,W) or (N,H,W,C) in the model layout, fed as is' },
@@ -72,63 +77,122 @@ function parseSize(text: string): { height: number; width: number } {
   return { height, width };
 }
 
-/** Output targets are checked before minutes of work, not after. */
-function checkWritable(path: string | undefined, flag: string): void {
-  if (!path || path === '-') return;
-  const dir = dirname(resolve(path));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`seis analyze: ${flag} ${path}: folder ${dir} does not exist; create it first`);
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`seis analyze: ${flag} ${path} is a folder; give a file name`);
+interface NamedPath {
+  readonly flag: string;
+  readonly path: string;
 }
 
-export function writeAtomic(path: string, text: string): void {
-  const tmp = join(dirname(resolve(path)), `.${basename(path)}.${process.pid}.tmp`);
+/** The file a path names once links are followed; for a file not yet created, its folder's real path. */
+function identity(path: string): string {
+  const full = resolve(path);
   try {
-    writeFileSync(tmp, text, 'utf8');
-    renameSync(tmp, path);
-  } catch (err) {
+    return realpathSync(full);
+  } catch {
     try {
-      unlinkSync(tmp);
+      return join(realpathSync(dirname(full)), basename(full));
     } catch {
-      // never created
+      return full;
     }
-    throw new AnalysisError('bad-option', `could not write ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; check the folder is writable`);
   }
 }
 
-const csvField = (v: unknown): string => {
-  const s = v === undefined || v === null ? '' : typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
-export function resultToCsv(result: AnalysisResult): string {
-  const header = ['layer', 'node', 'op', 'status', 'shape', 'positions', 'pooledPositions', 'transform', 'exact', 'equivariance', 'invariance', 'nullEquivariance', 'nullInvariance', 'rankClean', 'rankTransformed', 'r', 'observations', 'variables', 'underdetermined', 'message'];
-  const rows: unknown[][] = [];
-  const cellRow = (c: ScoreCell) => [c.exact, c.equivariance, c.invariance, c.null.equivariance, c.null.invariance, c.rankClean, c.rankTransformed, c.r, c.observations, c.variables, c.underdetermined];
-  for (const [id, c] of Object.entries(result.inputFloor)) rows.push(['(input)', '', '', 'scored', result.model.probeInputShape.join('x'), '', '', id, ...cellRow(c), '']);
-  for (const l of result.layers) {
-    const base = [l.name, l.node, l.op, l.status, l.shape.join('x'), l.positions, l.pooledPositions ?? ''];
-    const entries = Object.entries(l.scores);
-    if (entries.length === 0) rows.push([...base, '', '', '', '', '', '', '', '', '', '', '', '', l.message ?? '']);
-    for (const [id, c] of entries) rows.push([...base, id, ...cellRow(c), l.message ?? '']);
+/**
+ * Every output location is checked before minutes of work, not after: the folder exists and accepts
+ * files, the target is not a folder or a device, and no output names an input or another output
+ * (writing there would replace the model or keep only one of two outputs).
+ */
+function checkOutputs(outputs: readonly NamedPath[], inputs: readonly NamedPath[]): void {
+  const seen = new Map<string, NamedPath>();
+  for (const input of inputs) seen.set(identity(input.path), input);
+  for (const out of outputs) {
+    const id = identity(out.path);
+    const clash = seen.get(id);
+    if (clash) {
+      const what = inputs.includes(clash) ? `the input ${clash.flag} itself; writing it would replace it` : `also given to ${clash.flag}; one would overwrite the other`;
+      throw new UsageError(`seis analyze: ${out.flag} ${out.path} is ${what}. Give each output its own file`);
+    }
+    seen.set(id, out);
+    try {
+      checkOutputPath(out.path);
+    } catch (err) {
+      if (err instanceof OutputError) throw new UsageError(`seis analyze: ${out.flag} ${err.message}`);
+      throw err;
+    }
   }
-  return [header, ...rows].map((r) => r.map(csvField).join(',')).join('\n') + '\n';
 }
 
+/** The dump folder may exist (as a folder) or be created; a file or device there is a usage error. */
+function checkDumpFolder(dir: string): void {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    st = undefined;
+  }
+  if (st && !st.isDirectory()) throw new UsageError(`seis analyze: --dump-activations ${dir} is a file, not a folder; give a folder (it is created if missing)`);
+  let ancestor = resolve(dir);
+  while (!st) {
+    ancestor = dirname(ancestor);
+    try {
+      st = statSync(ancestor);
+    } catch {
+      st = undefined;
+    }
+  }
+  if (!st.isDirectory()) throw new UsageError(`seis analyze: --dump-activations ${dir}: ${ancestor} is a file, so the folder cannot be created`);
+  try {
+    checkOutputPath(join(ancestor, 'activations.npy'));
+  } catch (err) {
+    if (err instanceof OutputError) throw new UsageError(`seis analyze: --dump-activations ${dir}: cannot create files in ${ancestor}; choose a writable folder`);
+    throw err;
+  }
+}
+
+/** Execution providers are named by onnxruntime's build; an unknown one is a usage error, not a failed run. */
+async function checkExecutionProvider(ep: string): Promise<void> {
+  let names: string[];
+  try {
+    const ort = await import('onnxruntime-node');
+    names = ort.listSupportedBackends().map((b: { name: string }) => b.name);
+  } catch {
+    return; // the analysis reports a missing onnxruntime itself
+  }
+  if (!names.includes(ep)) throw new UsageError(`seis analyze: --ep must be one of ${names.join('|')} (what this onnxruntime build supports), got '${ep}'`);
+}
+
+/** .npy files written to the dump folder since `since` (ms), for an honest message after an interruption. */
+function dumpedSince(dir: string | undefined, since: number): number {
+  if (!dir) return 0;
+  try {
+    return readdirSync(dir).filter((n) => n.endsWith('.npy') && statSync(join(dir, n)).mtimeMs >= since - 1000).length;
+  } catch {
+    return 0;
+  }
+}
+
+const CELL_WIDTH = 21;
+
+/** The table printed when no output file is asked for; names from the model are made terminal-safe. */
 export function summaryTable(result: AnalysisResult): string {
-  const ids = result.transforms.map((t) => t.id);
-  const f = (c: ScoreCell | undefined) => (c ? `${c.equivariance.toFixed(2)}/${c.invariance.toFixed(2)}${c.underdetermined ? '!' : ' '}` : '    —     ');
-  const width = Math.min(40, Math.max(12, ...result.layers.map((l) => l.name.length)));
-  const head = `${'layer'.padEnd(width)}  ${'op'.padEnd(14)} ${ids.map((id) => id.padEnd(11)).join(' ')}`;
-  const lines = [`${result.model.fileName}: S_E/S_I per transform (null in the JSON; ! = underdetermined)`, head];
-  lines.push(`${'(input floor)'.padEnd(width)}  ${''.padEnd(14)} ${ids.map((id) => f(result.inputFloor[id]).padEnd(11)).join(' ')}`);
-  for (const l of result.layers) {
-    const name = l.name.length > width ? `…${l.name.slice(-(width - 1))}` : l.name.padEnd(width);
-    if (l.status !== 'scored') lines.push(`${name}  ${l.op.padEnd(14)} ${l.status}: ${l.message ?? ''}`);
-    else lines.push(`${name}  ${l.op.padEnd(14)} ${ids.map((id) => f(l.scores[id]).padEnd(11)).join(' ')}`);
-  }
+  const ids = result.transforms.map((t) => terminalSafe(t.id));
+  const number = (x: number | null) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(2) : '  — ');
+  const f = (c: ScoreCell | undefined) => (c ? `${number(c.equivariance)}/${number(c.invariance)} ${READING_SHORT[readingOf(c)]}` : '    —');
+  const names = result.layers.map((l) => terminalSafe(l.name));
+  const width = Math.min(40, Math.max(12, ...names.map((n) => n.length)));
+  const head = `${'layer'.padEnd(width)}  ${'op'.padEnd(14)} ${ids.map((id) => id.padEnd(CELL_WIDTH)).join(' ')}`;
+  const lines = [`${terminalSafe(result.model.fileName)}: S_E/S_I and the reading per transform (nulls in the JSON)`, head];
+  lines.push(`${'(input floor)'.padEnd(width)}  ${''.padEnd(14)} ${ids.map((_, k) => f(result.inputFloor[result.transforms[k].id]).padEnd(CELL_WIDTH)).join(' ')}`);
+  result.layers.forEach((l, index) => {
+    const full = names[index];
+    const name = full.length > width ? `…${full.slice(-(width - 1))}` : full.padEnd(width);
+    const op = terminalSafe(l.op).padEnd(14);
+    if (l.status !== 'scored') lines.push(`${name}  ${op} ${l.status}: ${terminalSafe(l.message ?? '')}`);
+    else lines.push(`${name}  ${op} ${result.transforms.map((t) => f(l.scores[t.id]).padEnd(CELL_WIDTH)).join(' ')}`);
+  });
+  lines.push(`reading: ${READING_RULE}`);
   const t = result.timing;
   if (t) lines.push(`time ${(t.totalMs / 1000).toFixed(1)} s (inference ${(t.inferenceMs / 1000).toFixed(1)} s, scoring ${(t.scoringMs / 1000).toFixed(1)} s)`);
-  for (const w of result.warnings) lines.push(`warning: ${w}`);
+  for (const w of result.warnings) lines.push(`warning: ${terminalSafe(w)}`);
   return lines.join('\n') + '\n';
 }
 
@@ -145,7 +209,7 @@ function progressPrinter(io: CliIo, quiet: boolean): { update(p: AnalysisProgres
         const width = 24;
         const filled = Math.round(p.fraction * width);
         const cols = stream.columns ?? 100;
-        const text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}% ${p.message}`;
+        const text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}% ${terminalSafe(p.message)}`;
         stream.write(`\r${text.slice(0, cols - 1).padEnd(Math.min(cols - 1, lastLine.length))}`);
         lastLine = text.slice(0, cols - 1);
         drawn = true;
@@ -155,7 +219,7 @@ function progressPrinter(io: CliIo, quiet: boolean): { update(p: AnalysisProgres
       const key = `${p.stage}:${p.transform ?? ''}`;
       if (key === lastLine || p.stage === 'scoring') return;
       lastLine = key;
-      io.stderr.write(`seis analyze: ${String(pct).padStart(3)}% ${p.message}\n`);
+      io.stderr.write(`seis analyze: ${String(pct).padStart(3)}% ${terminalSafe(p.message)}\n`);
     },
     done() {
       if (tty && drawn) stream.write(`\r${' '.repeat(lastLine.length)}\r`);
@@ -176,9 +240,13 @@ export async function runAnalyzeCommand(argv: readonly string[], io: CliIo): Pro
     if (flags.inputs && flags.images) throw new UsageError('seis analyze: give either --inputs (a .npy tensor) or --images (a folder), not both');
     if ((flags.mean === undefined) !== (flags.std === undefined)) throw new UsageError('seis analyze: --mean and --std go together');
     outputs = { json: flags.json, html: flags.html, csv: flags.csv };
-    checkWritable(flags.json, '--json');
-    checkWritable(flags.html, '--html');
-    checkWritable(flags.csv, '--csv');
+    const inputs: NamedPath[] = [{ flag: 'MODEL.onnx', path: positionals[0] }, ...(flags.inputs ? [{ flag: '--inputs', path: flags.inputs }] : [])];
+    const files = (['json', 'html', 'csv'] as const).flatMap((k) => (outputs[k] && outputs[k] !== '-' ? [{ flag: `--${k}`, path: outputs[k] as string }] : []));
+    checkOutputs(files, inputs);
+    if (flags.dumpActivations) checkDumpFolder(flags.dumpActivations);
+    const transforms = flags.transforms.split(',').map((s) => s.trim()).filter(Boolean);
+    parseTransforms(transforms);
+    await checkExecutionProvider(flags.ep);
     quiet = flags.quiet;
     const normalize = flags.mean !== undefined && flags.std !== undefined ? { mean: parseTriple(flags.mean, '--mean'), std: parseTriple(flags.std, '--std') } : (flags.normalize as NormalizeName);
     request = {
@@ -192,7 +260,7 @@ export async function runAnalyzeCommand(argv: readonly string[], io: CliIo): Pro
       normalize,
       bgr: flags.bgr,
       fit: flags.fit,
-      transforms: flags.transforms.split(',').map((s) => s.trim()).filter(Boolean),
+      transforms,
       layers: flags.layers,
       batchSize: flags.batch,
       maxPositions: flags.maxPositions,
@@ -207,13 +275,14 @@ export async function runAnalyzeCommand(argv: readonly string[], io: CliIo): Pro
       ...(flags.dumpActivations ? { dumpActivations: resolve(flags.dumpActivations) } : {}),
     };
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`${err.message}\n`);
+    if (err instanceof UsageError || (err instanceof AnalysisError && err.code === 'bad-option')) {
+      io.stderr.write(`${terminalSafe(err instanceof UsageError ? err.message : `seis analyze: ${err.message}`)}\n`);
       return 2;
     }
     throw err;
   }
 
+  const started = Date.now();
   const bar = progressPrinter(io, quiet);
   const handle = startAnalysis(request, { onProgress: (p) => bar.update(p) });
   const onSignal = () => handle.cancel();
@@ -226,10 +295,12 @@ export async function runAnalyzeCommand(argv: readonly string[], io: CliIo): Pro
     bar.done();
     if (err instanceof AnalysisError) {
       if (err.code === 'cancelled') {
-        io.stderr.write('seis analyze: interrupted; no output written\n');
+        const dumped = dumpedSince(request.dumpActivations, started);
+        const kept = dumped > 0 ? `${dumped} activation file${dumped === 1 ? '' : 's'} already written to ${request.dumpActivations} (an incomplete set); no other output written` : 'no output written';
+        io.stderr.write(`seis analyze: interrupted; ${terminalSafe(kept)}\n`);
         return 130;
       }
-      io.stderr.write(`seis analyze: ${err.message}\n`);
+      io.stderr.write(`seis analyze: ${terminalSafe(err.message)}\n`);
       return err.code === 'runtime' ? 1 : 2;
     }
     throw err;
@@ -240,23 +311,25 @@ export async function runAnalyzeCommand(argv: readonly string[], io: CliIo): Pro
   bar.done();
 
   try {
-    if (outputs.json === '-') io.stdout.write(`${JSON.stringify(result, null, 1)}\n`);
-    else if (outputs.json) writeAtomic(outputs.json, `${JSON.stringify(result, null, 1)}\n`);
-    if (outputs.csv) writeAtomic(outputs.csv, resultToCsv(result));
+    const files: OutputFile[] = [];
+    if (outputs.json && outputs.json !== '-') files.push({ path: outputs.json, data: `${JSON.stringify(result, null, 1)}\n` });
+    if (outputs.csv) files.push({ path: outputs.csv, data: resultsToCsv(result) });
     if (outputs.html) {
-      const { writeStandaloneReport } = await import('../report/standaloneHtml.js');
-      writeStandaloneReport(outputs.html, [result]);
+      const { renderStandaloneReport } = await import('../report/standaloneHtml.js');
+      files.push({ path: outputs.html, data: renderStandaloneReport([result]) });
     }
+    writeFilesAtomic(files);
+    if (outputs.json === '-') io.stdout.write(`${JSON.stringify(result, null, 1)}\n`);
   } catch (err) {
-    io.stderr.write(`seis analyze: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr.write(`seis analyze: ${terminalSafe(err instanceof Error ? err.message : String(err))}; no output written\n`);
     return 1;
   }
   if (!outputs.json && !outputs.csv && !outputs.html) io.stdout.write(summaryTable(result));
   else if (!quiet) {
     const scored = result.layers.filter((l) => l.status === 'scored').length;
     const written = [outputs.json !== '-' ? outputs.json : undefined, outputs.html, outputs.csv].filter(Boolean).join(', ');
-    io.stderr.write(`seis analyze: ${scored} layers scored under ${result.transforms.length} transforms${written ? `; wrote ${written}` : ''}\n`);
-    for (const w of result.warnings) io.stderr.write(`warning: ${w}\n`);
+    io.stderr.write(terminalSafe(`seis analyze: ${scored} layers scored under ${result.transforms.length} transforms${written ? `; wrote ${written}` : ''}`) + '\n');
+    for (const w of result.warnings) io.stderr.write(`warning: ${terminalSafe(w)}\n`);
   }
   return 0;
 }

@@ -7,9 +7,11 @@
 import type { ActivationLayout, ActivationTensor, MatMulBackend, PairScore, SeisOptions } from '../seis/types';
 import { DEFAULT_SEIS_OPTIONS, SeisInputError } from '../seis/types';
 import { NpyFormatError, readNpyFile, type NpyArray } from '../io/npy';
+import { excessOverNull, READING_RULE, READING_TEXT, readingOf, type Reading } from '../shared/reading';
 import { formatFlagHelp, parseArgs, UsageError, type FlagSpecs } from './args';
 import { ANALYSIS_OPTIONS } from '../shared/defaults';
 import type { PatternPair } from '../shared/results';
+import { terminalSafe } from './terminal';
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream;
@@ -43,15 +45,14 @@ Options:
 ${formatFlagHelp(SCORE_FLAGS)}
 
 Every score is printed beside its null (the same score with the transformed rows shuffled) and
-as "above null" = (score − null) / (1 − null). The reading: 'lost' when S_E is less than 0.2 above
-its null, 'invariant' when S_I is at least 0.5 above its null, 're-encoded' otherwise;
-'uninformative' when n < k + k'. With --json, scores that do not exist (constant layers) are null.
+its margin over that null. The reading (docs/method.md): ${READING_RULE}.
+With --json, scores that do not exist (constant layers) are null.
 
 Exit codes: 0 scored, 2 bad input or usage, 1 unexpected failure.`;
 
 /** What `--json` prints: the PairScore plus where it came from. */
 export interface ScoreJson extends PairScore {
-  readonly reading: Reading;
+  readonly reading: ScoreReading;
   readonly keep: number;
   readonly seed: number;
   readonly backend: string;
@@ -62,46 +63,15 @@ export interface ScoreJson extends PairScore {
   readonly patterns?: readonly PatternPair[];
 }
 
-export type ReadingKind = 're-encoded' | 'invariant' | 'lost' | 'uninformative' | 'undefined';
-export interface Reading {
-  readonly kind: ReadingKind;
+/** The shared reading of the pair (src/shared/reading.ts) and its sentence. */
+export interface ScoreReading {
+  readonly kind: Reading;
   readonly text: string;
 }
 
-/**
- * How far above its null a score sits, as a fraction of the room above the null:
- * (score − null) / (1 − null). 0 = at the null, 1 = perfect. The reading thresholds below
- * are deliberately coarse; the numbers are always printed beside the word.
- */
-export function aboveNull(score: number, nullScore: number): number {
-  if (!Number.isFinite(score) || !Number.isFinite(nullScore)) return Number.NaN;
-  const room = 1 - nullScore;
-  if (!(room > 1e-9)) return 0;
-  return (score - nullScore) / room;
-}
-
-export const READING_THRESHOLDS = Object.freeze({ kept: 0.5, lostBelow: 0.2, invariantAbove: 0.5 });
-
-export function readScore(score: PairScore): Reading {
-  if (!Number.isFinite(score.equivariance) || !Number.isFinite(score.invariance)) {
-    return { kind: 'undefined', text: 'no score for this pair (see the warnings): nothing to read' };
-  }
-  if (score.underdetermined) {
-    return {
-      kind: 'uninformative',
-      text: `n = ${score.observations} observations < k + k' = ${score.rankClean + score.rankTransformed}: canonical correlations approach 1 for any data; use more probe images`,
-    };
-  }
-  const e = aboveNull(score.equivariance, score.null.equivariance);
-  const i = aboveNull(score.invariance, score.null.invariance);
-  if (e < READING_THRESHOLDS.lostBelow) {
-    return { kind: 'lost', text: 'equivariance near its null: the transformed input\'s spatial information is not linearly recoverable (destroyed)' };
-  }
-  if (i >= READING_THRESHOLDS.invariantAbove) {
-    return { kind: 'invariant', text: 'both scores well above their nulls: the same features at the same places (invariant)' };
-  }
-  const partly = e < READING_THRESHOLDS.kept ? 'partly ' : '';
-  return { kind: 're-encoded', text: `equivariance above its null, invariance low: spatial information ${partly}kept but moved (re-encoded, equivariant)` };
+export function readScore(score: PairScore): ScoreReading {
+  const kind = readingOf(score);
+  return { kind, text: READING_TEXT[kind] };
 }
 
 /** Runs `seis score`; resolves to the exit code. Never throws for bad input. */
@@ -154,7 +124,7 @@ export async function runScoreCommand(argv: readonly string[], io: CliIo): Promi
       seconds: (Date.now() - started) / 1000,
       ...(patterns ? { patterns } : {}),
     };
-    io.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatTable(result));
+    io.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : terminalSafe(formatTable(result)));
     return 0;
   } catch (err) {
     return reportError(err, io);
@@ -231,11 +201,11 @@ class CliFailure extends Error {}
 function reportError(err: unknown, io: CliIo): number {
   if (err instanceof UsageError || err instanceof NpyFormatError || err instanceof SeisInputError || err instanceof CliFailure) {
     const hint = err instanceof UsageError ? " (see 'seis score --help')" : '';
-    io.stderr.write(`seis score: ${err.message.replace(/^seis score: /, '')}${hint}\n`);
+    io.stderr.write(terminalSafe(`seis score: ${err.message.replace(/^seis score: /, '')}${hint}`) + '\n');
     return 2;
   }
   const message = err instanceof Error ? err.message : String(err);
-  io.stderr.write(`seis score: unexpected failure: ${message.split('\n')[0]}\n`);
+  io.stderr.write(terminalSafe(`seis score: unexpected failure: ${message.split('\n')[0]}`) + '\n');
   if (process.env.SEIS_DEBUG && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
   return 1;
 }
@@ -254,14 +224,14 @@ export function formatTable(s: ScoreJson): string {
   lines.push(`n = ${s.observations} observations, d = ${s.variables} variables, kept ranks k = ${s.rankClean}, k' = ${s.rankTransformed} (τ = ${s.keep}), r = ${s.r}`);
   lines.push('');
   const nullHead = `null (${s.null.permutations} perm${s.null.permutations === 1 ? '' : 's'})`;
+  const margin = (measure: 'equivariance' | 'invariance') => fmt(excessOverNull(s, measure) ?? Number.NaN);
   const rows = [
-    ['', 'score', nullHead, 'above null'],
-    ['equivariance S_E', fmt(s.equivariance), fmt(s.null.equivariance), fmt(aboveNull(s.equivariance, s.null.equivariance))],
-    ['invariance   S_I', fmt(s.invariance), fmt(s.null.invariance), fmt(aboveNull(s.invariance, s.null.invariance))],
+    ['', 'score', nullHead, 'score − null'],
+    ['equivariance S_E', fmt(s.equivariance), fmt(s.null.equivariance), margin('equivariance')],
+    ['invariance   S_I', fmt(s.invariance), fmt(s.null.invariance), margin('invariance')],
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const row of rows) lines.push(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('   ').trimEnd());
-  lines.push('  (above null = (score − null) / (1 − null): 0 at the null, 1 perfect)');
   lines.push('');
   lines.push(`reading      ${s.reading.kind}: ${s.reading.text}`);
   for (const [i, p] of (s.patterns ?? []).entries()) {

@@ -4,11 +4,11 @@
  * Views (panel, tree, decorations) listen to its events; none of them runs anything itself.
  */
 import { basename, dirname, extname, isAbsolute, join } from 'node:path';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../io/atomicWrite';
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../shared/results';
 import type { ExportFormat } from '../shared/webviewProtocol';
-import { resultsToCsv } from './csv';
+import { resultsToCsv } from '../shared/csv';
 import { renderStandaloneReport } from '../report/standaloneHtml';
 import { startEngine, type EngineProgress, type EngineRequest, type EngineRun } from './engine';
 import { defaultTransformId, resultSummary } from './format';
@@ -409,7 +409,7 @@ export class SeisController implements PanelHost, vscode.Disposable {
     if (!uri) return undefined;
     try {
       const bytes = await this.renderExport(shown, format);
-      await writeAtomically(uri.fsPath, bytes);
+      writeFileAtomic(uri.fsPath, bytes);
       this.output.info(`Exported ${format.toUpperCase()} to ${uri.fsPath}`);
       if (!target) {
         void vscode.window.showInformationMessage(`SEIS: exported ${basename(uri.fsPath)}.`, 'Reveal').then((pick) => {
@@ -457,15 +457,4 @@ export class SeisController implements PanelHost, vscode.Disposable {
 
 function progressText(p: EngineProgress): string {
   return `${Math.round(p.fraction * 100)}% ${p.message}`;
-}
-
-async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
 }

@@ -10,7 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../io/atomicWrite';
 import { join } from 'node:path';
 import { RESULTS_SCHEMA_VERSION, type AnalysisResult } from '../shared/results';
 
@@ -116,14 +117,7 @@ export class ResultsStore {
     const others = (previous?.entries ?? []).filter((e) => !(e.modelSha256 === entry.modelSha256 && e.settingsKey === entry.settingsKey));
     const file: StoreFile = { storeVersion: STORE_VERSION, modelPath, entries: [entry, ...others].slice(0, MAX_ENTRIES) };
     const target = this.fileFor(modelPath);
-    const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
-    try {
-      await writeFile(tmp, JSON.stringify(file));
-      await rename(tmp, target);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    writeFileAtomic(target, JSON.stringify(file));
   }
 
   /** Model paths with stored results and their latest entry, for Explorer badges after a reload. */

@@ -13,9 +13,9 @@
  * `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }` padded with spaces and a final
  * newline so the data starts at a multiple of 64 (16 in old files). v3 only allows a UTF-8 header.
  */
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { writeFileAtomic } from './atomicWrite';
+import { InputFileError, readRegularFile } from './files';
 
 export type NpyDtype = 'float16' | 'float32' | 'float64';
 
@@ -38,6 +38,16 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 const ALIGN = 64;
 const SUPPORTED = "little-endian float16/float32/float64 in C order ('<f2', '<f4', '<f8')";
 const HOW_TO_FIX = 'save it with numpy.save(path, np.ascontiguousarray(a, dtype=np.float32))';
+/** Arrays beyond this are refused before reading; SEIS needs far fewer values than this. */
+export const MAX_NPY_BYTES = 2 ** 31 - 1;
+/** A header quoted in a message is cut here: a crafted one can be megabytes long. */
+const MAX_QUOTED_HEADER = 200;
+
+function quoteHeader(text: string): string {
+  const trimmed = text.trim();
+  const cut = trimmed.length > MAX_QUOTED_HEADER ? `${trimmed.slice(0, MAX_QUOTED_HEADER)}…` : trimmed;
+  return JSON.stringify(cut);
+}
 
 // Typed arrays use the platform byte order; .npy data here is little-endian.
 const HOST_IS_LITTLE_ENDIAN = endianness() === 'LE';
@@ -74,9 +84,9 @@ export function readNpy(bytes: Uint8Array, source = 'the .npy data'): NpyArray {
   try {
     header = parsePythonLiteral(headerText);
   } catch (err) {
-    return fail(`unreadable .npy header ${JSON.stringify(headerText.trim())} (${(err as Error).message})`);
+    return fail(`unreadable .npy header ${quoteHeader(headerText)} (${(err as Error).message})`);
   }
-  if (!isRecord(header)) return fail(`the .npy header is not a dict: ${JSON.stringify(headerText.trim())}`);
+  if (!isRecord(header)) return fail(`the .npy header is not a dict: ${quoteHeader(headerText)}`);
   const descr = header.descr;
   const fortranOrder = header.fortran_order;
   const shape = header.shape;
@@ -103,16 +113,14 @@ export function readNpy(bytes: Uint8Array, source = 'the .npy data'): NpyArray {
   return { data: decode(payload, dtype, count), shape: [...dims], dtype };
 }
 
-/** Reads a .npy file; file-system errors become NpyFormatError with the path in the message. */
+/** Reads a .npy file (regular files only, size checked first); file problems become NpyFormatError naming the path. */
 export function readNpyFile(path: string): NpyArray {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readRegularFile(path, { maxBytes: MAX_NPY_BYTES, what: 'a .npy file' });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new NpyFormatError(`${path}: no such file; check the path`);
-    if (code === 'EISDIR') throw new NpyFormatError(`${path}: is a directory, expected a .npy file`);
-    throw new NpyFormatError(`${path}: cannot read (${code ?? (err as Error).message})`);
+    if (err instanceof InputFileError) throw new NpyFormatError(err.message);
+    throw err;
   }
   return readNpy(bytes, path);
 }
@@ -169,21 +177,9 @@ export function writeNpy(array: NpyWritable): Uint8Array {
   return out;
 }
 
-/** Writes a .npy file atomically: a temp file beside the target, then rename. */
+/** Writes a .npy file atomically (src/io/atomicWrite.ts). */
 export function writeNpyFile(path: string, array: NpyWritable): void {
-  const bytes = writeNpy(array);
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // the temp file may never have been created
-    }
-    throw err;
-  }
+  writeFileAtomic(path, writeNpy(array));
 }
 
 function padHeader(dict: string, prefix: number): string {

@@ -9,8 +9,10 @@
  * network access at all.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { OutputError, writeFileAtomic } from '../io/atomicWrite';
+import { REPORT_DATA_ID } from '../shared/report';
 import type { AnalysisResult } from '../shared/results';
 
 export interface StandaloneReportOptions {
@@ -26,9 +28,6 @@ export class ReportError extends Error {
     this.name = 'ReportError';
   }
 }
-
-/** Must match webview-ui/src/bridge.ts REPORT_DATA_ID. */
-const REPORT_DATA_ID = 'seis-report-data';
 
 function bundleCandidates(explicit?: string): string[] {
   if (explicit) return [explicit];
@@ -121,16 +120,13 @@ export function renderStandaloneReport(results: AnalysisResult[], options: Stand
   ].join('\n');
 }
 
-/** Writes the report via a temporary file and a rename, so a failure never leaves a half-written report. */
+/** Writes the report atomically (src/io/atomicWrite.ts), so a failure never leaves a half-written report. */
 export function writeStandaloneReport(file: string, results: AnalysisResult[], options: StandaloneReportOptions = {}): void {
   const html = renderStandaloneReport(results, options);
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   try {
-    writeFileSync(tmp, html, 'utf8');
-    renameSync(tmp, file);
+    writeFileAtomic(file, html);
   } catch (err) {
-    try { unlinkSync(tmp); } catch { /* already gone */ }
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new ReportError(`Could not write the HTML report to ${file}: ${reason}. Check that the folder exists and is writable.`);
+    if (err instanceof OutputError) throw new ReportError(`Could not write the HTML report: ${err.message}.`);
+    throw err;
   }
 }

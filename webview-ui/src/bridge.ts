@@ -11,6 +11,7 @@ import {
   type WebviewToHostMessage,
 } from '../../src/shared/webviewProtocol';
 import type { AnalysisResult } from '../../src/shared/results';
+import { REPORT_DATA_ID } from '../../src/shared/report';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -28,7 +29,6 @@ export interface Bridge {
   setState(state: WebviewPersistedState): void;
 }
 
-export const REPORT_DATA_ID = 'seis-report-data';
 
 /** What the standalone report embeds in `<script type="application/json" id="seis-report-data">`. */
 export interface EmbeddedReport {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { onnx } from 'onnx-proto';
+import { runAnalysis } from '../../../src/analysis/engine';
 import { AnalysisError } from '../../../src/analysis/errors';
 import { chooseProbeSize, findImageInput } from '../../../src/analysis/imageInput';
 import { loadModel } from '../../../src/analysis/onnxModel';
@@ -107,5 +109,51 @@ describe('external data', () => {
     mkdirSync(join(dir, 'sub'));
     const { model } = externalDataModel('sub/missing.bin');
     rejects(() => loadModel(writeModel(dir, 'missing.onnx', model)), 'external-data', /sub\/missing\.bin.*missing/);
+  });
+});
+
+describe('graph order: nodes stored out of topological order are sorted, real breakage is refused', () => {
+  const dir = tempDir();
+  /** The factory's conv model with its nodes stored in the given order (indices into the original). */
+  const reordered = (order: (nodes: onnx.INodeProto[]) => onnx.INodeProto[]): Uint8Array => {
+    const decoded = onnx.ModelProto.decode(convModel({ weightsAs: 'constant' }));
+    const graph = decoded.graph as onnx.GraphProto;
+    graph.node = order(graph.node) as onnx.NodeProto[];
+    return onnx.ModelProto.encode(decoded).finish();
+  };
+
+  it('a graph whose input-reading node comes last (as in the ISNet export) loads, sorted, and scores like the sorted file', async () => {
+    const sortedPath = writeModel(dir, 'sorted.onnx', convModel({ weightsAs: 'constant' }));
+    const sorted = loadModel(sortedPath);
+    // Reversed: the first node to run (conv1, reading x) is stored near the end, Constants last.
+    const shuffledPath = writeModel(dir, 'reversed.onnx', reordered((nodes) => [...nodes].reverse()));
+    const shuffled = loadModel(shuffledPath);
+    assert.deepEqual(shuffled.nodes.map((n) => n.name), sorted.nodes.map((n) => n.name), 'the same order as the sorted file');
+    for (const n of shuffled.nodes) {
+      for (const i of n.inputs) {
+        const from = shuffled.producers.get(i);
+        assert.ok(from === undefined || from < n.index, `${n.name} reads ${i} after it is produced`);
+      }
+    }
+    const request = { probeCount: 6, size: { height: 16, width: 16 }, transforms: ['rot90'], nullPermutations: 2 };
+    const a = await runAnalysis({ ...request, modelPath: sortedPath });
+    const b = await runAnalysis({ ...request, modelPath: shuffledPath });
+    assert.deepEqual(b.layers.map((l) => [l.name, l.status, l.scores.rot90?.equivariance]), a.layers.map((l) => [l.name, l.status, l.scores.rot90?.equivariance]));
+    assert.ok(b.layers.some((l) => l.status === 'scored'));
+  });
+
+  it('an already sorted graph keeps its exact node order', () => {
+    const m = loadModel(CLS_MODEL);
+    const original = onnx.ModelProto.decode(readFileSync(CLS_MODEL));
+    assert.deepEqual(m.nodes.map((n) => n.outputs[0]), (original.graph as onnx.GraphProto).node.map((n) => (n.output ?? []).filter(Boolean)[0]));
+  });
+
+  it('a real cycle and a dangling input are refused as inconsistent, naming the node', () => {
+    const cyclic = reordered((nodes) =>
+      nodes.map((n) => (n.name === 'conv1' ? onnx.NodeProto.create({ ...n, input: ['g', 'w1'] }) : n)),
+    );
+    rejects(() => loadModel(writeModel(dir, 'cycle.onnx', cyclic)), 'model-corrupt', /cycle \(node \d+ \(Conv 'conv1'\)|cycle.*depends on its own output/);
+    const dangling = reordered((nodes) => nodes.map((n) => (n.name === 'conv2' ? onnx.NodeProto.create({ ...n, input: ['nowhere', 'w2'] }) : n)));
+    rejects(() => loadModel(writeModel(dir, 'dangling.onnx', dangling)), 'model-corrupt', /Conv 'conv2'\) reads tensor 'nowhere', which no node, weight or input provides; the file is truncated or inconsistent/);
   });
 });

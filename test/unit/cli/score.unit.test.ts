@@ -119,7 +119,7 @@ describe('seis score (bin/seis.js as a child process, error paths in-process)', 
     assert.match(run.stdout, /invariance\s+S_I\s+\d\.\d{4}/);
     assert.match(run.stdout, /null \(3 perms\)/);
     assert.match(run.stdout, /k = 3, k' = 5 \(τ = 0\.99\), r = 3/);
-    assert.match(run.stdout, /reading\s+uninformative/);
+    assert.match(run.stdout, /reading\s+underdetermined/);
     assert.match(run.stdout, /Underdetermined: 6 observations/);
   });
 

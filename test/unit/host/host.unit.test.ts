@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { csvCell, resultsToCsv } from '../../../src/host/csv';
+import { csvCell, resultsToCsv } from '../../../src/shared/csv';
 import { groupByStage, layerDetails, matchesFilter, resultSummary, scoreLabel, stageOf, textBar } from '../../../src/host/format';
 import { READING_TEXT } from '../../../src/shared/reading';
 import { matchPythonSource, moduleScope, qualifiedPath } from '../../../src/host/pythonMatch';

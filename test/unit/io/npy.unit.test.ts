@@ -119,7 +119,7 @@ describe('readNpy on malformed bytes', () => {
   });
   it('reports a missing file and a directory by path', () => {
     assert.throws(() => readNpyFile('/nonexistent/x.npy'), /\/nonexistent\/x\.npy: no such file/);
-    assert.throws(() => readNpyFile(DIR), /is a directory/);
+    assert.throws(() => readNpyFile(DIR), /is a folder/);
   });
 });
 

@@ -1,6 +1,9 @@
 /**
- * Results as CSV for spreadsheets: one row per (layer, transform), the input floor first.
- * Pure: no vscode, unit-tested in plain Node.
+ * The one CSV form of a result, for spreadsheets, written by both the CLI (`seis analyze --csv`) and
+ * the extension's export: one row per (layer, transform), the input floor first. Pure: no vscode, no fs.
+ *
+ * Layer and tensor names come from the model file, so they are hostile input: a cell a spreadsheet
+ * would run as a formula is defused (see csvCell).
  */
 import type { AnalysisResult, LayerResult, ScoreCell } from '../shared/results';
 
@@ -10,12 +13,16 @@ const HEADER = [
   'underdetermined', 'warnings', 'message',
 ];
 
-/** RFC 4180 quoting; also defuses cells a spreadsheet would run as a formula (=, +, -, @). */
-export function csvCell(value: string | number | boolean | undefined): string {
-  if (value === undefined) return '';
+/**
+ * RFC 4180 quoting. A text cell starting with = + - @ TAB or CR is one a spreadsheet may evaluate
+ * (OWASP "CSV injection"), so it gets a leading apostrophe; numbers are written as numbers and
+ * never need it.
+ */
+export function csvCell(value: string | number | boolean | undefined | null): string {
+  if (value === undefined || value === null) return '';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
   let s = String(value);
-  if (/^[=+\-@]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`;
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
