@@ -1,22 +1,45 @@
 /**
- * Worker-thread entry: runs the SEIS core's pure-JS symmetric eigensolver. Pure JS only —
- * onnxruntime-node is never loaded in worker threads (it has failed there).
+ * Worker-thread entry: runs the SEIS core's blocked symmetric eigensolver. Its large matrix products
+ * are sent to the main thread's backend (onnxruntime is never loaded in worker threads: it has failed
+ * there); small ones are computed here in JS.
  */
 import { parentPort } from 'node:worker_threads';
-import { symmetricEigen, type EigenOptions } from '../seis';
+import { symmetricEigenBlocked, timesSync, transposeTimesSync, type MatMulBackend } from '../seis';
+import { MIN_WORK_FOR_BACKEND, ownedBuffer, type FromWorker, type ToWorker } from './eigenProtocol';
 
-interface EigenJob {
-  readonly id: number;
-  readonly matrix: Float64Array;
-  readonly n: number;
-  readonly options: EigenOptions;
+const port = parentPort;
+const waiting = new Map<number, { resolve: (value: Float64Array) => void; reject: (error: Error) => void }>();
+let nextProductId = 1;
+
+function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port?.postMessage(message, transfer);
 }
 
-parentPort?.on('message', (job: EigenJob) => {
-  try {
-    const result = symmetricEigen(job.matrix, job.n, job.options);
-    parentPort?.postMessage({ id: job.id, ok: true, result }, [result.values.buffer as ArrayBuffer, result.vectorRows.buffer as ArrayBuffer]);
-  } catch (error) {
-    parentPort?.postMessage({ id: job.id, ok: false, message: error instanceof Error ? error.message : String(error) });
+function remote(op: 'times' | 'transposeTimes', a: Float64Array, rows: number, inner: number, b: Float64Array, cols: number): Promise<Float64Array> {
+  const id = nextProductId++;
+  return new Promise((resolve, reject) => {
+    waiting.set(id, { resolve, reject });
+    post({ kind: 'product', id, op, a, rows, inner, b, cols });
+  });
+}
+
+const mainThreadProducts: Pick<MatMulBackend, 'times' | 'transposeTimes'> = {
+  transposeTimes: (a, m, p, b, q) =>
+    m * p * q < MIN_WORK_FOR_BACKEND ? Promise.resolve(transposeTimesSync(a, m, p, b, q)) : remote('transposeTimes', a, m, p, b, q),
+  times: (a, m, k, b, n) => (m * k * n < MIN_WORK_FOR_BACKEND ? Promise.resolve(timesSync(a, m, k, b, n)) : remote('times', a, m, k, b, n)),
+};
+
+port?.on('message', (message: ToWorker) => {
+  if (message.kind === 'product') {
+    const entry = waiting.get(message.id);
+    waiting.delete(message.id);
+    if (message.ok) entry?.resolve(message.result);
+    else entry?.reject(new Error(message.message));
+    return;
   }
+  const job = message;
+  symmetricEigenBlocked(job.matrix, job.n, job.options, mainThreadProducts).then(
+    (result) => post({ kind: 'eigen', id: job.id, ok: true, result }, [...ownedBuffer(result.values), ...ownedBuffer(result.vectorRows)]),
+    (error: unknown) => post({ kind: 'eigen', id: job.id, ok: false, message: error instanceof Error ? error.message : String(error) }),
+  );
 });

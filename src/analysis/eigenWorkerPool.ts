@@ -1,26 +1,20 @@
 /**
  * A small pool of worker threads running the core's eigensolver, so the independent
  * decompositions SEIS issues together (clean and transformed Grams, the actual CCA and each null)
- * run on every core. Workers are unref'd: an idle pool never keeps a process alive.
+ * run on every core. The solvers' large matrix products come back here and run on `products`
+ * (onnxruntime, which only the main thread loads). Workers are unref'd: an idle pool never keeps a
+ * process alive.
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { EigenOptions, SymmetricEigen } from '../seis';
+import type { EigenOptions, MatMulBackend, SymmetricEigen } from '../seis';
+import { ownedBuffer, type EigenJob, type FromWorker, type ProductRequest, type ToWorker } from './eigenProtocol';
 
 interface Pending {
   readonly resolve: (value: SymmetricEigen) => void;
   readonly reject: (error: Error) => void;
 }
-
-interface QueuedJob {
-  readonly id: number;
-  readonly matrix: Float64Array;
-  readonly n: number;
-  readonly options: EigenOptions;
-}
-
-type WorkerReply = { id: number; ok: true; result: SymmetricEigen } | { id: number; ok: false; message: string };
 
 /** The worker script: the bundled file next to this bundle, or (from source) the TS file via tsx's require hook. */
 function startWorker(): Worker {
@@ -35,16 +29,19 @@ function startWorker(): Worker {
 export class EigenWorkerPool {
   private readonly idle: Worker[] = [];
   private readonly all: Worker[] = [];
-  private readonly queue: QueuedJob[] = [];
+  private readonly queue: EigenJob[] = [];
   private readonly pending = new Map<number, Pending>();
   private readonly busy = new Map<Worker, number>();
   private nextId = 1;
   private closed = false;
 
-  constructor(readonly size: number = Math.max(1, availableParallelism())) {
+  constructor(
+    private readonly products: Pick<MatMulBackend, 'times' | 'transposeTimes'>,
+    readonly size: number = Math.max(1, availableParallelism()),
+  ) {
     for (let i = 0; i < size; i++) {
       const worker = startWorker();
-      worker.on('message', (reply: WorkerReply) => this.settle(worker, reply));
+      worker.on('message', (message: FromWorker) => (message.kind === 'product' ? this.serveProduct(worker, message) : this.settle(worker, message)));
       worker.on('error', (error) => this.failWorker(worker, error));
       // After the listeners: attaching a 'message' listener refs the worker's port again.
       worker.unref();
@@ -58,7 +55,7 @@ export class EigenWorkerPool {
     const id = this.nextId++;
     return new Promise<SymmetricEigen>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.queue.push({ id, matrix, n, options });
+      this.queue.push({ kind: 'eigen', id, matrix, n, options });
       this.dispatch();
     });
   }
@@ -73,15 +70,36 @@ export class EigenWorkerPool {
   private dispatch(): void {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const worker = this.idle.pop() as Worker;
-      const job = this.queue.shift() as QueuedJob;
+      const job = this.queue.shift() as EigenJob;
       this.busy.set(worker, job.id);
       worker.ref();
       // Copied, not transferred: callers may still hold the matrix.
-      worker.postMessage(job);
+      worker.postMessage(job satisfies ToWorker);
     }
   }
 
-  private settle(worker: Worker, reply: WorkerReply): void {
+  private serveProduct(worker: Worker, request: ProductRequest): void {
+    const { op, a, rows, inner, b, cols } = request;
+    const product = op === 'times' ? this.products.times(a, rows, inner, b, cols) : this.products.transposeTimes(a, rows, inner, b, cols);
+    product.then(
+      (result) => {
+        const reply: ToWorker = { kind: 'product', id: request.id, ok: true, result };
+        // The product is ours alone: hand its buffer over instead of copying it (a buffer the runtime
+        // will not let go of is copied instead).
+        try {
+          worker.postMessage(reply, ownedBuffer(result));
+        } catch {
+          worker.postMessage(reply);
+        }
+      },
+      (error: unknown) => {
+        const reply: ToWorker = { kind: 'product', id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) };
+        worker.postMessage(reply);
+      },
+    );
+  }
+
+  private settle(worker: Worker, reply: Extract<FromWorker, { kind: 'eigen' }>): void {
     this.busy.delete(worker);
     worker.unref();
     this.idle.push(worker);

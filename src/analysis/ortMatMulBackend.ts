@@ -8,9 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { timesSync, transposeTimesSync, type MatMulBackend } from '../seis';
 import { EigenWorkerPool } from './eigenWorkerPool';
-
-/** Below this many multiply-adds the session call overhead outweighs the faster kernel. */
-const MIN_WORK_FOR_ORT = 48 * 48 * 48;
+import { MIN_WORK_FOR_BACKEND } from './eigenProtocol';
 
 function valueInfo(name: string, dims: string[]): onnx.IValueInfoProto {
   return {
@@ -69,21 +67,24 @@ export async function createOrtMatMulBackend(options: OrtBackendOptions = {}): P
     y.dispose?.();
     return data;
   };
-  const pool = options.eigenThreads === 0 ? null : new EigenWorkerPool(options.eigenThreads);
+  const products: Pick<MatMulBackend, 'times' | 'transposeTimes'> = {
+    transposeTimes: (a, m, p, b, q) =>
+      m * p * q < MIN_WORK_FOR_BACKEND || m === 0 || p === 0 || q === 0
+        ? Promise.resolve(transposeTimesSync(a, m, p, b, q))
+        : run(transposeTimesSession, a, [m, p], b, [m, q]),
+    times: (a, m, k, b, n) =>
+      m * k * n < MIN_WORK_FOR_BACKEND || m === 0 || k === 0 || n === 0
+        ? Promise.resolve(timesSync(a, m, k, b, n))
+        : run(timesSession, a, [m, k], b, [k, n]),
+  };
+  const pool = options.eigenThreads === 0 ? null : new EigenWorkerPool(products, options.eigenThreads);
   return {
     name: 'onnxruntime',
+    ...products,
     ...(pool ? { symmetricEigen: (matrix, n, eigenOptions) => pool.symmetricEigen(matrix, n, eigenOptions) } : {}),
     dispose: async () => {
       await pool?.close();
       await Promise.all([transposeTimesSession.release(), timesSession.release()]);
     },
-    transposeTimes: (a, m, p, b, q) =>
-      m * p * q < MIN_WORK_FOR_ORT || m === 0 || p === 0 || q === 0
-        ? Promise.resolve(transposeTimesSync(a, m, p, b, q))
-        : run(transposeTimesSession, a, [m, p], b, [m, q]),
-    times: (a, m, k, b, n) =>
-      m * k * n < MIN_WORK_FOR_ORT || m === 0 || k === 0 || n === 0
-        ? Promise.resolve(timesSync(a, m, k, b, n))
-        : run(timesSession, a, [m, k], b, [k, n]),
   };
 }

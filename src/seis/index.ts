@@ -42,6 +42,14 @@ export {
   type ScoreWithPatterns,
 } from './patterns';
 export { jsMatMulBackend, transposeTimesSync, timesSync } from './linalg/jsBackend';
-export { symmetricEigen, energyRank, type SymmetricEigen, type EigenOptions } from './linalg/symmetricEigen';
+export {
+  symmetricEigen,
+  symmetricEigenBlocked,
+  energyRank,
+  DEFAULT_BLOCKED_EIGEN_TUNING,
+  type BlockedEigenTuning,
+  type SymmetricEigen,
+  type EigenOptions,
+} from './linalg/symmetricEigen';
 export { nullPermutation, seededPermutation, createRandom } from './random';
 export { pairIntervals, tensorIntervals, jackknifeInterval, deletedImages, keptImages, normalQuantile, INTERVAL_METHOD, DEFAULT_INTERVAL_LEVEL, MIN_INTERVAL_IMAGES, type ScoreInterval, type PairIntervals, type IntervalOptions } from './intervals';

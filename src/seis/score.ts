@@ -20,7 +20,7 @@
  * - Rank rule: k is the smallest count whose cumulative energy reaches τ·total − 1e-10·total (the
  *   slack keeps spectra with exactly tied energies from flipping k on rounding).
  */
-import { energyRank, symmetricEigen, type EigenOptions, type SymmetricEigen } from './linalg/symmetricEigen';
+import { energyRank, symmetricEigenBlocked, type EigenOptions, type SymmetricEigen } from './linalg/symmetricEigen';
 import { jsMatMulBackend } from './linalg/jsBackend';
 import { matricize } from './matricize';
 import { nullPermutation } from './random';
@@ -154,9 +154,9 @@ function reciprocal(values: Float64Array): Float64Array {
   return values.map((x) => 1 / x);
 }
 
-/** The backend's eigensolver (e.g. a worker pool using both cores) or the in-thread one. */
+/** The backend's eigensolver (e.g. a worker pool using both cores) or the in-thread one, its products on the backend. */
 function eigen(backend: MatMulBackend, matrix: Float64Array, n: number, options: EigenOptions): Promise<SymmetricEigen> {
-  return backend.symmetricEigen ? backend.symmetricEigen(matrix, n, options) : Promise.resolve(symmetricEigen(matrix, n, options));
+  return backend.symmetricEigen ? backend.symmetricEigen(matrix, n, options) : symmetricEigenBlocked(matrix, n, options, backend);
 }
 
 /** Eigendecomposition of a Gram matrix, keeping the top-k vectors as columns (size×k). */

@@ -11,6 +11,7 @@
  *
  * Accuracy: backward stable; eigenvalues to ~n·ε·‖A‖ absolute, vectors to ε·‖A‖/gap.
  */
+import type { MatMulBackend } from '../types';
 
 export interface SymmetricEigen {
   /** Eigenvalues in descending order (all n). */
@@ -55,23 +56,102 @@ interface Tridiagonal {
   readonly betas: Float64Array;
 }
 
-/** Reduces a copy of the symmetric matrix (lower triangle read) to tridiagonal form. */
-function tridiagonalize(matrix: Float64Array, n: number): Tridiagonal {
-  const a = Float64Array.from(matrix);
-  const diagonal = new Float64Array(n);
-  const sub = new Float64Array(n);
-  const betas = new Float64Array(n);
-  const v = new Float64Array(n);
-  const p = new Float64Array(n);
+/** Storage for a reduction: every Householder vector at its fixed offset, so blocked and unblocked steps can share it. */
+function emptyTridiagonal(n: number): Tridiagonal {
   const reflectorOffsets = new Int32Array(Math.max(n, 1));
-  const reflectors = new Float64Array((n * (n - 1)) / 2);
   let offset = 0;
   for (let j = 0; j < n - 2; j++) {
     reflectorOffsets[j] = offset;
     offset += n - j - 1;
   }
+  return {
+    diagonal: new Float64Array(n),
+    sub: new Float64Array(n),
+    reflectors: new Float64Array((n * (n - 1)) / 2),
+    reflectorOffsets,
+    betas: new Float64Array(n),
+  };
+}
 
-  for (let j = 0; j < n - 2; j++) {
+/** Reduces a copy of the symmetric matrix (lower triangle read) to tridiagonal form. */
+function tridiagonalize(matrix: Float64Array, n: number): Tridiagonal {
+  const tri = emptyTridiagonal(n);
+  reduceUnblocked(Float64Array.from(matrix), n, 0, tri);
+  return tri;
+}
+
+/**
+ * out[0..m) = B·v for B = a[base.., base..] (order m, row stride n), reading only B's lower triangle.
+ * Four rows at a time: each loaded v[c] and out[c] then serves four rows, which is what bounds this
+ * memory-bound loop in JS (about 2× faster than one row at a time, or than whole-row dot products).
+ */
+function lowerSymv(a: Float64Array, n: number, base: number, m: number, v: ArrayLike<number>, out: Float64Array): void {
+  out.fill(0, 0, m);
+  let r = 0;
+  for (; r + 3 < m; r += 4) {
+    const row0 = (base + r) * n + base;
+    const row1 = row0 + n;
+    const row2 = row1 + n;
+    const row3 = row2 + n;
+    const v0 = v[r];
+    const v1 = v[r + 1];
+    const v2 = v[r + 2];
+    const v3 = v[r + 3];
+    let d0 = 0;
+    let d1 = 0;
+    let d2 = 0;
+    let d3 = 0;
+    for (let c = 0; c < r; c++) {
+      const x0 = a[row0 + c];
+      const x1 = a[row1 + c];
+      const x2 = a[row2 + c];
+      const x3 = a[row3 + c];
+      const vc = v[c];
+      d0 += x0 * vc;
+      d1 += x1 * vc;
+      d2 += x2 * vc;
+      d3 += x3 * vc;
+      out[c] += x0 * v0 + x1 * v1 + (x2 * v2 + x3 * v3);
+    }
+    // The 4×4 diagonal block.
+    for (let i = 0; i < 4; i++) {
+      const row = row0 + i * n;
+      const vi = v[r + i];
+      let dot = 0;
+      for (let c = r; c < r + i; c++) {
+        const value = a[row + c];
+        dot += value * v[c];
+        out[c] += value * vi;
+      }
+      out[r + i] += dot + a[row + r + i] * vi;
+    }
+    out[r] += d0;
+    out[r + 1] += d1;
+    out[r + 2] += d2;
+    out[r + 3] += d3;
+  }
+  for (; r < m; r++) {
+    const row = (base + r) * n + base;
+    const vr = v[r];
+    let dot = 0;
+    for (let c = 0; c < r; c++) {
+      const value = a[row + c];
+      dot += value * v[c];
+      out[c] += value * vr;
+    }
+    out[r] += dot + a[row + r] * vr;
+  }
+}
+
+/**
+ * Level-2 Householder reduction of columns from..n−3 of `a` (in place, lower triangle read and
+ * updated), then the final diagonal and subdiagonal entries.
+ */
+function reduceUnblocked(a: Float64Array, n: number, from: number, tri: Tridiagonal): void {
+  const { diagonal, sub, reflectors, reflectorOffsets, betas } = tri;
+  const v = new Float64Array(n);
+  const p = new Float64Array(n);
+  for (let j = from; j < n - 2; j++) {
     const m = n - j - 1;
     const base = j + 1;
     const x0 = a[base * n + j];
@@ -102,19 +182,8 @@ function tridiagonalize(matrix: Float64Array, n: number): Tridiagonal {
     betas[j] = beta;
     reflectors.set(v.subarray(0, m), reflectorOffsets[j]);
 
-    // p = β·B·v with B the trailing block, read from its lower triangle row by row.
-    p.fill(0, 0, m);
-    for (let r = 0; r < m; r++) {
-      const row = (base + r) * n + base;
-      const vr = v[r];
-      let dot = 0;
-      for (let c = 0; c < r; c++) {
-        const value = a[row + c];
-        dot += value * v[c];
-        p[c] += value * vr;
-      }
-      p[r] += dot + a[row + r] * vr;
-    }
+    // p = β·B·v with B the trailing block.
+    lowerSymv(a, n, base, m, v, p);
     let ptv = 0;
     for (let i = 0; i < m; i++) {
       p[i] *= beta;
@@ -130,10 +199,9 @@ function tridiagonalize(matrix: Float64Array, n: number): Tridiagonal {
       for (let c = 0; c <= r; c++) a[row + c] -= vr * p[c] + wr * v[c];
     }
   }
-  for (let i = 0; i < n; i++) diagonal[i] = a[i * n + i];
+  for (let i = from; i < n; i++) diagonal[i] = a[i * n + i];
   if (n >= 2) sub[n - 2] = a[(n - 1) * n + (n - 2)];
   sub[n - 1] = 0;
-  return { diagonal, sub, reflectors, reflectorOffsets, betas };
 }
 
 /**
@@ -343,8 +411,17 @@ function inverseIterationVectors(d: Float64Array, e: Float64Array, n: number, ei
 export function symmetricEigen(matrix: Float64Array, n: number, options: EigenOptions = {}): SymmetricEigen {
   if (matrix.length !== n * n) throw new RangeError(`symmetricEigen: expected ${n}×${n} = ${n * n} values, got ${matrix.length}.`);
   if (n === 0) return { values: new Float64Array(0), vectorRows: new Float64Array(0), count: 0, n };
-
   const tri = tridiagonalize(matrix, n);
+  const { values, vectorRows, count } = tridiagonalEigen(tri, n, options);
+  if (count > 0) applyReflectors(tri, n, vectorRows, count);
+  return { values, vectorRows, count, n };
+}
+
+/**
+ * Eigenvalues of the tridiagonal (all, descending) and the requested eigenvectors of the tridiagonal
+ * (rows, not yet back-transformed).
+ */
+function tridiagonalEigen(tri: Tridiagonal, n: number, options: EigenOptions): { values: Float64Array; vectorRows: Float64Array; count: number } {
   const wantVectors = options.vectors ?? n;
   const d = Float64Array.from(tri.diagonal);
   const e = Float64Array.from(tri.sub);
@@ -352,13 +429,269 @@ export function symmetricEigen(matrix: Float64Array, n: number, options: EigenOp
   const values = d.sort().reverse();
   const requested = typeof wantVectors === 'number' ? wantVectors : energyRank(values, wantVectors.energyFraction, wantVectors.totalEnergy);
   const count = Math.max(0, Math.min(n, requested));
-  if (count === 0) return { values, vectorRows: new Float64Array(0), count, n };
-
+  if (count === 0) return { values, vectorRows: new Float64Array(0), count };
   const method = options.method ?? (reorthogonalizationWork(values, count, n) > 3 * n * n * n ? 'ql' : 'inverse-iteration');
   let vectorRows = method === 'ql' ? null : inverseIterationVectors(tri.diagonal, tri.sub, n, values, count);
   if (vectorRows === null) vectorRows = qlVectors(tri, n, count);
-  applyReflectors(tri, n, vectorRows, count);
-  return { values, vectorRows, count, n };
+  return { values, vectorRows, count };
+}
+
+/**
+ * Shape of the blocked solver's work. `block`: columns per panel of the reduction and reflectors per
+ * block of the back-transformation — each backend product then has an inner dimension of 2·block or
+ * block, big enough to amortize a backend call. `minOrder`: below it the level-2 solver is used as is
+ * (the products would be too small to pay for a call), and the last minOrder/2 columns of a blocked
+ * reduction are finished by the level-2 code for the same reason.
+ */
+export interface BlockedEigenTuning {
+  readonly block: number;
+  readonly minOrder: number;
+}
+export const DEFAULT_BLOCKED_EIGEN_TUNING: BlockedEigenTuning = Object.freeze({ block: 48, minOrder: 160 });
+
+/**
+ * The same decomposition as symmetricEigen (same reflectors, same tridiagonal eigen-solver, same
+ * outputs up to rounding), with its O(n³) parts as matrix products through `backend`:
+ * - reduction to tridiagonal form in panels of `block` columns (LAPACK's dsytrd/dlatrd, lower): inside
+ *   a panel each column only sees the earlier panel columns' updates as pending rank-2 terms, and the
+ *   trailing matrix gets them all at once as one product [V W]·[W V]ᵀ;
+ * - back-transformation of only the kept eigenvectors, `block` reflectors at a time in the compact
+ *   WY form H_j⋯H_{j+b−1} = I − V·T·Vᵀ (dlarft/dlarfb): two products per block.
+ * What stays level 2 in JS is the symmetric matrix–vector product of each column with the
+ * not-yet-updated trailing matrix (half of the reduction's flops), as in LAPACK.
+ */
+export async function symmetricEigenBlocked(
+  matrix: Float64Array,
+  n: number,
+  options: EigenOptions,
+  backend: Pick<MatMulBackend, 'times' | 'transposeTimes'>,
+  tuning: BlockedEigenTuning = DEFAULT_BLOCKED_EIGEN_TUNING,
+): Promise<SymmetricEigen> {
+  if (matrix.length !== n * n) throw new RangeError(`symmetricEigen: expected ${n}×${n} = ${n * n} values, got ${matrix.length}.`);
+  const block = Math.max(1, Math.floor(tuning.block));
+  if (n < tuning.minOrder || n < block + 2) return symmetricEigen(matrix, n, options);
+  const tri = await tridiagonalizeBlocked(matrix, n, block, Math.floor(tuning.minOrder / 2), backend);
+  const { values, vectorRows, count } = tridiagonalEigen(tri, n, options);
+  if (count === 0) return { values, vectorRows, count, n };
+  // Back-transform as an n×count matrix (vectors as columns), so each block's rows are contiguous.
+  const columns = transposeRect(vectorRows, count, n);
+  await applyReflectorsBlocked(tri, n, columns, count, block, backend);
+  return { values, vectorRows: transposeRect(columns, n, count), count, n };
+}
+
+function transposeRect(a: Float64Array, rows: number, cols: number): Float64Array {
+  const t = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    const row = i * cols;
+    for (let j = 0; j < cols; j++) t[j * rows + i] = a[row + j];
+  }
+  return t;
+}
+
+async function tridiagonalizeBlocked(
+  matrix: Float64Array,
+  n: number,
+  block: number,
+  unblockedTail: number,
+  backend: Pick<MatMulBackend, 'times' | 'transposeTimes'>,
+): Promise<Tridiagonal> {
+  const tri = emptyTridiagonal(n);
+  const { diagonal, sub, reflectors, reflectorOffsets, betas } = tri;
+  // Only the lower triangle is read and kept up to date (the only part callers promise).
+  const a = Float64Array.from(matrix);
+  // Pending updates of the current panel: column i of V holds reflector i, column i of W its w.
+  const vp = new Float64Array(n * block);
+  const wp = new Float64Array(n * block);
+  const y = new Float64Array(n);
+  const t1 = new Float64Array(block);
+  const t2 = new Float64Array(block);
+  let start = 0;
+  // Every panel column j has a reflector (j ≤ n−3); the last unblockedTail columns go to the level-2 code.
+  while (n - start - block >= Math.max(2, unblockedTail)) {
+    vp.fill(0);
+    wp.fill(0);
+    for (let i = 0; i < block; i++) {
+      const j = start + i;
+      // Column j (rows j..n−1) receives the panel's earlier rank-2 updates.
+      if (i > 0) {
+        const vj = j * block;
+        for (let r = j; r < n; r++) {
+          const rb = r * block;
+          let s = 0;
+          for (let l = 0; l < i; l++) s += vp[rb + l] * wp[vj + l] + wp[rb + l] * vp[vj + l];
+          a[r * n + j] -= s;
+        }
+      }
+      diagonal[j] = a[j * n + j];
+      const m = n - j - 1;
+      const base = j + 1;
+      const x0 = a[base * n + j];
+      let tail = 0;
+      for (let r = 1; r < m; r++) {
+        const x = a[(base + r) * n + j];
+        tail += x * x;
+      }
+      if (tail === 0) {
+        // Already reduced: identity reflector, nothing pending from this column.
+        sub[j] = x0;
+        betas[j] = 0;
+        continue;
+      }
+      const norm = Math.sqrt(x0 * x0 + tail);
+      const alpha = x0 > 0 ? -norm : norm;
+      const v0 = x0 - alpha;
+      const offset = reflectorOffsets[j];
+      reflectors[offset] = 1;
+      vp[base * block + i] = 1;
+      let vtv = 1;
+      for (let r = 1; r < m; r++) {
+        const vr = a[(base + r) * n + j] / v0;
+        reflectors[offset + r] = vr;
+        vp[(base + r) * block + i] = vr;
+        vtv += vr * vr;
+      }
+      const beta = 2 / vtv;
+      sub[j] = alpha;
+      betas[j] = beta;
+      const v = reflectors.subarray(offset, offset + m);
+
+      // y = B·v with B the trailing block as it was at the panel's start.
+      lowerSymv(a, n, base, m, v, y);
+      // … minus the panel's pending terms: y −= V·(Wᵀv) + W·(Vᵀv).
+      if (i > 0) {
+        t1.fill(0, 0, i);
+        t2.fill(0, 0, i);
+        for (let r = 0; r < m; r++) {
+          const rb = (base + r) * block;
+          const vr = v[r];
+          for (let l = 0; l < i; l++) {
+            t1[l] += wp[rb + l] * vr;
+            t2[l] += vp[rb + l] * vr;
+          }
+        }
+        for (let r = 0; r < m; r++) {
+          const rb = (base + r) * block;
+          let s = 0;
+          for (let l = 0; l < i; l++) s += vp[rb + l] * t1[l] + wp[rb + l] * t2[l];
+          y[r] -= s;
+        }
+      }
+      // w = β·y − (β²/2)(yᵀv)·v: B − v·wᵀ − w·vᵀ is the reflected trailing block.
+      let ytv = 0;
+      for (let r = 0; r < m; r++) {
+        y[r] *= beta;
+        ytv += y[r] * v[r];
+      }
+      const halfK = 0.5 * beta * ytv;
+      for (let r = 0; r < m; r++) wp[(base + r) * block + i] = y[r] - halfK * v[r];
+    }
+
+    // Trailing update A₂₂ ← A₂₂ − V·Wᵀ − W·Vᵀ as one product [V W]·[W V]ᵀ.
+    const next = start + block;
+    const size = n - next;
+    const left = new Float64Array(size * 2 * block);
+    const rightT = new Float64Array(2 * block * size);
+    for (let r = 0; r < size; r++) {
+      const src = (next + r) * block;
+      const dst = r * 2 * block;
+      for (let l = 0; l < block; l++) {
+        const vv = vp[src + l];
+        const ww = wp[src + l];
+        left[dst + l] = vv;
+        left[dst + block + l] = ww;
+        rightT[l * size + r] = ww;
+        rightT[(block + l) * size + r] = vv;
+      }
+    }
+    const update = await backend.times(left, size, 2 * block, rightT, size);
+    for (let r = 0; r < size; r++) {
+      const row = (next + r) * n + next;
+      const urow = r * size;
+      for (let c = 0; c <= r; c++) a[row + c] -= update[urow + c];
+    }
+    start = next;
+  }
+  reduceUnblocked(a, n, start, tri);
+  return tri;
+}
+
+/**
+ * Y ← Q·Y for Y (n×count, row-major) with Q = H_0⋯H_{n−3}: blocks of reflectors from the last to
+ * the first, each as Y ← Y − V·(T·(Vᵀ·Y)) on the rows it touches.
+ */
+async function applyReflectorsBlocked(
+  tri: Tridiagonal,
+  n: number,
+  y: Float64Array,
+  count: number,
+  block: number,
+  backend: Pick<MatMulBackend, 'times' | 'transposeTimes'>,
+): Promise<void> {
+  const { reflectors, reflectorOffsets, betas } = tri;
+  const last = n - 3;
+  const blockStarts: number[] = [];
+  for (let j = 0; j <= last; j += block) blockStarts.push(j);
+  for (let b = blockStarts.length - 1; b >= 0; b--) {
+    const first = blockStarts[b];
+    const width = Math.min(block, last - first + 1);
+    const base = first + 1;
+    const m = n - base;
+    // V (m×width): reflector first+i starts at row i with its implicit leading 1.
+    const v = new Float64Array(m * width);
+    let any = false;
+    for (let i = 0; i < width; i++) {
+      const j = first + i;
+      if (betas[j] === 0) continue;
+      any = true;
+      const offset = reflectorOffsets[j];
+      const length = n - j - 1;
+      for (let r = 0; r < length; r++) v[(i + r) * width + i] = reflectors[offset + r];
+    }
+    if (!any) continue;
+    const t = await blockReflectorFactor(v, m, width, betas.subarray(first, first + width), backend);
+    const rows = y.subarray(base * count, n * count);
+    const vty = await backend.transposeTimes(v, m, width, rows, count); // width×count
+    // vty ← T·vty (T upper triangular), in place from the top row down.
+    for (let i = 0; i < width; i++) {
+      const out = i * count;
+      const tii = t[i * width + i];
+      for (let c = 0; c < count; c++) vty[out + c] *= tii;
+      for (let l = i + 1; l < width; l++) {
+        const til = t[i * width + l];
+        if (til === 0) continue;
+        const src = l * count;
+        for (let c = 0; c < count; c++) vty[out + c] += til * vty[src + c];
+      }
+    }
+    const correction = await backend.times(v, m, width, vty, count);
+    for (let idx = 0; idx < rows.length; idx++) rows[idx] -= correction[idx];
+  }
+}
+
+/** Upper-triangular T with H_0⋯H_{w−1} = I − V·T·Vᵀ (forward, columnwise, as LAPACK's dlarft). */
+async function blockReflectorFactor(
+  v: Float64Array,
+  m: number,
+  width: number,
+  betas: Float64Array,
+  backend: Pick<MatMulBackend, 'times' | 'transposeTimes'>,
+): Promise<Float64Array> {
+  const gram = await backend.transposeTimes(v, m, width, v, width);
+  const t = new Float64Array(width * width);
+  const z = new Float64Array(width);
+  for (let i = 0; i < width; i++) {
+    const beta = betas[i];
+    t[i * width + i] = beta;
+    if (beta === 0) continue;
+    // T[0:i, i] = −β_i · T[0:i, 0:i] · (V[:, 0:i]ᵀ v_i)
+    for (let r = 0; r < i; r++) {
+      let s = 0;
+      for (let l = r; l < i; l++) s += t[r * width + l] * gram[l * width + i];
+      z[r] = s;
+    }
+    for (let r = 0; r < i; r++) t[r * width + i] = -beta * z[r];
+  }
+  return t;
 }
 
 /**

@@ -1,0 +1,173 @@
+// The blocked eigensolver (panel reduction + compact-WY back-transformation through a MatMulBackend)
+// against the level-2 solver and against the defining identities A·Z = Z·Λ, ZᵀZ = I.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  createRandom,
+  jsMatMulBackend,
+  symmetricEigen,
+  symmetricEigenBlocked,
+  transposeTimesSync,
+  type BlockedEigenTuning,
+  type MatMulBackend,
+  type SymmetricEigen,
+} from '../../../src/seis';
+import { createOrtMatMulBackend, type OrtMatMulBackend } from '../../../src/analysis/ortMatMulBackend';
+
+const EPS = 2 ** -52;
+
+function uniform(count: number, seed: number): Float64Array {
+  const next = createRandom(seed);
+  return new Float64Array(count).map(() => next() - 0.5);
+}
+
+/** Gram matrix of a rows×n random matrix: rank min(rows, n), positive semi-definite. */
+function gram(n: number, rows: number, seed: number): Float64Array {
+  const x = uniform(rows * n, seed);
+  return transposeTimesSync(x, rows, n, x, n);
+}
+
+/** Q·diag(values)·Qᵀ with Q a product of random reflectors: a matrix with exactly the given spectrum. */
+function withSpectrum(values: number[], seed: number): Float64Array {
+  const n = values.length;
+  const q = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) q[i * n + i] = 1;
+  for (let h = 0; h < 3; h++) {
+    const v = uniform(n, seed + h);
+    const vtv = v.reduce((s, x) => s + x * x, 0);
+    for (let r = 0; r < n; r++) {
+      let dot = 0;
+      for (let c = 0; c < n; c++) dot += q[r * n + c] * v[c];
+      for (let c = 0; c < n; c++) q[r * n + c] -= (2 * dot * v[c]) / vtv;
+    }
+  }
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let l = 0; l < n; l++) a[i * n + j] += q[i * n + l] * values[l] * q[j * n + l];
+  return a;
+}
+
+function frobenius(a: Float64Array): number {
+  return Math.sqrt(a.reduce((s, x) => s + x * x, 0));
+}
+
+/** ‖A·z − λ·z‖ over the returned vectors and ‖ZZᵀ − I‖, both relative to what rounding allows. */
+function assertEigenpairs(a: Float64Array, n: number, eig: SymmetricEigen, label: string): void {
+  const scale = Math.max(frobenius(a), Number.MIN_VALUE);
+  for (let i = 1; i < n; i++) assert.ok(eig.values[i] <= eig.values[i - 1], `${label}: eigenvalues not descending at ${i}`);
+  for (let v = 0; v < eig.count; v++) {
+    const z = eig.vectorRows.subarray(v * n, v * n + n);
+    let residual = 0;
+    for (let r = 0; r < n; r++) {
+      let az = 0;
+      for (let c = 0; c < n; c++) az += a[r * n + c] * z[c];
+      residual += (az - eig.values[v] * z[r]) ** 2;
+    }
+    assert.ok(Math.sqrt(residual) <= 50 * n * EPS * scale, `${label}: ‖Az − λz‖ = ${Math.sqrt(residual)} for vector ${v} (‖A‖ ${scale})`);
+    for (let w = 0; w <= v; w++) {
+      let dot = 0;
+      for (let c = 0; c < n; c++) dot += z[c] * eig.vectorRows[w * n + c];
+      assert.ok(Math.abs(dot - (v === w ? 1 : 0)) <= 50 * n * EPS, `${label}: z${v}·z${w} = ${dot}`);
+    }
+  }
+}
+
+function assertSameValues(blocked: SymmetricEigen, reference: SymmetricEigen, scale: number, label: string): void {
+  assert.equal(blocked.count, reference.count, `${label}: vector count`);
+  for (let i = 0; i < reference.n; i++) {
+    assert.ok(Math.abs(blocked.values[i] - reference.values[i]) <= 20 * reference.n * EPS * scale, `${label}: λ${i} ${blocked.values[i]} vs ${reference.values[i]}`);
+  }
+}
+
+const SMALL: BlockedEigenTuning = { block: 4, minOrder: 0 };
+
+describe('blocked symmetric eigensolver', () => {
+  let ort: OrtMatMulBackend;
+  before(async () => {
+    ort = await createOrtMatMulBackend({ eigenThreads: 0 });
+  });
+  after(async () => {
+    await ort.dispose();
+  });
+
+  const backends = (): [string, MatMulBackend][] => [
+    ['js', jsMatMulBackend],
+    ['onnxruntime', ort],
+  ];
+
+  it('n = 1, 2, 3 and every panel boundary around a small block agree with the level-2 solver', async () => {
+    for (let n = 1; n <= 15; n++) {
+      const a = gram(n, n + 3, 100 + n);
+      const reference = symmetricEigen(a, n, { vectors: n });
+      const blocked = await symmetricEigenBlocked(a, n, { vectors: n }, jsMatMulBackend, SMALL);
+      assertSameValues(blocked, reference, frobenius(a), `n=${n}`);
+      assertEigenpairs(a, n, blocked, `n=${n}`);
+    }
+  });
+
+  it('a Gram of order 300 with the default blocking, on both backends, kept vectors only', async () => {
+    const n = 300;
+    const a = gram(n, 400, 7);
+    const reference = symmetricEigen(a, n, { vectors: 40 });
+    for (const [name, backend] of backends()) {
+      const blocked = await symmetricEigenBlocked(a, n, { vectors: 40 }, backend);
+      assertSameValues(blocked, reference, frobenius(a), name);
+      assertEigenpairs(a, n, blocked, name);
+      // Simple eigenvalues: the same vectors up to sign.
+      for (let v = 0; v < 40; v++) {
+        let dot = 0;
+        for (let c = 0; c < n; c++) dot += blocked.vectorRows[v * n + c] * reference.vectorRows[v * n + c];
+        assert.ok(Math.abs(Math.abs(dot) - 1) <= 1e-9, `${name}: vector ${v} differs from the level-2 solver's (|cos| ${Math.abs(dot)})`);
+      }
+    }
+  });
+
+  it('the energy rule picks the same count as the level-2 solver', async () => {
+    const n = 200;
+    const a = gram(n, 250, 11);
+    let trace = 0;
+    for (let i = 0; i < n; i++) trace += a[i * n + i];
+    const options = { vectors: { energyFraction: 0.9, totalEnergy: trace } };
+    const reference = symmetricEigen(a, n, options);
+    const blocked = await symmetricEigenBlocked(a, n, options, ort);
+    assert.ok(reference.count > 1 && reference.count < n);
+    assertSameValues(blocked, reference, frobenius(a), 'energy rule');
+    assertEigenpairs(a, n, blocked, 'energy rule');
+  });
+
+  it('tied and clustered spectra: orthonormal vectors that solve A·z = λ·z inside each tied block', async () => {
+    const values = [5, 5, 5, 3, 3, 1 + 1e-13, 1, 1 - 1e-13, 0.5, 0.5, 0.25, 0.1, 0.1, 0.1, 0.1, 0.05, 0, 0, 0, 0, 0, 0];
+    const n = values.length;
+    const a = withSpectrum(values, 21);
+    const blocked = await symmetricEigenBlocked(a, n, { vectors: n }, jsMatMulBackend, SMALL);
+    const sorted = [...values].sort((x, y) => y - x);
+    for (let i = 0; i < n; i++) assert.ok(Math.abs(blocked.values[i] - sorted[i]) <= 1e-12, `λ${i} ${blocked.values[i]} vs ${sorted[i]}`);
+    assertEigenpairs(a, n, blocked, 'tied');
+  });
+
+  it('zero, diagonal (every column already reduced) and rank-deficient matrices', async () => {
+    const n = 23;
+    const zero = new Float64Array(n * n);
+    const zeroEig = await symmetricEigenBlocked(zero, n, { vectors: 3 }, jsMatMulBackend, SMALL);
+    assert.ok(zeroEig.values.every((x) => x === 0));
+    assertEigenpairs(zero, n, zeroEig, 'zero');
+
+    const diagonal = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) diagonal[i * n + i] = (i * 7) % 5;
+    const diagonalEig = await symmetricEigenBlocked(diagonal, n, { vectors: n }, jsMatMulBackend, SMALL);
+    assertEigenpairs(diagonal, n, diagonalEig, 'diagonal');
+
+    const lowRank = gram(n, 4, 5);
+    const lowEig = await symmetricEigenBlocked(lowRank, n, { vectors: 6 }, jsMatMulBackend, SMALL);
+    for (let i = 4; i < n; i++) assert.ok(Math.abs(lowEig.values[i]) <= 1e-13 * lowEig.values[0], `λ${i} = ${lowEig.values[i]} should be 0 (rank 4)`);
+    assertEigenpairs(lowRank, n, lowEig, 'rank 4');
+  });
+
+  it('reads only the lower triangle, as the level-2 solver does', async () => {
+    const n = 40;
+    const a = gram(n, 50, 3);
+    const lowerOnly = Float64Array.from(a);
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) lowerOnly[i * n + j] = Number.NaN;
+    const blocked = await symmetricEigenBlocked(lowerOnly, n, { vectors: 5 }, jsMatMulBackend, SMALL);
+    assertEigenpairs(a, n, blocked, 'lower triangle');
+  });
+});
