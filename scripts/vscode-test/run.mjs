@@ -68,6 +68,8 @@ mkdirSync(models);
 const cls = join(ROOT, 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
 if (!existsSync(cls)) die(`${cls} is missing: run npm install (the PaddleOCR models are a devDependency).`);
 copyFileSync(cls, join(models, 'cls.onnx'));
+// Big enough (PP-OCRv4 text detector, ~190 captured layers) that a Cancel lands mid-run, after the first partial results.
+copyFileSync(join(dirname(cls), 'ch_PP-OCRv4_det_infer.onnx'), join(models, 'det.onnx'));
 // A PyTorch export (examples/, issue 5) and the kind of module source a user would have beside it.
 const example = join(ROOT, 'examples', 'models', 'cnn-plain.onnx');
 if (existsSync(example)) copyFileSync(example, join(models, 'cnn-plain.onnx'));

@@ -11,6 +11,7 @@ import type { ExportFormat } from '../shared/webviewProtocol';
 import { resultsToCsv } from '../shared/csv';
 import { renderStandaloneReport } from '../report/standaloneHtml';
 import { startEngine, type EngineProgress, type EngineRequest, type EngineRun } from './engine';
+import { stoppedEarly } from '../shared/incomplete';
 import { defaultTransformId, resultSummary } from './format';
 import { SeisPanel, type PanelHost } from './panel';
 import { ResultsStore, hashFile, settingsKeyOf } from './resultsStore';
@@ -34,7 +35,14 @@ interface ActiveRun {
   readonly startedAt: number;
   cancelled: boolean;
   lastProgress?: EngineProgress;
+  /** The latest result so far; kept (marked cancelled / failed) when the run stops early. */
+  partial?: AnalysisResult;
+  /** A partial waiting to be shown: they can come faster than the views should rebuild. */
+  partialTimer?: NodeJS.Timeout;
 }
+
+/** Views rebuild at most this often while partial results stream in. */
+const PARTIAL_SHOW_INTERVAL_MS = 400;
 
 export class SeisController implements PanelHost, vscode.Disposable {
   private readonly cache = new Map<string, ShownResults>();
@@ -118,8 +126,19 @@ export class SeisController implements PanelHost, vscode.Disposable {
     for (const shown of this.cache.values()) this.resultsChanged.fire(shown);
   }
 
-  /** Latest results for a model, checked against its current bytes and settings (PanelHost). */
+  /**
+   * Latest results for a model, checked against its current bytes and settings (PanelHost). A partial
+   * result of this session's latest run (running, or kept after Cancel / a failure) wins over the
+   * stored one until the next run of that model starts; it is never stored.
+   */
   async resultsFor(modelPath: string): Promise<ShownResults | undefined> {
+    const inMemory = this.cache.get(modelPath);
+    if (inMemory?.result.incomplete) return inMemory;
+    return this.storedResultsFor(modelPath);
+  }
+
+  /** The stored (complete) results of a model, ignoring any partial result shown. */
+  async storedResultsFor(modelPath: string): Promise<ShownResults | undefined> {
     let current: { modelSha256: string; settings: Record<string, unknown> } | undefined;
     try {
       current = { modelSha256: await hashFile(modelPath), settings: analysisRelevantSettings(readSettings(vscode.Uri.file(modelPath))) };
@@ -127,7 +146,10 @@ export class SeisController implements PanelHost, vscode.Disposable {
       // The model is gone or unreadable: still show what was computed, marked stale below.
     }
     const loaded = await this.store.load(modelPath, current);
-    if (!loaded) return this.cache.get(modelPath);
+    if (!loaded) {
+      const cached = this.cache.get(modelPath);
+      return cached?.result.incomplete ? undefined : cached;
+    }
     const staleReason = current ? loaded.staleReason : 'the model file can no longer be read; these are the last stored results.';
     const shown: ShownResults = { modelPath, result: loaded.entry.result, staleReason };
     this.cache.set(modelPath, shown);
@@ -235,11 +257,21 @@ export class SeisController implements PanelHost, vscode.Disposable {
     }
 
     this.currentModel = modelPath;
+    if (this.cache.get(modelPath)?.result.incomplete) {
+      // A new run replaces the partial result of the previous one: back to the stored results.
+      this.cache.delete(modelPath);
+      const stored = await this.storedResultsFor(modelPath);
+      if (stored) this.resultsChanged.fire(stored);
+    }
     this.output.info(`Analysing ${modelPath} with ${JSON.stringify(request)}`);
     let engine: EngineRun;
     const run: Partial<ActiveRun> = { modelPath, startedAt: Date.now(), cancelled: false };
     try {
-      engine = startEngine(request, (p) => this.onProgress(p), (text) => this.output.trace(`analysis process: ${text.trimEnd()}`));
+      engine = startEngine(request, {
+        onProgress: (p) => this.onProgress(p),
+        onPartial: (result) => this.onPartial(modelPath, result),
+        onLog: (text) => this.output.trace(`analysis process: ${text.trimEnd()}`),
+      });
       this.lastRunPid = engine.pid;
       this.output.info(`Analysis process ${engine.pid ?? '?'} started`);
     } catch (err) {
@@ -276,13 +308,14 @@ export class SeisController implements PanelHost, vscode.Disposable {
         }
       },
     );
+    clearTimeout(active.partialTimer);
     this.active = undefined;
     this.runStateChanged.fire({ modelPath, running: false });
     const seconds = ((Date.now() - active.startedAt) / 1000).toFixed(1);
 
     if (outcome.kind === 'done' && active.cancelled) {
       // Finished in the instant between Cancel and the kill: the user asked to drop it, so drop it.
-      return this.finishCancelled(modelPath, seconds);
+      return this.finishCancelled(modelPath, seconds, active.partial);
     }
     switch (outcome.kind) {
       case 'done': {
@@ -312,18 +345,52 @@ export class SeisController implements PanelHost, vscode.Disposable {
         return outcome;
       }
       case 'cancelled':
-        return this.finishCancelled(modelPath, seconds);
-      default:
-        return this.reportFailure(modelPath, outcome.kind === 'failed' ? outcome.message : 'unknown failure');
+        return this.finishCancelled(modelPath, seconds, active.partial);
+      default: {
+        const message = outcome.kind === 'failed' ? outcome.message : 'unknown failure';
+        if (active.partial) await this.keepPartial(modelPath, stoppedEarly(active.partial, 'failed', message));
+        return this.reportFailure(modelPath, message);
+      }
     }
   }
 
-  private finishCancelled(modelPath: string, seconds: string): RunOutcome {
-    this.output.info(`Cancelled after ${seconds} s; earlier results of ${basename(modelPath)} are unchanged.`);
-    SeisPanel.get(modelPath)?.progress('Cancelled', 0, 0, 'cancelled', 'Analysis cancelled; showing the previous results.');
+  private async finishCancelled(modelPath: string, seconds: string, partial: AnalysisResult | undefined): Promise<RunOutcome> {
+    const kept = partial ? stoppedEarly(partial, 'cancelled', 'cancelled by the user') : undefined;
+    const what = kept?.incomplete ? `the ${kept.incomplete.layersDone} of ${kept.incomplete.layersPlanned} layers scored so far are shown, marked incomplete; stored results are unchanged`
+      : 'earlier results are unchanged';
+    this.output.info(`Cancelled after ${seconds} s; ${what}.`);
+    if (kept) await this.keepPartial(modelPath, kept);
+    SeisPanel.get(modelPath)?.progress('Cancelled', 0, 0, 'cancelled', kept ? undefined : 'Analysis cancelled; showing the previous results.');
     this.updateStatus('cancelled');
-    void vscode.window.showInformationMessage(`SEIS: analysis of ${basename(modelPath)} cancelled. Earlier results are unchanged.`);
+    void vscode.window.showInformationMessage(`SEIS: analysis of ${basename(modelPath)} cancelled; ${what}.`);
     return { kind: 'cancelled' };
+  }
+
+  /** Shows a partial result in every view (never stored: see ResultsStore.save). */
+  private async keepPartial(modelPath: string, result: AnalysisResult): Promise<void> {
+    const shown: ShownResults = { modelPath, result };
+    this.cache.set(modelPath, shown);
+    if (!this.transformId || !result.transforms.some((t) => t.id === this.transformId)) this.transformId = defaultTransformId(result);
+    this.resultsChanged.fire(shown);
+    const panel = SeisPanel.get(modelPath);
+    if (panel) await panel.showResults(result);
+    else if (this.active?.modelPath === modelPath) await this.openPanel(modelPath, true);
+  }
+
+  private onPartial(modelPath: string, result: AnalysisResult): void {
+    const active = this.active;
+    if (!active || active.modelPath !== modelPath || active.cancelled) return;
+    const first = active.partial === undefined;
+    active.partial = result;
+    if (active.partialTimer) return;
+    const show = (): void => {
+      active.partialTimer = undefined;
+      if (this.active !== active || active.cancelled || !active.partial) return;
+      void this.keepPartial(modelPath, active.partial);
+    };
+    // The first layers appear at once; later ones are batched so big models do not rebuild the panel per layer.
+    if (first) show();
+    else active.partialTimer = setTimeout(show, PARTIAL_SHOW_INTERVAL_MS);
   }
 
   private reportFailure(modelPath: string, message: string): RunOutcome {

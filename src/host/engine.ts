@@ -4,7 +4,7 @@
  * down or freeze the UI. This adapter maps the host's settings onto the engine's request type.
  */
 import type { AnalysisRequest, AnalysisProgress } from '../analysis/protocol';
-import { startAnalysis } from '../analysis/runner';
+import { startAnalysis, type RunnerOptions } from '../analysis/runner';
 import type { AnalysisResult, AnalysisSettings } from '../shared/results';
 
 export interface EngineRequest {
@@ -58,8 +58,24 @@ export function toEngineProgress(p: AnalysisProgress): EngineProgress {
   };
 }
 
+export interface EngineListeners {
+  readonly onProgress: (p: EngineProgress) => void;
+  /** The result so far (`incomplete.reason = 'running'`), each time more layers are scored. */
+  readonly onPartial?: (result: AnalysisResult) => void;
+  readonly onLog?: (text: string) => void;
+}
+
 /** Forks the analysis child (dist/analysisWorker.js beside dist/extension.js) and returns at once. */
-export function startEngine(request: EngineRequest, onProgress: (p: EngineProgress) => void, onLog?: (text: string) => void): EngineRun {
-  const handle = startAnalysis(toAnalysisRequest(request), { onProgress: (p) => onProgress(toEngineProgress(p)), onLog });
+export function startEngine(request: EngineRequest, listeners: EngineListeners): EngineRun {
+  // onPartial is the runner's contract for results as they arrive (src/analysis/protocol.ts,
+  // `partial`); typed here as well so the host compiles against a runner that does not declare it yet.
+  const options: RunnerOptions & { readonly onPartial?: (result: AnalysisResult) => void } = {
+    onProgress: (p) => listeners.onProgress(toEngineProgress(p)),
+    onLog: listeners.onLog,
+    onPartial: (result) => {
+      if (result.incomplete?.reason === 'running') listeners.onPartial?.(result);
+    },
+  };
+  const handle = startAnalysis(toAnalysisRequest(request), options);
   return { result: handle.result, cancel: () => handle.cancel(), pid: handle.pid };
 }

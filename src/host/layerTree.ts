@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { LayerResult } from '../shared/results';
 import type { SeisController } from './controller';
+import { incompleteSummary } from '../shared/incomplete';
 import { readingOf, type Reading } from '../shared/reading';
 import { cellFor, groupByStage, layerDetails, matchesFilter, scoreLabel } from './format';
 
@@ -72,6 +73,8 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     const roots: Node[] = [];
     if (shown) {
       if (shown.staleReason) roots.push({ kind: 'note', text: 'Results are stale', detail: shown.staleReason });
+      const incomplete = shown.result.incomplete;
+      if (incomplete) roots.push({ kind: 'note', text: incomplete.reason === 'running' ? 'Results so far' : 'Results incomplete', detail: incompleteSummary(incomplete) });
       const layers = shown.result.layers.filter((l) => matchesFilter(l, this.filter));
       if (layers.length === 0) roots.push({ kind: 'note', text: `No layer matches "${this.filter}"`, detail: 'Clear the filter to see all layers.' });
       const groups = groupByStage(layers);
@@ -88,7 +91,7 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
         }
       }
       const t = shown.result.transforms.find((x) => x.id === this.controller.transformId);
-      this.view.description = `${basename(shown.modelPath)}${t ? ` · ${t.label}` : ''}${this.filter ? ` · filter: ${this.filter}` : ''}`;
+      this.view.description = `${basename(shown.modelPath)}${incomplete ? ` · ${incompleteSummary(incomplete)}` : ''}${t ? ` · ${t.label}` : ''}${this.filter ? ` · filter: ${this.filter}` : ''}`;
     } else {
       this.view.description = undefined;
     }

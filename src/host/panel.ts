@@ -48,7 +48,7 @@ export class SeisPanel implements vscode.Disposable {
   /** Everything sent to / received from the webview, newest last; read by the integration tests. */
   readonly sent: HostToWebviewMessage['type'][] = [];
   readonly received: WebviewToHostMessage['type'][] = [];
-  lastShown: { layerNames: string[]; stale?: string } | undefined;
+  lastShown: { layerNames: string[]; stale?: string; incomplete?: AnalysisResult['incomplete'] } | undefined;
 
   static register(host: PanelHost): vscode.Disposable {
     return vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
@@ -155,7 +155,7 @@ export class SeisPanel implements vscode.Disposable {
   }
 
   async showResults(result: AnalysisResult, staleReason?: string): Promise<void> {
-    this.lastShown = { layerNames: result.layers.map((l) => l.name), stale: staleReason };
+    this.lastShown = { layerNames: result.layers.map((l) => l.name), stale: staleReason, incomplete: result.incomplete };
     const selected = this.pendingSelection;
     await this.post({
       type: 'showResults',

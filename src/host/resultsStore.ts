@@ -112,6 +112,10 @@ export class ResultsStore {
   }
 
   async save(modelPath: string, entry: StoredEntry): Promise<void> {
+    if (entry.result.incomplete) {
+      // A partial result (running, cancelled, failed) must never replace good stored results.
+      throw new Error(`an incomplete result (${entry.result.incomplete.reason}) is never stored as the results of ${modelPath}`);
+    }
     await mkdir(this.dir, { recursive: true });
     const previous = await this.read(modelPath);
     const others = (previous?.entries ?? []).filter((e) => !(e.modelSha256 === entry.modelSha256 && e.settingsKey === entry.settingsKey));

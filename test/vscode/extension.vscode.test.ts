@@ -203,8 +203,12 @@ describe('SEIS Lens in VS Code', () => {
       }
     }, 2000);
     assert.equal(seis.controller.running, false);
-    const kept = await seis.controller.resultsFor(clsPath());
-    assert.equal(kept?.result.createdAt, firstResult!.createdAt, 'the earlier results are still stored');
+    const stored = await seis.controller.storedResultsFor(clsPath());
+    assert.equal(stored?.result.createdAt, firstResult!.createdAt, 'the earlier results are still stored');
+    const shown = seis.controller.cached(clsPath())!;
+    // Whatever was scored before Cancel may be shown, but only marked as such; else the earlier results.
+    if (shown.result.incomplete) assert.equal(shown.result.incomplete.reason, 'cancelled');
+    else assert.equal(shown.result.createdAt, firstResult!.createdAt);
   });
 
   it('a corrupt model shows an error message and leaves the earlier results intact', async () => {

@@ -27,6 +27,14 @@ async function panelWith(results: AnalysisResult[], extra: Record<string, unknow
   return { page, errors };
 }
 
+/** Polls from Node: the page's CSP forbids the string evaluation waitForFunction polls with. */
+async function pageUntil(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !(await page.evaluate(expression));) {
+    assert.ok(Date.now() < deadline, `timed out waiting for ${expression}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function lastPosted(page: Page, type: string): Promise<Record<string, unknown> | undefined> {
   return (await posted(page)).filter((m) => m.type === type).at(-1);
 }
@@ -210,6 +218,36 @@ describe('webview in VS Code panel mode (Chromium)', () => {
     await table.locator('summary').click();
     await table.locator('tbody tr[data-row="61"]').click();
     assert.equal(await page.locator('.details-scores td.reading').getAttribute('data-reading'), shown[60]!.reading);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('a partial result fills in as it arrives; cancelled, it keeps its layers under an "incomplete" banner', async () => {
+    const planned = plain.layers.length;
+    const partial = (n: number, reason: 'running' | 'cancelled'): AnalysisResult => ({
+      ...plain, layers: plain.layers.slice(0, n), incomplete: { reason, layersDone: n, layersPlanned: planned },
+    });
+    const { page, errors } = await panelWith([partial(2, 'running')], {}, 'partial');
+    const rows = (): Promise<string[]> => page.locator('details.table-wrap tbody th[scope="row"]').allTextContents();
+    assert.deepEqual(await rows(), ['input (floor)', ...plain.layers.slice(0, 2).map((l) => l.name)]);
+    assert.equal(await page.locator('.banner-incomplete').innerText().then((t) => t.split('\n')[0]), `incomplete: running, 2 of ${planned} layers scored so far`);
+    assert.equal(await page.locator('.banner-incomplete vscode-button').count(), 0, 'no re-run offer while the run goes on');
+    // The user's selection survives the next partial.
+    await postToWebview(page, { type: 'selectLayer', layer: { modelIndex: 0, layerName: plain.layers[1].name } });
+    await postToWebview(page, { type: 'showResults', results: [partial(4, 'running')], selectedLayer: { modelIndex: 0, layerName: plain.layers[1].name } });
+    await pageUntil(page, `document.querySelectorAll('details.table-wrap tbody tr').length === 5`);
+    assert.equal(await page.locator('.details-name').innerText(), plain.layers[1].name);
+    await postToWebview(page, { type: 'showResults', results: [partial(4, 'cancelled')] });
+    await pageUntil(page, `document.querySelector('.banner-incomplete')?.textContent.includes('cancelled')`);
+    assert.deepEqual(await rows(), ['input (floor)', ...plain.layers.slice(0, 4).map((l) => l.name)], 'the scored layers stay');
+    assert.equal(await page.locator('.banner-incomplete').count(), 1, 'one banner, not one per partial');
+    assert.match(await page.locator('.banner-incomplete').innerText(), new RegExp(`incomplete: cancelled after 4 of ${planned} layers`));
+    await page.locator('.banner-incomplete vscode-button').click();
+    assert.ok(await lastPosted(page, 'requestRerun'), 'a cancelled result offers a re-run');
+    // A finished run clears the banner.
+    await postToWebview(page, { type: 'showResults', results: [plain] });
+    await pageUntil(page, `document.querySelectorAll('details.table-wrap tbody tr').length === ${planned + 1}`);
+    assert.equal(await page.locator('.banner-incomplete').count(), 0);
     assert.deepEqual(errors, []);
     await page.close();
   });

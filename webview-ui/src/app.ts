@@ -19,6 +19,7 @@ import { applyChartDefaults, canvasesToPng, readTheme, registerCharts, type PngP
 import { LayerDetails } from './details';
 import { h } from './dom';
 import { ScoreTable } from './table';
+import { incompleteSummary } from '../../src/shared/incomplete';
 import { INVARIANT_SHARE, NULL_MARGIN } from '../../src/shared/reading';
 import { buildModelView, unionTransforms, type ModelView } from './viewModel';
 
@@ -97,6 +98,10 @@ export class App {
     this.banners.replaceChildren();
     if (message.stale) this.banner('stale', `These results are stale: ${message.stale.reason}`, true);
     for (const [i, r] of results.entries()) {
+      if (r.incomplete) {
+        const what = incompleteSummary(r.incomplete);
+        this.banner('incomplete', results.length > 1 ? `${r.model?.fileName}: ${what}` : what, r.incomplete.reason !== 'running');
+      }
       for (const w of r.warnings ?? []) this.banner('warning', results.length > 1 ? `${r.model?.fileName}: ${w}` : w);
       if (r.schemaVersion !== 1) this.banner('warning', `${r.model?.fileName ?? `result ${i + 1}`} has schema version ${r.schemaVersion}; this view reads version 1 and may show it incompletely.`);
     }
@@ -281,7 +286,7 @@ export class App {
       `${p.stage}${p.total > 0 ? ` — ${p.done}/${p.total}` : ''}${p.message ? ` · ${p.message}` : ''}`));
   }
 
-  private banner(kind: 'error' | 'warning' | 'stale', text: string, rerun = false): void {
+  private banner(kind: 'error' | 'warning' | 'stale' | 'incomplete', text: string, rerun = false): void {
     const close = h('button', { class: 'banner-close', 'aria-label': 'Dismiss' }, '×');
     const el = h('div', { class: `banner banner-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, h('span', {}, text));
     if (rerun && this.bridge.kind === 'vscode') {

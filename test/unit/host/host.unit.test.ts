@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { csvCell, resultsToCsv } from '../../../src/shared/csv';
 import { groupByStage, layerDetails, matchesFilter, resultSummary, scoreLabel, stageOf, textBar } from '../../../src/host/format';
+import { incompleteSummary, stoppedEarly } from '../../../src/shared/incomplete';
 import { READING_TEXT } from '../../../src/shared/reading';
 import { matchPythonSource, moduleScope, qualifiedPath } from '../../../src/host/pythonMatch';
 import { ResultsStore, changedSettings, hashFile, settingsKeyOf, stableStringify } from '../../../src/host/resultsStore';
@@ -179,6 +180,19 @@ describe('results store', () => {
     assert.equal(readdirSync(join(dir, 'results')).filter((f) => f.endsWith('.tmp')).length, 0, 'no temp files left');
     const all = await store.all();
     assert.deepEqual(all.map((a) => a.modelPath), [model]);
+  });
+
+  it('never stores a partial result: a cancelled or failed run cannot replace good results', async () => {
+    const store = new ResultsStore(join(dir, 'results3'));
+    const model = join(dir, 'p.onnx');
+    const good = result([layer('/conv1/Conv', 'Conv'), layer('/conv2/Conv', 'Conv')]);
+    await store.save(model, { modelSha256: 'x', settingsKey: 'k', settings: {}, savedAt: 'then', result: good });
+    const partial = stoppedEarly({ ...good, createdAt: 'later', layers: good.layers.slice(0, 1), incomplete: { reason: 'running', layersDone: 1, layersPlanned: 2 } }, 'cancelled');
+    assert.deepEqual(partial.incomplete, { reason: 'cancelled', layersDone: 1, layersPlanned: 2 });
+    assert.equal(incompleteSummary(partial.incomplete!), 'incomplete: cancelled after 1 of 2 layers');
+    await assert.rejects(store.save(model, { modelSha256: 'x', settingsKey: 'k', settings: {}, savedAt: 'now', result: partial }), /incomplete result \(cancelled\) is never stored/);
+    assert.equal((await store.load(model))?.entry.result.createdAt, good.createdAt, 'the good results stay');
+    assert.equal(readdirSync(join(dir, 'results3')).length, 1, 'no temp file left behind');
   });
 
   it('a damaged store file loses only that model', async () => {
