@@ -13,6 +13,7 @@ import { DEFAULT_TRANSFORMS, parseTransforms } from '../analysis/transforms';
 import { checkOutputPath, OutputError, writeFilesAtomic, type OutputFile } from '../io/atomicWrite';
 import { DEFAULT_SEIS_OPTIONS } from '../seis/types';
 import { resultsToCsv } from '../shared/csv';
+import { NODE_DATA_MEASURES, NodeDataError, nodeDataJson, type NodeDataOptions } from '../shared/nodeData';
 import { READING_RULE, READING_SHORT, readingOf } from '../shared/reading';
 import type { AnalysisResult, ScoreCell } from '../shared/results';
 import { formatFlagHelp, parseArgs, UsageError, type FlagSpecs } from './args';
@@ -45,6 +46,9 @@ export const ANALYZE_FLAGS = {
   json: { type: 'string', metavar: 'OUT.json', help: "write the result document (schema in docs/results-schema.md); '-' for stdout" },
   html: { type: 'string', metavar: 'OUT.html', help: 'write a standalone HTML report' },
   csv: { type: 'string', metavar: 'OUT.csv', help: 'write one row per layer and transform' },
+  nodeData: { type: 'string', metavar: 'OUT.json', help: "write one score per layer as Model Explorer node data (docs/graph-overlay.md)" },
+  measure: { type: 'choice', choices: NODE_DATA_MEASURES, help: 'the score --node-data carries (default equivariance)' },
+  transform: { type: 'string', metavar: 'ID', help: 'the transform --node-data carries (default the first one)' },
   dumpActivations: { type: 'string', metavar: 'DIR', help: 'also save the scored (pooled) activations as .npy files, for seis score' },
   correlations: { type: 'boolean', help: 'keep every canonical correlation in the JSON (large)' },
   quiet: { type: 'boolean', help: 'no progress bar' },
@@ -229,7 +233,8 @@ function progressPrinter(io: CliIo, quiet: boolean): { update(p: AnalysisProgres
 
 export async function runAnalyzeCommand(argv: readonly string[], io: CliIo): Promise<number> {
   let request: AnalysisRequest;
-  let outputs: { json?: string; html?: string; csv?: string };
+  let outputs: { json?: string; html?: string; csv?: string; nodeData?: string };
+  let nodeDataOptions: NodeDataOptions;
   let quiet: boolean;
   try {
     const { flags, positionals } = parseArgs(argv, ANALYZE_FLAGS, { names: ['MODEL.onnx'], min: argv.includes('--help') ? 0 : 1 }, 'seis analyze');
@@ -239,13 +244,16 @@ export async function runAnalyzeCommand(argv: readonly string[], io: CliIo): Pro
     }
     if (flags.inputs && flags.images) throw new UsageError('seis analyze: give either --inputs (a .npy tensor) or --images (a folder), not both');
     if ((flags.mean === undefined) !== (flags.std === undefined)) throw new UsageError('seis analyze: --mean and --std go together');
-    outputs = { json: flags.json, html: flags.html, csv: flags.csv };
+    outputs = { json: flags.json, html: flags.html, csv: flags.csv, nodeData: flags.nodeData };
+    if (!flags.nodeData && (flags.measure || flags.transform)) throw new UsageError('seis analyze: --measure and --transform choose what --node-data OUT.json carries; give --node-data too');
+    nodeDataOptions = { ...(flags.measure ? { measure: flags.measure } : {}), ...(flags.transform ? { transform: flags.transform } : {}) };
     const inputs: NamedPath[] = [{ flag: 'MODEL.onnx', path: positionals[0] }, ...(flags.inputs ? [{ flag: '--inputs', path: flags.inputs }] : [])];
-    const files = (['json', 'html', 'csv'] as const).flatMap((k) => (outputs[k] && outputs[k] !== '-' ? [{ flag: `--${k}`, path: outputs[k] as string }] : []));
+    const files = (['json', 'html', 'csv', 'nodeData'] as const).flatMap((k) => (outputs[k] && outputs[k] !== '-' ? [{ flag: k === 'nodeData' ? '--node-data' : `--${k}`, path: outputs[k] as string }] : []));
     checkOutputs(files, inputs);
     if (flags.dumpActivations) checkDumpFolder(flags.dumpActivations);
     const transforms = flags.transforms.split(',').map((s) => s.trim()).filter(Boolean);
     parseTransforms(transforms);
+    if (flags.transform && !transforms.includes(flags.transform)) throw new UsageError(`seis analyze: --transform ${flags.transform} is not among the transforms run (${transforms.join(', ')})`);
     await checkExecutionProvider(flags.ep);
     quiet = flags.quiet;
     const normalize = flags.mean !== undefined && flags.std !== undefined ? { mean: parseTriple(flags.mean, '--mean'), std: parseTriple(flags.std, '--std') } : (flags.normalize as NormalizeName);
@@ -310,6 +318,7 @@ export async function runAnalyzeCommand(argv: readonly string[], io: CliIo): Pro
   }
   bar.done();
 
+  let nodeDataFailure: string | undefined;
   try {
     const files: OutputFile[] = [];
     if (outputs.json && outputs.json !== '-') files.push({ path: outputs.json, data: `${JSON.stringify(result, null, 1)}\n` });
@@ -318,18 +327,32 @@ export async function runAnalyzeCommand(argv: readonly string[], io: CliIo): Pro
       const { renderStandaloneReport } = await import('../report/standaloneHtml.js');
       files.push({ path: outputs.html, data: renderStandaloneReport([result]) });
     }
+    // A result that cannot give the overlay (e.g. every layer underdetermined) still writes the rest.
+    if (outputs.nodeData) {
+      try {
+        files.push({ path: outputs.nodeData, data: nodeDataJson(result, nodeDataOptions) });
+      } catch (err) {
+        if (!(err instanceof NodeDataError)) throw err;
+        nodeDataFailure = `--node-data ${outputs.nodeData} not written: ${err.message}`;
+      }
+    }
     writeFilesAtomic(files);
     if (outputs.json === '-') io.stdout.write(`${JSON.stringify(result, null, 1)}\n`);
   } catch (err) {
     io.stderr.write(`seis analyze: ${terminalSafe(err instanceof Error ? err.message : String(err))}; no output written\n`);
     return 1;
   }
-  if (!outputs.json && !outputs.csv && !outputs.html) io.stdout.write(summaryTable(result));
+  if (nodeDataFailure) outputs.nodeData = undefined;
+  if (!outputs.json && !outputs.csv && !outputs.html && !outputs.nodeData && !nodeDataFailure) io.stdout.write(summaryTable(result));
   else if (!quiet) {
     const scored = result.layers.filter((l) => l.status === 'scored').length;
-    const written = [outputs.json !== '-' ? outputs.json : undefined, outputs.html, outputs.csv].filter(Boolean).join(', ');
+    const written = [outputs.json !== '-' ? outputs.json : undefined, outputs.html, outputs.csv, outputs.nodeData].filter(Boolean).join(', ');
     io.stderr.write(terminalSafe(`seis analyze: ${scored} layers scored under ${result.transforms.length} transforms${written ? `; wrote ${written}` : ''}`) + '\n');
     for (const w of result.warnings) io.stderr.write(`warning: ${terminalSafe(w)}\n`);
+  }
+  if (nodeDataFailure) {
+    io.stderr.write(`seis analyze: ${terminalSafe(nodeDataFailure)}\n`);
+    return 2;
   }
   return 0;
 }
