@@ -9,10 +9,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { AnalysisError } from '../analysis/errors';
 import { startAnalysis } from '../analysis/runner';
 import type { AnalysisProgress, AnalysisRequest, NormalizeName } from '../analysis/protocol';
-import { DEFAULT_TRANSFORMS, parseTransforms } from '../analysis/transforms';
+import { parseTransforms } from '../analysis/transforms';
 import { checkOutputPath, OutputError, writeFilesAtomic, type OutputFile } from '../io/atomicWrite';
-import { DEFAULT_SEIS_OPTIONS } from '../seis/types';
 import { resultsToCsv } from '../shared/csv';
+import { ANALYSIS_OPTIONS as O, ANALYSIS_VALUES as V } from '../shared/defaults';
 import { NODE_DATA_MEASURES, NodeDataError, nodeDataJson, type NodeDataOptions } from '../shared/nodeData';
 import { READING_RULE, READING_SHORT, readingOf } from '../shared/reading';
 import type { AnalysisResult, ScoreCell } from '../shared/results';
@@ -23,26 +23,26 @@ import { terminalSafe } from './terminal';
 export const ANALYZE_FLAGS = {
   inputs: { type: 'string', metavar: 'F.npy', help: 'probe tensor (N,C,H,W) or (N,H,W,C) in the model layout, fed as is' },
   images: { type: 'string', metavar: 'DIR', help: 'folder of PNG/JPEG probe images (resized, normalised)' },
-  probes: { type: 'number', default: 32, integer: true, min: 2, max: 100000, help: 'number of built-in synthetic probes (when neither --inputs nor --images)' },
-  probeSeed: { type: 'number', integer: true, min: 0, max: 0xffffffff, metavar: 'S', help: 'seed of the built-in probes (default: --seed)' },
-  maxImages: { type: 'number', default: 64, integer: true, min: 1, max: 100000, help: 'images read from --images at most' },
-  size: { type: 'string', metavar: 'HxW', help: 'probe size for dynamic input dims, e.g. 224 or 48x192 (default 224)' },
-  normalize: { type: 'choice', choices: ['imagenet', 'symmetric', 'unit', 'raw255'], default: 'imagenet', help: 'pixel normalisation: ImageNet mean/std, (p-0.5)/0.5, [0,1], or [0,255]' },
+  probes: { type: 'number', default: O.probeCount.default, integer: true, min: O.probeCount.min, max: O.probeCount.max, help: 'number of built-in synthetic probes (when neither --inputs nor --images)' },
+  probeSeed: { type: 'number', integer: true, min: O.probeSeed.min, max: O.probeSeed.max, metavar: 'S', help: 'seed of the built-in probes (default: --seed)' },
+  maxImages: { type: 'number', default: O.maxImages.default, integer: true, min: O.maxImages.min, max: O.maxImages.max, help: 'images read from --images at most' },
+  size: { type: 'string', metavar: 'HxW', help: `probe size for dynamic input dims, e.g. 224 or 48x192 (default ${O.size.default})` },
+  normalize: { type: 'choice', choices: ['imagenet', 'symmetric', 'unit', 'raw255'], default: V.normalize.default, help: 'pixel normalisation: ImageNet mean/std, (p-0.5)/0.5, [0,1], or [0,255]' },
   mean: { type: 'string', metavar: 'R,G,B', help: 'custom mean on [0,1] pixels (with --std; overrides --normalize)' },
   std: { type: 'string', metavar: 'R,G,B', help: 'custom std on [0,1] pixels (with --mean)' },
   bgr: { type: 'boolean', help: 'feed channels in BGR order' },
-  fit: { type: 'choice', choices: ['crop', 'stretch'], default: 'crop', help: 'images reach the probe size by cover+centre-crop or by stretching' },
-  transforms: { type: 'string', default: DEFAULT_TRANSFORMS.join(','), metavar: 'LIST', help: 'transform ids: rot90, rot180, rot270, rot<deg>, flip-h, flip-v, shift-x<px>[-y<px>], scale<f>, affine-s<seed>, identity' },
-  layers: { type: 'string', default: 'default', metavar: 'SEL', help: "layers: default | all | op:Conv,Add | '/regex/' | name,name" },
-  batch: { type: 'number', default: 8, integer: true, min: 1, max: 4096, help: 'probe images per forward pass' },
-  maxPositions: { type: 'number', default: 1024, integer: true, min: 4, max: 1 << 20, help: 'maps with more positions are average-pooled down to this' },
-  keep: { type: 'number', default: DEFAULT_SEIS_OPTIONS.keep, min: 0, minExclusive: true, max: 1, metavar: 'TAU', help: 'energy fraction kept by the SVD denoising (τ)' },
-  nullPerms: { type: 'number', default: DEFAULT_SEIS_OPTIONS.nullPermutations, integer: true, min: 0, max: 1000, help: 'row permutations averaged into the null' },
-  seed: { type: 'number', default: DEFAULT_SEIS_OPTIONS.seed, integer: true, min: 0, max: 0xffffffff, metavar: 'S', help: 'seed of the null permutations' },
-  orientation: { type: 'choice', choices: ['spatial', 'channel'], default: 'spatial', help: "'spatial' is SEIS; 'channel' is the transposed diagnostic" },
-  jobs: { type: 'number', integer: true, min: 1, max: 64, help: 'threads for the scoring (default: one per core)' },
-  ep: { type: 'string', default: 'cpu', metavar: 'NAME', help: 'onnxruntime execution provider' },
-  memoryBudget: { type: 'number', default: 512, integer: true, min: 16, max: 1 << 20, metavar: 'MIB', help: 'activations held at once; layers are processed in groups beyond it' },
+  fit: { type: 'choice', choices: ['crop', 'stretch'], default: V.fit.default, help: 'images reach the probe size by cover+centre-crop or by stretching' },
+  transforms: { type: 'string', default: V.transforms.default.join(','), metavar: 'LIST', help: 'transform ids: rot90, rot180, rot270, rot<deg>, flip-h, flip-v, shift-x<px>[-y<px>], scale<f>, affine-s<seed>, identity' },
+  layers: { type: 'string', default: V.layers.default, metavar: 'SEL', help: "layers: default | all | op:Conv,Add | '/regex/' | name,name" },
+  batch: { type: 'number', default: O.batchSize.default, integer: true, min: O.batchSize.min, max: O.batchSize.max, help: 'probe images per forward pass' },
+  maxPositions: { type: 'number', default: O.maxPositions.default, integer: true, min: O.maxPositions.min, max: O.maxPositions.max, help: 'maps with more positions are average-pooled down to this' },
+  keep: { type: 'number', default: V.keep.default, min: 0, minExclusive: true, max: 1, metavar: 'TAU', help: 'energy fraction kept by the SVD denoising (τ)' },
+  nullPerms: { type: 'number', default: O.nullPermutations.default, integer: true, min: O.nullPermutations.min, max: O.nullPermutations.max, help: 'row permutations averaged into the null' },
+  seed: { type: 'number', default: O.seed.default, integer: true, min: O.seed.min, max: O.seed.max, metavar: 'S', help: 'seed of the null permutations' },
+  orientation: { type: 'choice', choices: ['spatial', 'channel'], default: V.orientation.default, help: "'spatial' is SEIS; 'channel' is the transposed diagnostic" },
+  jobs: { type: 'number', integer: true, min: O.jobs.min, max: O.jobs.max, help: 'threads for the scoring (default: one per core)' },
+  ep: { type: 'string', default: V.executionProvider.default, metavar: 'NAME', help: 'onnxruntime execution provider' },
+  memoryBudget: { type: 'number', default: O.memoryBudgetMB.default, integer: true, min: O.memoryBudgetMB.min, max: O.memoryBudgetMB.max, metavar: 'MIB', help: 'activations held at once; layers are processed in groups beyond it' },
   json: { type: 'string', metavar: 'OUT.json', help: "write the result document (schema in docs/results-schema.md); '-' for stdout" },
   html: { type: 'string', metavar: 'OUT.html', help: 'write a standalone HTML report' },
   csv: { type: 'string', metavar: 'OUT.csv', help: 'write one row per layer and transform' },

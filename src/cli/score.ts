@@ -5,11 +5,11 @@
  * Row i of both files must come from the same probe image (and channel), in the same order.
  */
 import type { ActivationLayout, ActivationTensor, MatMulBackend, PairScore, SeisOptions } from '../seis/types';
-import { DEFAULT_SEIS_OPTIONS, SeisInputError } from '../seis/types';
+import { SeisInputError } from '../seis/types';
 import { NpyFormatError, readNpyFile, type NpyArray } from '../io/npy';
 import { excessOverNull, READING_RULE, READING_TEXT, readingOf, type Reading } from '../shared/reading';
 import { formatFlagHelp, parseArgs, UsageError, type FlagSpecs } from './args';
-import { ANALYSIS_OPTIONS } from '../shared/defaults';
+import { ANALYSIS_OPTIONS, ANALYSIS_VALUES } from '../shared/defaults';
 import type { PatternPair } from '../shared/results';
 import { terminalSafe } from './terminal';
 
@@ -19,10 +19,10 @@ export interface CliIo {
 }
 
 export const SCORE_FLAGS = {
-  keep: { type: 'number', default: DEFAULT_SEIS_OPTIONS.keep, min: 0, minExclusive: true, max: 1, metavar: 'TAU', help: 'energy fraction kept by the SVD denoising (τ)' },
-  nullPerms: { type: 'number', default: DEFAULT_SEIS_OPTIONS.nullPermutations, integer: true, min: 0, max: 1000, help: 'row permutations averaged into the null' },
-  seed: { type: 'number', default: DEFAULT_SEIS_OPTIONS.seed, integer: true, min: 0, max: 0xffffffff, metavar: 'S', help: 'seed of the null permutations' },
-  orientation: { type: 'choice', choices: ['spatial', 'channel'], default: 'spatial', help: "'spatial' is SEIS; 'channel' is the transposed diagnostic (variables = channels)" },
+  keep: { type: 'number', default: ANALYSIS_VALUES.keep.default, min: 0, minExclusive: true, max: 1, metavar: 'TAU', help: 'energy fraction kept by the SVD denoising (τ)' },
+  nullPerms: { type: 'number', default: ANALYSIS_OPTIONS.nullPermutations.default, integer: true, min: ANALYSIS_OPTIONS.nullPermutations.min, max: ANALYSIS_OPTIONS.nullPermutations.max, help: 'row permutations averaged into the null' },
+  seed: { type: 'number', default: ANALYSIS_OPTIONS.seed.default, integer: true, min: ANALYSIS_OPTIONS.seed.min, max: ANALYSIS_OPTIONS.seed.max, metavar: 'S', help: 'seed of the null permutations' },
+  orientation: { type: 'choice', choices: ['spatial', 'channel'], default: ANALYSIS_VALUES.orientation.default, help: "'spatial' is SEIS; 'channel' is the transposed diagnostic (variables = channels)" },
   layout: { type: 'choice', choices: ['NCHW', 'NHWC', 'tokens'], help: 'memory layout of the arrays (default: rank 4 → NCHW, rank 3 → tokens)' },
   backend: { type: 'choice', choices: ['ort', 'js'], default: 'ort', help: "matrix products through onnxruntime ('ort', fast) or plain JS ('js')" },
   patterns: { type: 'number', default: ANALYSIS_OPTIONS.patterns.default, integer: true, min: ANALYSIS_OPTIONS.patterns.min, max: ANALYSIS_OPTIONS.patterns.max, help: 'also give the top N canonical patterns (maps over positions; docs/patterns.md)' },
