@@ -38,27 +38,29 @@ export interface LayerSelection {
   readonly pattern?: RegExp;
   readonly names?: readonly string[];
   readonly text: string;
+  /** The option as the caller knows it (`--layers`, or the VS Code setting), for messages. */
+  readonly option: string;
 }
 
-/** `default` | `all` | `op:Conv,Add` | `/regex/flags` | `name1,name2`. */
-export function parseLayerSelection(text: string | undefined): LayerSelection {
+/** `default` | `all` | `op:Conv,Add` | `/regex/flags` | `name1,name2`; `option` names the option in messages. */
+export function parseLayerSelection(text: string | undefined, option = '--layers'): LayerSelection {
   const t = (text ?? 'default').trim();
-  if (t === '' || t === 'default') return { kind: 'default', text: 'default' };
-  if (t === 'all') return { kind: 'all', text: t };
+  if (t === '' || t === 'default') return { kind: 'default', text: 'default', option };
+  if (t === 'all') return { kind: 'all', text: t, option };
   if (t.startsWith('op:')) {
     const ops = t.slice(3).split(',').map((s) => s.trim()).filter(Boolean);
-    if (ops.length === 0) throw new AnalysisError('bad-option', `--layers ${t}: name at least one operator, e.g. op:Conv,Add`);
-    return { kind: 'op', ops: new Set(ops), text: t };
+    if (ops.length === 0) throw new AnalysisError('bad-option', `${option} ${t}: name at least one operator, e.g. op:Conv,Add`);
+    return { kind: 'op', ops: new Set(ops), text: t, option };
   }
   const re = t.match(/^\/(.+)\/([a-z]*)$/);
   if (re) {
     try {
-      return { kind: 'pattern', pattern: new RegExp(re[1], re[2]), text: t };
+      return { kind: 'pattern', pattern: new RegExp(re[1], re[2]), text: t, option };
     } catch (err) {
-      throw new AnalysisError('bad-option', `--layers ${t}: not a valid regular expression (${(err as Error).message})`);
+      throw new AnalysisError('bad-option', `${option} ${t}: not a valid regular expression (${(err as Error).message})`);
     }
   }
-  return { kind: 'names', names: t.split(',').map((s) => s.trim()).filter(Boolean), text: t };
+  return { kind: 'names', names: t.split(',').map((s) => s.trim()).filter(Boolean), text: t, option };
 }
 
 export interface LayoutGuess {
@@ -108,19 +110,19 @@ export function selectLayers(model: ModelView, candidates: readonly Candidate[],
       const picked = candidates.filter((c) => selection.ops?.has(c.node.op));
       if (picked.length === 0) {
         const ops = [...new Set(candidates.map((c) => c.node.op))].sort().join(', ');
-        throw new AnalysisError('bad-option', `--layers ${selection.text}: the model has no such operator; its operators are ${ops}`);
+        throw new AnalysisError('bad-option', `${selection.option} ${selection.text}: the model has no such operator; its operators are ${ops}`);
       }
       return picked;
     }
     case 'pattern': {
       const picked = candidates.filter((c) => selection.pattern?.test(c.name) || selection.pattern?.test(c.node.name));
-      if (picked.length === 0) throw new AnalysisError('bad-option', `--layers ${selection.text}: no tensor or node name matches; try --layers all to see every name`);
+      if (picked.length === 0) throw new AnalysisError('bad-option', `${selection.option} ${selection.text}: no tensor or node name matches; try 'all' to see every name`);
       return picked;
     }
     case 'names': {
       const byName = new Map(candidates.map((c) => [c.name, c]));
       const missing = (selection.names ?? []).filter((n) => !byName.has(n));
-      if (missing.length > 0) throw new AnalysisError('bad-option', `--layers: no tensor named ${missing.map((m) => `'${m}'`).join(', ')} in the model; names are tensor (node output) names`);
+      if (missing.length > 0) throw new AnalysisError('bad-option', `${selection.option}: no tensor named ${missing.map((m) => `'${m}'`).join(', ')} in the model; names are tensor (node output) names`);
       const wanted = new Set(selection.names);
       return candidates.filter((c) => wanted.has(c.name));
     }

@@ -19,6 +19,7 @@ export {
   scorePair,
   scoreMatrices,
   scoreDecomposed,
+  scoreAgainstBasis,
   scoreFromMoments,
   decomposeObservations,
   decomposeCentered,

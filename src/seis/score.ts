@@ -614,3 +614,25 @@ export async function scoreFromMoments(
   const nullI = nulls.reduce((sum, result) => sum + result.invariance, 0);
   return finish(clean, transformed, resolved, actual, moments.nullCross.length, nullE, nullI, warnings);
 }
+
+/**
+ * Scores transformed activations against a clean basis decomposed once and shared by several
+ * transforms: the same steps, and so the same numbers, as scorePair on the two tensors.
+ */
+export async function scoreAgainstBasis(
+  cleanBasis: SpectralBasis,
+  cleanWarnings: readonly string[],
+  transformed: ActivationTensor,
+  options: ScoreOptions = {},
+  backend: MatMulBackend = jsMatMulBackend,
+): Promise<PairScore> {
+  const resolved = resolveOptions(options);
+  const matrix = matricize(transformed, resolved.orientation);
+  const warnings = [...cleanWarnings];
+  if (resolved.orientation === 'channel') {
+    warnings.push('Channel orientation (observations = samples·positions, variables = channels): a diagnostic, not SEIS.');
+  }
+  // matricize always returns a fresh Float64Array, so it can be centered in place.
+  const basis = await decomposeObservations(matrix, resolved, backend, 'transformed activations', true);
+  return scoreDecomposed(cleanBasis, basis, options, backend, warnings);
+}

@@ -1,0 +1,86 @@
+/**
+ * Stage 4, capture: run the probes (clean or transformed) through an instrumented session and keep
+ * each planned layer pooled, as float32 NCHW (or tokens), for the score stage.
+ */
+import type { TransformInfo } from '../../shared/results';
+import { AnalysisError } from '../errors';
+import { feedShape } from '../imageInput';
+import type { ModelView } from '../onnxModel';
+import { extractPooled, extractTokens, type PoolPlan } from '../pooling';
+import { toInputLayout, type ProbeSet } from '../probes';
+import { openSession, runBatch, type InstrumentedSession } from '../session';
+import { applyTransform } from '../transforms';
+import type { AnalysisContext } from './context';
+import type { PlannedLayer } from './plan';
+import { toFeed } from './probes';
+
+export interface CaptureSession {
+  readonly inst: InstrumentedSession;
+  /** Requested tensors onnxruntime does not return even with optimisations off. */
+  readonly missing: ReadonlySet<string>;
+}
+
+/** Opens the scoring session and checks on one batch that every requested tensor comes back. */
+export async function openCaptureSession(ctx: AnalysisContext, model: ModelView, outputs: readonly string[], probes: ProbeSet, batch: number): Promise<CaptureSession> {
+  const { input } = ctx;
+  const ep = ctx.options.executionProvider;
+  let inst = await openSession(model, [...outputs], 'all', ep);
+  const missingFrom = async (s: InstrumentedSession) => {
+    const shape = [batch, probes.channels, probes.height, probes.width];
+    const feed = toFeed(input, toInputLayout(probes.data.subarray(0, shape.reduce((a, b) => a * b, 1)), shape, input.layout));
+    const out = await runBatch(s, input.name, feed, feedShape(input, batch, probes), outputs);
+    return outputs.filter((n) => !out.has(n));
+  };
+  let missing = await missingFrom(inst);
+  if (missing.length > 0) {
+    await inst.session.release();
+    inst = await openSession(model, [...outputs], 'disabled', ep);
+    const before = missing.length;
+    missing = await missingFrom(inst);
+    ctx.warnings.push(`with graph optimisations on, onnxruntime did not return ${before} requested tensors; ran with optimisations off${missing.length ? ` (still missing: ${missing.join(', ')})` : ''}`);
+  }
+  return { inst, missing: new Set(missing) };
+}
+
+export interface CaptureRequest {
+  readonly session: CaptureSession;
+  readonly probes: ProbeSet;
+  readonly batch: number;
+  /** null: the clean probes. */
+  readonly transform: TransformInfo | null;
+  readonly layers: readonly PlannedLayer[];
+}
+
+/** Runs all probes (optionally transformed) through the session and stores each layer pooled. */
+export async function capture(ctx: AnalysisContext, req: CaptureRequest): Promise<Map<PlannedLayer, Float32Array>> {
+  const { input } = ctx;
+  const { probes, batch, transform, layers } = req;
+  const store = new Map<PlannedLayer, Float32Array>();
+  if (layers.length === 0) return store;
+  for (const p of layers) store.set(p, new Float32Array(p.perProbe * probes.count));
+  const plane = probes.channels * probes.height * probes.width;
+  const fetches = layers.map((p) => p.candidate.name);
+  for (let start = 0; start < probes.count; start += batch) {
+    ctx.checkCancel();
+    const b = Math.min(batch, probes.count - start);
+    const shape = [b, probes.channels, probes.height, probes.width];
+    let data = probes.data.subarray(start * plane, (start + b) * plane);
+    if (transform) data = applyTransform(transform, data, shape);
+    const feed = toFeed(input, toInputLayout(data, shape, input.layout));
+    const t0 = performance.now();
+    const out = await runBatch(req.session.inst, input.name, feed, feedShape(input, b, probes), fetches);
+    ctx.times.inference += performance.now() - t0;
+    for (const p of layers) {
+      const t = out.get(p.candidate.name);
+      if (!t) throw new AnalysisError('runtime', `onnxruntime stopped returning tensor '${p.candidate.name}' mid-run`);
+      const expected = [b, ...p.sampleShape.slice(1)];
+      if (t.dims.length !== expected.length || t.dims.some((d, i) => d !== expected[i])) {
+        throw new AnalysisError('runtime', `tensor '${p.candidate.name}' changed shape from (${expected.join(', ')}) to (${t.dims.join(', ')})${transform ? ` under ${transform.id}` : ''}; the model's layers depend on the input content, which SEIS cannot pair`);
+      }
+      const dst = store.get(p) as Float32Array;
+      if (p.storedLayout === 'tokens') extractTokens(t.data, b, p.sampleShape[1], p.sampleShape[2], p.pooledTokens as number, dst, start * p.perProbe);
+      else extractPooled(t.data, b, p.channels, p.plan as PoolPlan, p.guess.layout === 'NHWC', dst, start * p.perProbe);
+    }
+  }
+  return store;
+}

@@ -1,0 +1,70 @@
+/**
+ * Turning scores and planned layers into the result document's rows and cells; shared by the
+ * score, floor and assemble stages.
+ */
+import type { ActivationTensor, PairScore } from '../../seis';
+import type { LayerResult, ScoreCell, TransformInfo } from '../../shared/results';
+import type { PlannedLayer } from './plan';
+
+export function toCell(s: PairScore, exact: boolean, withCorrelations: boolean): ScoreCell {
+  return {
+    equivariance: s.equivariance,
+    invariance: s.invariance,
+    null: { equivariance: s.null.equivariance, invariance: s.null.invariance, permutations: s.null.permutations },
+    rankClean: s.rankClean,
+    rankTransformed: s.rankTransformed,
+    r: s.r,
+    observations: s.observations,
+    variables: s.variables,
+    exact,
+    underdetermined: s.underdetermined,
+    ...(withCorrelations ? { canonicalCorrelations: s.canonicalCorrelations } : {}),
+    warnings: s.warnings,
+  };
+}
+
+export function layerBase(p: PlannedLayer, count: number): Omit<LayerResult, 'status' | 'scores'> {
+  const positions = p.guess.positions;
+  const pooled = p.plan ? p.plan.pooledHeight * p.plan.pooledWidth : (p.pooledTokens as number);
+  return {
+    name: p.candidate.name,
+    node: p.candidate.node.name,
+    op: p.candidate.node.op,
+    shape: [count, ...p.sampleShape.slice(1)],
+    layout: p.guess.layout,
+    positions,
+    ...(pooled !== positions ? { pooledPositions: pooled } : {}),
+  };
+}
+
+export function failedLayer(p: PlannedLayer, count: number, message: string): LayerResult {
+  return { ...layerBase(p, count), status: 'failed', message, scores: {} };
+}
+
+export function scoredLayer(p: PlannedLayer, count: number, scores: Record<string, ScoreCell>): LayerResult {
+  return Object.keys(scores).length > 0
+    ? { ...layerBase(p, count), status: 'scored', scores }
+    : failedLayer(p, count, 'no transform could be scored for this layer; see the warnings');
+}
+
+/** Pooling breaks the exactness of shifts that do not move whole pooling bins. */
+export function exactAfterPooling(t: TransformInfo, p: PlannedLayer): boolean {
+  if (!t.exact) return false;
+  if (t.kind === 'shift' && p.plan && (p.plan.pooledHeight !== p.plan.height || p.plan.pooledWidth !== p.plan.width)) return false;
+  return true;
+}
+
+export function tensorOf(p: PlannedLayer, data: Float32Array, count: number): ActivationTensor {
+  return { data, shape: p.storedShape(count), layout: p.storedLayout };
+}
+
+export function countNonFinite(data: Float32Array): number {
+  let bad = 0;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) bad++;
+  return bad;
+}
+
+export function dumpName(p: PlannedLayer, what: string): string {
+  const safe = p.candidate.name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100);
+  return `${String(p.index).padStart(3, '0')}_${safe}.${what}.npy`;
+}

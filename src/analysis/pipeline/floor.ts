@@ -1,0 +1,47 @@
+/**
+ * Stage 6, the input floor: SEIS of the raw (pooled) probe tensor under each transform, the level a
+ * layer that merely passes its input through would reach.
+ */
+import { join } from 'node:path';
+import { writeNpyFile } from '../../io/npy';
+import { decomposeObservations, matricize, scoreAgainstBasis } from '../../seis';
+import type { ScoreCell } from '../../shared/results';
+import { messageOf } from '../errors';
+import { extractPooled, poolPlan } from '../pooling';
+import { applyTransform } from '../transforms';
+import { toCell } from './cells';
+import type { AnalysisContext } from './context';
+import type { PreparedRun } from './prepared';
+
+export async function scoreInputFloor(ctx: AnalysisContext, prepared: PreparedRun): Promise<Record<string, ScoreCell>> {
+  const { probes } = prepared.probes;
+  const { transforms } = prepared.plan;
+  const { seis, dumpDir, maxPositions, includeCorrelations } = ctx.options;
+  const plan = poolPlan(probes.height, probes.width, maxPositions);
+  const shape = [probes.count, probes.channels, probes.height, probes.width];
+  const pooledShape = [probes.count, probes.channels, plan.pooledHeight, plan.pooledWidth];
+  const pooled = (data: Float32Array) => {
+    const out = new Float32Array(probes.count * probes.channels * plan.pooledHeight * plan.pooledWidth);
+    extractPooled(data, probes.count, probes.channels, plan, false, out, 0);
+    return out;
+  };
+  const floor: Record<string, ScoreCell> = {};
+  const t0 = performance.now();
+  try {
+    const cleanData = pooled(probes.data);
+    if (dumpDir) writeNpyFile(join(dumpDir, 'input.clean.npy'), { data: cleanData, shape: pooledShape });
+    const m = matricize({ data: cleanData, shape: pooledShape, layout: 'NCHW' }, seis.orientation);
+    const basis = await decomposeObservations(m, seis, ctx.backend, 'clean input');
+    const wasPooled = plan.pooledHeight !== plan.height || plan.pooledWidth !== plan.width;
+    for (const t of transforms) {
+      const moved = pooled(applyTransform(t, probes.data, shape));
+      if (dumpDir) writeNpyFile(join(dumpDir, `input.${t.id}.npy`), { data: moved, shape: pooledShape });
+      const score = await scoreAgainstBasis(basis, m.warnings, { data: moved, shape: pooledShape, layout: 'NCHW' }, seis, ctx.backend);
+      floor[t.id] = toCell(score, t.exact && !(t.kind === 'shift' && wasPooled), includeCorrelations);
+    }
+  } catch (err) {
+    ctx.warnings.push(`the input floor could not be scored: ${messageOf(err)}`);
+  }
+  ctx.times.scoring += performance.now() - t0;
+  return floor;
+}

@@ -1,0 +1,144 @@
+/**
+ * Stage 3, plan the layers: which tensors are scored, how each is pooled and stored, which
+ * transforms apply at the probe size, the forward-pass batch, and the groups of layers whose
+ * activations fit the memory budget together. Tensors that cannot be scored get their result here.
+ */
+import type { LayerResult, TransformInfo } from '../../shared/results';
+import { AnalysisError } from '../errors';
+import { guessLayout, selectLayers, type Candidate, type LayoutGuess } from '../layers';
+import { poolPlan, type PoolPlan } from '../pooling';
+import { unavailableReason } from '../transforms';
+import type { AnalysisContext } from './context';
+import type { ProbeStage } from './probes';
+
+/** A layer that will be captured: its plan for pooling and its storage size per probe. */
+export interface PlannedLayer {
+  /** Position among the chosen layers (the row of the result). */
+  readonly index: number;
+  readonly candidate: Candidate;
+  readonly guess: LayoutGuess;
+  /** Shape for one probe batch as returned by the shape run. */
+  readonly sampleShape: readonly number[];
+  readonly channels: number;
+  readonly plan?: PoolPlan;
+  readonly pooledTokens?: number;
+  /** Values stored per probe image after pooling. */
+  readonly perProbe: number;
+  readonly storedShape: (count: number) => number[];
+  readonly storedLayout: 'NCHW' | 'tokens';
+}
+
+export interface LayerPlan {
+  /** How many tensors the selection chose (scored or not). */
+  readonly chosenCount: number;
+  readonly planned: readonly PlannedLayer[];
+  /** Results of chosen tensors that have nothing to score, by row. */
+  readonly unscorable: ReadonlyMap<number, LayerResult>;
+  /** The requested transforms that keep the probe shape. */
+  readonly transforms: readonly TransformInfo[];
+  /** Probes per forward pass. */
+  readonly batch: number;
+  /** Layers captured together, each group within the memory budget. */
+  readonly groups: readonly (readonly PlannedLayer[])[];
+  readonly warnings: readonly string[];
+}
+
+export function planLayers(ctx: AnalysisContext, stage: ProbeStage): LayerPlan {
+  const { model, input, options } = ctx;
+  const { probes, candidates, shapes, shapeBatch } = stage;
+  const warnings: string[] = [];
+  const inputHW: [number, number] = [probes.height, probes.width];
+  const layouts = new Map<string, LayoutGuess>();
+  for (const c of candidates) {
+    const s = shapes.get(c.name);
+    if (s) layouts.set(c.name, guessLayout(s, shapeBatch, input.layout, inputHW, c.node.op));
+  }
+  const chosen = selectLayers(model, candidates, options.selection, (n) => layouts.get(n), warnings);
+  const planned: PlannedLayer[] = [];
+  const unscorable = new Map<number, LayerResult>();
+  chosen.forEach((c, index) => {
+    const shape = shapes.get(c.name);
+    const guess = layouts.get(c.name);
+    if (!shape || !guess) {
+      unscorable.set(index, { name: c.name, node: c.node.name, op: c.node.op, shape: [], layout: 'none', positions: 0, status: 'no-spatial-axis', message: 'not a floating-point tensor (e.g. a shape or index); nothing to score', scores: {} });
+      return;
+    }
+    if (guess.layout === 'none') {
+      unscorable.set(index, { name: c.name, node: c.node.name, op: c.node.op, shape: [probes.count, ...shape.slice(1)], layout: 'none', positions: guess.positions, status: 'no-spatial-axis', message: guess.reason, scores: {} });
+      return;
+    }
+    planned.push(planLayer(index, c, guess, shape, options.maxPositions));
+  });
+  if (planned.length === 0) {
+    throw new AnalysisError('no-image-input', `${model.fileName}: none of the ${chosen.length} selected tensors has a spatial or token axis; choose other layers (--layers all lists every tensor)`);
+  }
+
+  // Transforms that cannot keep the probe shape are dropped with the reason.
+  const transforms = options.transforms.filter((t) => {
+    const why = unavailableReason(t, probes.height, probes.width);
+    if (why) warnings.push(`${t.id} skipped: ${why}`);
+    return !why;
+  });
+  if (transforms.length === 0) throw new AnalysisError('bad-option', `none of the transforms can be applied to ${probes.height}x${probes.width} probes; see the warnings`);
+
+  const groups = groupByBudget(planned, probes.count, options.budgetBytes);
+  if (groups.length > 1) warnings.push(`activations exceed the ${Math.round(options.budgetBytes / 2 ** 20)} MiB budget; layers were processed in ${groups.length} groups (the probes were run once per group)`);
+
+  const batch = input.fixedBatch ?? Math.min(options.batchSize, probes.count);
+  return { chosenCount: chosen.length, planned, unscorable, transforms, batch, groups, warnings };
+}
+
+function planLayer(index: number, candidate: Candidate, guess: LayoutGuess, shape: readonly number[], maxPositions: number): PlannedLayer {
+  if (guess.layout === 'tokens') {
+    const [, tokens, dim] = shape;
+    const pooledTokens = Math.min(tokens, maxPositions);
+    return {
+      index,
+      candidate,
+      guess,
+      sampleShape: shape,
+      channels: dim,
+      pooledTokens,
+      perProbe: pooledTokens * dim,
+      storedShape: (n) => [n, pooledTokens, dim],
+      storedLayout: 'tokens',
+    };
+  }
+  const nhwc = guess.layout === 'NHWC';
+  const [c, h, w] = nhwc ? [shape[3], shape[1], shape[2]] : [shape[1], shape[2], shape[3]];
+  const plan = poolPlan(h, w, maxPositions);
+  return {
+    index,
+    candidate,
+    guess,
+    sampleShape: shape,
+    channels: c,
+    plan,
+    perProbe: c * plan.pooledHeight * plan.pooledWidth,
+    storedShape: (n) => [n, c, plan.pooledHeight, plan.pooledWidth],
+    storedLayout: 'NCHW',
+  };
+}
+
+/** Bytes a layer costs while scored: stored float32 for clean + transformed, plus float64 work copies. */
+function layerCost(p: PlannedLayer, count: number): number {
+  return p.perProbe * count * (4 * 2 + 8 * 3);
+}
+
+function groupByBudget(planned: readonly PlannedLayer[], count: number, budget: number): PlannedLayer[][] {
+  const groups: PlannedLayer[][] = [];
+  let current: PlannedLayer[] = [];
+  let used = 0;
+  for (const p of planned) {
+    const cost = layerCost(p, count);
+    if (current.length > 0 && used + cost > budget) {
+      groups.push(current);
+      current = [];
+      used = 0;
+    }
+    current.push(p);
+    used += cost;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}

@@ -1,0 +1,51 @@
+/**
+ * The analysis stages (src/analysis/pipeline/): probes and layer plan prepared once can be handed to
+ * another run of the same architecture and give the very same scores; a model that cannot take them
+ * is refused by name.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runAnalysis, type PreparedRun } from '../../../src/analysis/engine';
+import { AnalysisError } from '../../../src/analysis/errors';
+import type { AnalysisRequest } from '../../../src/analysis/protocol';
+import { jsMatMulBackend } from '../../../src/seis';
+import type { AnalysisResult } from '../../../src/shared/results';
+import { convModel, tempDir, writeModel } from './modelFactory';
+
+const scoresOf = (r: AnalysisResult) => ({ layers: r.layers, inputFloor: r.inputFloor, settings: r.settings });
+
+describe('pipeline stages: prepared probes and plan', () => {
+  const dir = tempDir();
+  const first = writeModel(dir, 'checkpoint-a.onnx', convModel());
+  // The same weights stored as Constant nodes: another file of the same architecture.
+  const second = writeModel(dir, 'checkpoint-b.onnx', convModel({ weightsAs: 'constant' }));
+  const gray = writeModel(dir, 'gray.onnx', convModel({ channels: 1 }));
+  const request = (modelPath: string): AnalysisRequest => ({ modelPath, size: { height: 12, width: 12 }, probeCount: 8, batchSize: 3, transforms: ['rot90', 'flip-h'], layers: 'c1,r1,c2' });
+  const hooks = { backend: jsMatMulBackend };
+
+  it('reusing the prepared probes and plan gives the scores a fresh run gives', async () => {
+    let prepared: PreparedRun | undefined;
+    const fresh = await runAnalysis(request(first), hooks, { onPrepared: (p) => (prepared = p) });
+    assert.ok(prepared, 'onPrepared was called');
+    assert.equal(prepared.plan.planned.length, 3);
+    assert.equal(prepared.probes.probes.count, 8);
+    const again = await runAnalysis(request(first), hooks, { prepared });
+    assert.deepEqual(scoresOf(again), scoresOf(fresh));
+    assert.deepEqual(again.warnings, fresh.warnings);
+
+    const otherFile = await runAnalysis(request(second), hooks, { prepared });
+    const otherFresh = await runAnalysis(request(second), hooks);
+    assert.equal(otherFile.model.fileName, 'checkpoint-b.onnx');
+    assert.deepEqual(scoresOf(otherFile), scoresOf(otherFresh));
+    assert.ok(otherFile.layers.every((l) => l.status === 'scored'));
+  });
+
+  it('a model that cannot take the prepared probes is refused, naming why', async () => {
+    let prepared: PreparedRun | undefined;
+    await runAnalysis(request(first), hooks, { onPrepared: (p) => (prepared = p) });
+    await assert.rejects(
+      runAnalysis(request(gray), hooks, { prepared }),
+      (e: unknown) => e instanceof AnalysisError && e.code === 'probe-input' && /gray\.onnx has 1 input channels, the prepared probes have 3/.test(e.message),
+    );
+  });
+});
