@@ -80,8 +80,8 @@ describe('seis analyze', () => {
     const doc = JSON.parse(readFileSync(json, 'utf8')) as AnalysisResult;
     assert.equal(doc.layers[0].scores.rot180.observations, 6 * 8);
     const rows = readFileSync(csv, 'utf8').trim().split('\n');
-    assert.equal(rows[0].split(',')[0], 'layer');
-    assert.equal(rows.filter((l) => l.startsWith('c1,')).length, 2);
+    assert.deepEqual(rows[0].split(',').slice(0, 2), ['model', 'layer']);
+    assert.equal(rows.filter((l) => l.startsWith('tiny.onnx,c1,')).length, 2);
     assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
     const table = await cli([model, '--size', '12', '--probes', '6', '--transforms', 'flip-h', '--quiet']);
     assert.equal(table.code, 0);
