@@ -4,6 +4,9 @@
  */
 import * as vscode from 'vscode';
 import { registerCommands } from './host/commands';
+import { registerCompare } from './host/compare';
+import { registerExampleTour } from './host/examples';
+import { lastNotice, type ShownNotice } from './host/walkthrough';
 import { SeisController } from './host/controller';
 import { SeisDecorations } from './host/decorations';
 import { LayerTreeProvider } from './host/layerTree';
@@ -15,6 +18,8 @@ export interface SeisExtensionApi {
   readonly tree: LayerTreeProvider;
   readonly decorations: SeisDecorations;
   readonly panels: { get(modelPath: string): SeisPanel | undefined };
+  /** The last error notification and its buttons (src/host/walkthrough.ts). */
+  readonly lastNotice: () => ShownNotice | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): SeisExtensionApi {
@@ -29,13 +34,15 @@ export function activate(context: vscode.ExtensionContext): SeisExtensionApi {
     decorations,
     SeisPanel.register(controller),
     ...registerCommands(controller),
+    registerExampleTour(controller, controller.examples),
+    registerCompare(controller),
     vscode.workspace.onDidGrantWorkspaceTrust(() => output.info('Workspace trusted: SEIS analysis is available.')),
   );
   void vscode.commands.executeCommand('setContext', 'seis.running', false);
   context.subscriptions.push(controller.onDidChangeRunState((s) => void vscode.commands.executeCommand('setContext', 'seis.running', s.running)));
   // Stored results of earlier sessions: badges and the tree come back without re-running anything.
   void controller.loadStored().catch((err: unknown) => output.warn(`Could not read stored results: ${String(err)}`));
-  return { controller, tree, decorations, panels: { get: (p) => SeisPanel.get(p) } };
+  return { controller, tree, decorations, panels: { get: (p) => SeisPanel.get(p) }, lastNotice: () => lastNotice };
 }
 
 export function deactivate(): void {

@@ -120,6 +120,11 @@ try {
     process.stdout.write('[test:vscode] untrusted-workspace pass\n');
     code = await runTests({ ...common, extensionTestsEnv: { SEIS_TEST_WORKSPACE: workspace, SEIS_TEST_GREP: 'untrusted workspace', SEIS_VSCODE_UNTRUSTED: '1' } });
   }
+  // Third, short pass in an empty window (no folder): what a new user sees first (issue 12).
+  if (code === 0 && !online && !process.env.SEIS_TEST_GREP) {
+    process.stdout.write('[test:vscode] empty-window pass\n');
+    code = await runTests({ ...common, launchArgs: ['--disable-extensions'], extensionTestsEnv: { SEIS_TEST_GREP: 'empty window' } });
+  }
 } catch (err) {
   process.stderr.write(`[test:vscode] ${err instanceof Error ? err.message : String(err)}\n`);
   code = 1;

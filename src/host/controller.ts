@@ -10,7 +10,9 @@ import type { AnalysisResult } from '../shared/results';
 import type { ExportFormat } from '../shared/webviewProtocol';
 import { resultsToCsv } from '../shared/csv';
 import { renderStandaloneReport } from '../report/standaloneHtml';
-import { startEngine, type EngineProgress, type EngineRequest, type EngineRun } from './engine';
+import { analysisErrorCode, startEngine, type AnalysisErrorCode, type EngineProgress, type EngineRequest, type EngineRun } from './engine';
+import { BundledExamples } from './examples';
+import { showAnalysisError } from './walkthrough';
 import { stoppedEarly } from '../shared/incomplete';
 import { defaultTransformId, resultSummary } from './format';
 import { SeisPanel, type PanelHost } from './panel';
@@ -26,7 +28,7 @@ export interface ShownResults {
 export type RunOutcome =
   | { readonly kind: 'done'; readonly result: AnalysisResult }
   | { readonly kind: 'cancelled' }
-  | { readonly kind: 'failed'; readonly message: string }
+  | { readonly kind: 'failed'; readonly message: string; readonly code?: AnalysisErrorCode }
   | { readonly kind: 'refused'; readonly message: string };
 
 interface ActiveRun {
@@ -47,6 +49,10 @@ const PARTIAL_SHOW_INTERVAL_MS = 400;
 export class SeisController implements PanelHost, vscode.Disposable {
   private readonly cache = new Map<string, ShownResults>();
   private readonly store: ResultsStore;
+  /** The example tour's results: global storage, so they never land in (or depend on) a workspace. */
+  private readonly exampleStore: ResultsStore;
+  /** The bundled example models (src/host/examples.ts): their own plan, allowed without workspace trust. */
+  readonly examples: BundledExamples;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly statusItem: vscode.StatusBarItem;
   private active: ActiveRun | undefined;
@@ -76,6 +82,8 @@ export class SeisController implements PanelHost, vscode.Disposable {
   ) {
     const storageRoot = context.storageUri ?? context.globalStorageUri;
     this.store = new ResultsStore(join(storageRoot.fsPath, 'results'));
+    this.examples = new BundledExamples(context.extensionUri.fsPath, context.globalStorageUri.fsPath);
+    this.exampleStore = new ResultsStore(this.examples.resultsDir);
     this.statusItem = vscode.window.createStatusBarItem('seis.status', vscode.StatusBarAlignment.Left, 20);
     this.statusItem.name = 'SEIS Lens';
     this.statusItem.command = 'seis.openPanel';
@@ -139,13 +147,14 @@ export class SeisController implements PanelHost, vscode.Disposable {
 
   /** The stored (complete) results of a model, ignoring any partial result shown. */
   async storedResultsFor(modelPath: string): Promise<ShownResults | undefined> {
-    let current: { modelSha256: string; settings: Record<string, unknown> } | undefined;
+    const example = this.examples.planFor(modelPath);
+    let current: { modelSha256: string; settings: Readonly<Record<string, unknown>> } | undefined;
     try {
-      current = { modelSha256: await hashFile(modelPath), settings: analysisRelevantSettings(readSettings(vscode.Uri.file(modelPath))) };
+      current = { modelSha256: await hashFile(modelPath), settings: example?.relevantSettings ?? analysisRelevantSettings(readSettings(vscode.Uri.file(modelPath))) };
     } catch {
       // The model is gone or unreadable: still show what was computed, marked stale below.
     }
-    const loaded = await this.store.load(modelPath, current);
+    const loaded = await (example ? this.exampleStore : this.store).load(modelPath, current);
     if (!loaded) {
       const cached = this.cache.get(modelPath);
       return cached?.result.incomplete ? undefined : cached;
@@ -229,7 +238,8 @@ export class SeisController implements PanelHost, vscode.Disposable {
    * the user has already been told. Stored results change only when the run succeeds.
    */
   async analyze(modelPath: string): Promise<RunOutcome> {
-    if (!vscode.workspace.isTrusted) {
+    const example = this.examples.planFor(modelPath);
+    if (!vscode.workspace.isTrusted && !example) {
       const message = 'SEIS analysis is off in this untrusted workspace: analysing loads the model into onnxruntime, '
         + 'which parses and runs an arbitrary file. Trust the workspace to analyse; stored results can still be viewed.';
       this.lastError = message;
@@ -248,7 +258,7 @@ export class SeisController implements PanelHost, vscode.Disposable {
     let settingsError: string | undefined;
     let request: ReturnType<typeof this.requestFor> | undefined;
     try {
-      request = this.requestFor(modelPath, settings);
+      request = example?.request ?? this.requestFor(modelPath, settings);
     } catch (err) {
       settingsError = err instanceof Error ? err.message : String(err);
     }
@@ -302,7 +312,7 @@ export class SeisController implements PanelHost, vscode.Disposable {
           return { kind: 'done', result } as RunOutcome;
         } catch (err) {
           if (active.cancelled) return { kind: 'cancelled' } as RunOutcome;
-          return { kind: 'failed', message: err instanceof Error ? err.message : String(err) } as RunOutcome;
+          return { kind: 'failed', message: err instanceof Error ? err.message : String(err), code: analysisErrorCode(err) } as RunOutcome;
         } finally {
           sub.dispose();
         }
@@ -322,8 +332,8 @@ export class SeisController implements PanelHost, vscode.Disposable {
         const result = outcome.result;
         try {
           const modelSha256 = result.model.sha256 || (await hashFile(modelPath));
-          const relevant = analysisRelevantSettings(settings);
-          await this.store.save(modelPath, { modelSha256, settingsKey: settingsKeyOf(relevant), settings: relevant, savedAt: new Date().toISOString(), result });
+          const relevant = example?.relevantSettings ?? analysisRelevantSettings(settings);
+          await (example ? this.exampleStore : this.store).save(modelPath, { modelSha256, settingsKey: settingsKeyOf(relevant), settings: relevant, savedAt: new Date().toISOString(), result });
         } catch (err) {
           this.output.warn(`Could not store the results of ${modelPath}: ${err instanceof Error ? err.message : String(err)}`);
         }
@@ -339,7 +349,8 @@ export class SeisController implements PanelHost, vscode.Disposable {
         if (open) {
           open.progress('Done', 1, 1, 'done');
           await open.showResults(result);
-        } else {
+        } else if (!example) {
+          // The example tour opens both examples in one panel itself.
           await this.openPanel(modelPath, true);
         }
         return outcome;
@@ -349,7 +360,7 @@ export class SeisController implements PanelHost, vscode.Disposable {
       default: {
         const message = outcome.kind === 'failed' ? outcome.message : 'unknown failure';
         if (active.partial) await this.keepPartial(modelPath, stoppedEarly(active.partial, 'failed', message));
-        return this.reportFailure(modelPath, message);
+        return this.reportFailure(modelPath, message, outcome.kind === 'failed' ? outcome.code : undefined);
       }
     }
   }
@@ -374,7 +385,7 @@ export class SeisController implements PanelHost, vscode.Disposable {
     this.resultsChanged.fire(shown);
     const panel = SeisPanel.get(modelPath);
     if (panel) await panel.showResults(result);
-    else if (this.active?.modelPath === modelPath) await this.openPanel(modelPath, true);
+    else if (this.active?.modelPath === modelPath && !this.examples.planFor(modelPath)) await this.openPanel(modelPath, true);
   }
 
   private onPartial(modelPath: string, result: AnalysisResult): void {
@@ -393,7 +404,7 @@ export class SeisController implements PanelHost, vscode.Disposable {
     else active.partialTimer = setTimeout(show, PARTIAL_SHOW_INTERVAL_MS);
   }
 
-  private reportFailure(modelPath: string, message: string): RunOutcome {
+  private reportFailure(modelPath: string, message: string, code?: AnalysisErrorCode): RunOutcome {
     const text = `SEIS could not analyse ${basename(modelPath)}: ${message}`;
     this.lastError = text;
     this.output.error(text);
@@ -401,10 +412,8 @@ export class SeisController implements PanelHost, vscode.Disposable {
     panel?.progress('Failed', 0, 0, 'failed', message);
     panel?.showError(text);
     this.updateStatus('failed');
-    void vscode.window.showErrorMessage(text, 'Show Log').then((pick) => {
-      if (pick) this.output.show(true);
-    });
-    return { kind: 'failed', message };
+    void showAnalysisError(text, code, () => this.output.show(true));
+    return { kind: 'failed', message, code };
   }
 
   private onProgress(p: EngineProgress): void {

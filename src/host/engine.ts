@@ -3,6 +3,7 @@
  * The host never loads onnxruntime: a native crash or a long run must not take the extension host
  * down or freeze the UI. This adapter maps the host's settings onto the engine's request type.
  */
+import { AnalysisError, type AnalysisErrorCode } from '../analysis/errors';
 import type { AnalysisRequest, AnalysisProgress } from '../analysis/protocol';
 import { startAnalysis, type RunnerOptions } from '../analysis/runner';
 import type { AnalysisResult, AnalysisSettings } from '../shared/results';
@@ -78,4 +79,11 @@ export function startEngine(request: EngineRequest, listeners: EngineListeners):
   };
   const handle = startAnalysis(toAnalysisRequest(request), options);
   return { result: handle.result, cancel: () => handle.cancel(), pid: handle.pid };
+}
+
+export type { AnalysisErrorCode };
+
+/** The engine's code for why a run failed (e.g. 'no-image-input'), when the error carries one. */
+export function analysisErrorCode(err: unknown): AnalysisErrorCode | undefined {
+  return err instanceof AnalysisError ? err.code : undefined;
 }

@@ -48,19 +48,20 @@ export class SeisPanel implements vscode.Disposable {
   /** Everything sent to / received from the webview, newest last; read by the integration tests. */
   readonly sent: HostToWebviewMessage['type'][] = [];
   readonly received: WebviewToHostMessage['type'][] = [];
-  lastShown: { layerNames: string[]; stale?: string; incomplete?: AnalysisResult['incomplete'] } | undefined;
+  lastShown: { layerNames: string[]; stale?: string; incomplete?: AnalysisResult['incomplete']; models: string[]; guide?: string } | undefined;
 
   static register(host: PanelHost): vscode.Disposable {
     return vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => {
-        const modelPath = isWebviewPersistedState(state) ? state.modelPaths[0] : undefined;
-        if (!modelPath) {
+        const modelPaths = isWebviewPersistedState(state) ? state.modelPaths.filter(Boolean) : [];
+        if (modelPaths.length === 0) {
           // Nothing to restore into (state from another version): close instead of showing an empty panel.
           panel.dispose();
           return;
         }
-        const restored = new SeisPanel(panel, modelPath, host);
-        SeisPanel.panels.set(modelPath, restored);
+        const guide = isWebviewPersistedState(state) && typeof state.guide === 'string' ? state.guide : undefined;
+        const restored = new SeisPanel(panel, modelPaths, host, guide);
+        SeisPanel.panels.set(panelKey(modelPaths), restored);
         await restored.refresh();
       },
     });
@@ -87,10 +88,26 @@ export class SeisPanel implements vscode.Disposable {
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
       SeisPanel.webviewOptions(host.extensionUri),
     );
-    const created = new SeisPanel(panel, modelPath, host);
+    const created = new SeisPanel(panel, [modelPath], host);
     SeisPanel.panels.set(modelPath, created);
     await created.refresh();
     return created;
+  }
+
+  /** One panel showing several models side by side (their stored results), with an optional guide paragraph. */
+  static async showComparison(host: PanelHost, modelPaths: readonly string[], title: string, guide?: string): Promise<SeisPanel> {
+    const key = panelKey(modelPaths);
+    let shown = SeisPanel.panels.get(key);
+    if (shown) {
+      shown.guide = guide;
+      shown.panel.reveal();
+    } else {
+      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Active }, SeisPanel.webviewOptions(host.extensionUri));
+      shown = new SeisPanel(panel, modelPaths, host, guide);
+      SeisPanel.panels.set(key, shown);
+    }
+    await shown.refresh();
+    return shown;
   }
 
   private static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
@@ -102,11 +119,16 @@ export class SeisPanel implements vscode.Disposable {
     };
   }
 
+  /** The first (for a single-model panel, the only) model shown: exports and re-runs act on it. */
+  readonly modelPath: string;
+
   private constructor(
     readonly panel: vscode.WebviewPanel,
-    readonly modelPath: string,
+    readonly modelPaths: readonly string[],
     private readonly host: PanelHost,
+    private guide?: string,
   ) {
+    this.modelPath = modelPaths[0]!;
     panel.webview.options = SeisPanel.webviewOptions(host.extensionUri);
     panel.iconPath = vscode.Uri.joinPath(host.extensionUri, 'media', 'seis.svg');
     panel.webview.html = this.html();
@@ -149,19 +171,28 @@ export class SeisPanel implements vscode.Disposable {
 
   /** Sends the latest (possibly stale) results; called after `ready` and whenever results change. */
   async refresh(): Promise<void> {
-    const loaded = await this.host.resultsFor(this.modelPath);
-    if (!loaded) return;
-    await this.showResults(loaded.result, loaded.staleReason);
+    const loaded = (await Promise.all(this.modelPaths.map((p) => this.host.resultsFor(p)))).filter((l) => l !== undefined);
+    if (loaded.length === 0) return;
+    await this.send(loaded.map((l) => l.result), loaded.find((l) => l.staleReason)?.staleReason);
   }
 
   async showResults(result: AnalysisResult, staleReason?: string): Promise<void> {
-    this.lastShown = { layerNames: result.layers.map((l) => l.name), stale: staleReason, incomplete: result.incomplete };
+    await this.send([result], staleReason);
+  }
+
+  private async send(results: AnalysisResult[], staleReason?: string): Promise<void> {
+    const first = results[0]!;
+    this.lastShown = {
+      layerNames: first.layers.map((l) => l.name), stale: staleReason, incomplete: first.incomplete,
+      models: results.map((r) => r.model.fileName), guide: this.guide,
+    };
     const selected = this.pendingSelection;
     await this.post({
       type: 'showResults',
-      results: [result],
+      results,
       stale: staleReason ? { reason: staleReason } : undefined,
       selectedLayer: selected ? { modelIndex: 0, layerName: selected } : undefined,
+      guide: this.guide,
     });
   }
 
@@ -223,7 +254,7 @@ export class SeisPanel implements vscode.Disposable {
         return;
       case 'selectLayer':
         this.pendingSelection = raw.layer.layerName;
-        this.host.onLayerSelectedInWebview(this.modelPath, raw.layer.layerName);
+        this.host.onLayerSelectedInWebview(this.modelPaths[raw.layer.modelIndex] ?? this.modelPath, raw.layer.layerName);
         return;
       case 'transformChanged':
         this.host.onTransformChangedInWebview(this.modelPath, raw.transformId);
@@ -251,7 +282,8 @@ export class SeisPanel implements vscode.Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (SeisPanel.panels.get(this.modelPath) === this) SeisPanel.panels.delete(this.modelPath);
+    const key = panelKey(this.modelPaths);
+    if (SeisPanel.panels.get(key) === this) SeisPanel.panels.delete(key);
     for (const p of this.pendingPng.values()) p.reject(new Error('The SEIS panel was closed.'));
     this.pendingPng.clear();
     // Unblock anything awaiting `ready` (posts to a disposed webview are simply dropped).
@@ -259,6 +291,11 @@ export class SeisPanel implements vscode.Disposable {
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
+
+/** A single-model panel is keyed by its path, so `get(modelPath)` finds it; a comparison by all its paths. */
+function panelKey(modelPaths: readonly string[]): string {
+  return modelPaths.join('\n');
 }
 
 function escapeHtml(s: string): string {

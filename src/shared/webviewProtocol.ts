@@ -38,6 +38,8 @@ export interface ShowResultsMessage {
   readonly transformId?: string;
   /** Initially selected layer (e.g. restored from the tree view). */
   readonly selectedLayer?: LayerRef;
+  /** One paragraph shown above the heatmaps under "What to look for" (the example tour, src/host/exampleGuide.ts). */
+  readonly guide?: string;
 }
 
 /** Select (highlight and show details of) a layer, e.g. because it was picked in the tree view. */
@@ -162,6 +164,8 @@ export interface WebviewPersistedState {
   readonly modelPaths: readonly string[];
   readonly transformId?: string;
   readonly selectedLayer?: LayerRef;
+  /** ShowResultsMessage.guide, so a restored panel shows it again. */
+  readonly guide?: string;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -37,6 +37,8 @@ interface ModelParts {
 
 export class App {
   private results: readonly AnalysisResult[] = [];
+  /** The host's "what to look for" paragraph for these results (the example tour), shown above the heatmaps. */
+  private guide: string | undefined;
   private transforms: readonly TransformInfo[] = [];
   private models: ModelParts[] = [];
   private transformId = '';
@@ -92,6 +94,7 @@ export class App {
     const saved = this.bridge.getState();
     this.teardown();
     this.results = results;
+    this.guide = message.guide;
     this.transforms = unionTransforms(results);
     const wanted = message.transformId ?? saved?.transformId;
     this.transformId = this.transforms.some((t) => t.id === wanted) ? wanted as string : this.transforms[0]?.id ?? '';
@@ -143,7 +146,8 @@ export class App {
 
     this.profile = new DepthProfile(views, (mi, li) => this.select({ modelIndex: mi, rowIndex: li + 1 }, true, true));
     this.scatter = new ReadingScatter(views, (mi, li) => this.select({ modelIndex: mi, rowIndex: li + 1 }, true, true));
-    this.body.replaceChildren(h('div', { class: 'layout' },
+    const guide = this.guide ? [h('section', { class: 'guide', 'aria-label': 'What to look for' }, h('h2', {}, 'What to look for'), h('p', {}, this.guide))] : [];
+    this.body.replaceChildren(...guide, h('div', { class: 'layout' },
       legend(),
       modelsEl,
       h('aside', { class: 'details-col' }, this.details.element),
@@ -340,6 +344,7 @@ export class App {
       modelPaths: this.results.map((r) => r.model?.path ?? ''),
       transformId: this.transformId || undefined,
       selectedLayer: sel && layer ? { modelIndex: sel.modelIndex, layerName: layer.name } : undefined,
+      guide: this.guide,
     });
   }
 
