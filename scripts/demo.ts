@@ -12,7 +12,8 @@
  * Also imported by scripts/validation.ts for the same analyses and tables.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../src/io/atomicWrite';
 import { join, relative, resolve } from 'node:path';
 import { runAnalysis } from '../src/analysis/engine';
 import { AnalysisError, messageOf } from '../src/analysis/errors';
@@ -175,9 +176,7 @@ function ensureWebviewBundle(log: (s: string) => void): void {
 }
 
 function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', 'utf8');
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }
 
 interface DemoArgs {

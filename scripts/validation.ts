@@ -12,7 +12,8 @@
  *   npm run validation [-- --out docs/validation.md] [--skip-ocr]
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../src/io/atomicWrite';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -540,9 +541,7 @@ function reusableResult(file: string, modelPath: string): AnalysisResult | undef
 
 function writeAtomic(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, 'utf8');
-  renameSync(tmp, file);
+  writeFileAtomic(file, text);
 }
 
 async function main(): Promise<void> {

@@ -13,10 +13,13 @@ import { PNG } from 'pngjs';
 import { readRegularFile } from './files';
 
 /**
- * Largest image decoded, in pixels (documented in README.md, "Probe images"): 40 megapixels, about
- * 160 MB as RGBA8; the decoders' working memory stays within a small multiple of that.
+ * Largest image decoded, in pixels (documented in README.md, "Command line"): 25 megapixels, more
+ * than a 6000×4000 camera frame; probes are resized to the model's input (e.g. 224×224) anyway.
+ * Decoding one such image peaks near 12 bytes per pixel (see JPEG_BYTES_PER_PIXEL).
  */
-export const MAX_IMAGE_PIXELS = 40_000_000;
+export const MAX_IMAGE_PIXELS = 25_000_000;
+/** jpeg-js's own accounting of a full-colour decode (coefficients, planes, RGBA output), measured: about 11.5 bytes per pixel. */
+const JPEG_BYTES_PER_PIXEL = 24;
 /** Largest image file read; no PNG or JPEG of MAX_IMAGE_PIXELS needs more. */
 export const MAX_IMAGE_FILE_BYTES = 256 * 2 ** 20;
 
@@ -158,8 +161,7 @@ export function decodeImageFile(path: string): DecodedImage {
     return { data: png.data, width: png.width, height: png.height };
   }
   const maxResolutionInMP = MAX_IMAGE_PIXELS / 1e6;
-  // jpeg-js counts its own buffers (component planes plus the RGBA output) against this.
-  const maxMemoryUsageInMB = Math.ceil((MAX_IMAGE_PIXELS * 8) / 2 ** 20);
+  const maxMemoryUsageInMB = Math.ceil((MAX_IMAGE_PIXELS * JPEG_BYTES_PER_PIXEL) / 2 ** 20);
   const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP, maxMemoryUsageInMB });
   return { data: img.data, width: img.width, height: img.height };
 }

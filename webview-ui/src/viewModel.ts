@@ -132,7 +132,3 @@ export function colorFor(value: number | undefined, alpha = 1): string {
 export function inkFor(value: number | undefined): string {
   return value !== undefined && value > 0.62 ? '#111' : '#fff';
 }
-
-export function csvEscape(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}

@@ -123,8 +123,8 @@ describe('special files and bombs (in a child process with a time limit: on a na
     assert.ok(set, `the folder still yields its good image: ${JSON.stringify(results.images)}`);
     assert.equal(set.count, 1, 'only a-good.png is used');
     const warning = (file: string) => set.warnings.find((w) => w.startsWith(`${file} skipped:`)) ?? assert.fail(`no warning names ${file}: ${set.warnings.join(' | ')}`);
-    assert.match(warning('bomb.png'), /declares 30000x30000 pixels \(900 MP\), beyond the 40 MP limit; not decoded/);
-    assert.match(warning('bomb.jpg'), /declares 9999x9999 pixels \(100 MP\), beyond the 40 MP limit/);
+    assert.match(warning('bomb.png'), /declares 30000x30000 pixels \(900 MP\), beyond the 25 MP limit; not decoded/);
+    assert.match(warning('bomb.jpg'), /declares 9999x9999 pixels \(100 MP\), beyond the 25 MP limit/);
     assert.match(warning('zlib-bomb.png'), /inflates beyond what its declared size allows/);
     assert.match(warning('zero.png'), /character device, not a regular file/);
     assert.match(warning('pipe.png'), /FIFO/);
