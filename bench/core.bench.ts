@@ -1,15 +1,21 @@
 /**
  * `npm run bench:core`: `seis score`-equivalent work (read two .npy files, SEIS with 3 null
- * permutations) in the TS core — onnxruntime backend and pure-JS backend — and in numpy/OpenBLAS
- * (bench/core_numpy.py: thin SVDs via LAPACK, as docs/method.md states it), on the same files, side by
- * side in one run. Not a test: it prints figures and checks that the scores agree.
+ * permutations) in the TS core — onnxruntime backend and pure-JS backend — and in two Python
+ * baselines on the same files, side by side in one run. Not a test: it prints figures and checks that
+ * the scores agree.
+ * - numpy (bench/core_numpy.py): thin SVDs of the full matrices via LAPACK, as docs/method.md states it;
+ * - SciPy (bench/core_scipy.py): what a numerical Python engineer would write for speed — Gram on the
+ *   smaller side, eigvalsh for the rank, eigh(subset_by_index, driver='evr') for the kept vectors,
+ *   small products for the CCA and the nulls. This is the yardstick (target core/SciPy ≤ 1).
  *
- * Options: --repeats N (best of N for the ort core and numpy; default 2), --skip-js,
- *          --python PATH (default $SEIS_BENCH_PYTHON or python3), --keep-openblas-env.
- * numpy runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment (they are set
+ * Options: --repeats N (best of N for the ort core and the baselines; default 2), --skip-js,
+ *          --python PATH (the numpy baseline's and first SciPy interpreter; default $SEIS_BENCH_PYTHON
+ *          or python3), --scipy-python PATH[,PATH…] (default: that python and /usr/bin/python3),
+ *          --keep-openblas-env.
+ * Python runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment (they are set
  * on some machines here because old OpenBLAS builds compute wrong results or crash without them, and
- * they slow a current one down); --keep-openblas-env keeps them, for an old OpenBLAS such as
- * Debian's 0.3.21 under /usr/bin/python3.
+ * they slow a current one down); --keep-openblas-env keeps them. Each baseline runs with OpenBLAS's
+ * default threads and with one thread, with every interpreter given, and the ratio uses the fastest.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +43,9 @@ function flag(name: string): string | undefined {
 const repeats = Math.max(1, Number(flag('--repeats') ?? 2));
 const skipJs = process.argv.includes('--skip-js');
 const python = flag('--python') ?? process.env.SEIS_BENCH_PYTHON ?? 'python3';
+const scipyPythons = (flag('--scipy-python') ?? [python, '/usr/bin/python3'].filter((x, i, all) => all.indexOf(x) === i).join(',')).split(',');
+/** Scores agree when every one of S_E, S_I and their nulls is within this of the other implementation's. */
+const AGREEMENT = 1e-9;
 const keepOpenblasEnv = process.argv.includes('--keep-openblas-env');
 
 /** Seeded standard normals (Box–Muller over the project's splitmix generator). */
@@ -146,7 +155,7 @@ async function timeCore(clean: string, transformed: string, backend: MatMulBacke
   return { seconds: (performance.now() - started) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, score };
 }
 
-interface NumpyCase {
+interface BaselineCase {
   name: string;
   seconds: number;
   cpuSeconds: number;
@@ -157,16 +166,62 @@ interface NumpyCase {
   null: { equivariance: number; invariance: number };
 }
 
-/** Largest absolute difference and which score it is in. */
-function maxDiff(a: PairScore, b: { equivariance: number; invariance: number; null: { equivariance: number; invariance: number } }): string {
+type Scores = { equivariance: number; invariance: number; null: { equivariance: number; invariance: number } };
+
+/** Largest absolute difference, which score it is in, and whether it is within AGREEMENT. */
+function maxDiff(a: PairScore, b: Scores): string {
   const diffs: [string, number][] = [
     ['S_E', Math.abs(a.equivariance - b.equivariance)],
     ['S_I', Math.abs(a.invariance - b.invariance)],
     ['null S_E', Math.abs(a.null.equivariance - b.null.equivariance)],
     ['null S_I', Math.abs(a.null.invariance - b.null.invariance)],
   ];
-  const [name, value] = diffs.reduce((x, y) => (y[1] > x[1] ? y : x));
-  return `${value.toExponential(2)} (${name})`;
+  const [name, value] = diffs.reduce((x, y) => (y[1] > x[1] || Number.isNaN(y[1]) ? y : x));
+  return `${value.toExponential(2)} (${name}; ${value <= AGREEMENT ? `agree to ${AGREEMENT}` : `DISAGREE beyond ${AGREEMENT}`})`;
+}
+
+type BaselineRun = { numpy: string; scipy?: string; python: string; blas: Record<string, unknown>[]; cases: BaselineCase[]; label: string };
+
+/** One Python baseline script under each interpreter and thread setting; null entries did not run. */
+function runBaselines(script: string, pythons: string[], specPath: string, env: NodeJS.ProcessEnv, installHint: string): BaselineRun[] {
+  // OpenBLAS's worker threads spin while they wait; on a machine whose cores are busy with other
+  // work that can cost it several-fold, so each baseline also runs single-threaded and the ratio
+  // uses whichever configuration was faster.
+  const settings: [string, Record<string, string>][] = [
+    ['default threads', {}],
+    ['1 thread', { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' }],
+  ];
+  const runs: BaselineRun[] = [];
+  for (const interpreter of pythons) {
+    for (const [setting, extraEnv] of settings) {
+      const label = `${interpreter}, ${setting}`;
+      const run = spawnSync(interpreter, [join(__dirname, script), specPath], { env: { ...env, ...extraEnv }, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+      if (run.status !== 0) {
+        const why = run.error ? run.error.message : (run.stderr || '').trim().split('\n').pop();
+        console.log(`${script} (${label}) not run (${why}); ${installHint}`);
+        continue;
+      }
+      runs.push({ ...JSON.parse(run.stdout), label });
+    }
+  }
+  return runs;
+}
+
+function describeBaselines(name: string, runs: BaselineRun[], openblasEnv: string): void {
+  const seen = new Set<string>();
+  for (const run of runs) {
+    if (seen.has(run.python)) continue;
+    seen.add(run.python);
+    const versions = `numpy ${run.numpy}${run.scipy ? `, scipy ${run.scipy}` : ''}`;
+    const blas = run.blas.filter((lib) => lib.architecture).map((lib) => `${String(lib.config ?? lib.version ?? '')} kernel ${String(lib.architecture)}`.trim());
+    console.log(`${name}: ${run.python} (${versions}), ${openblasEnv}; BLAS: ${[...new Set(blas)].join('; ') || JSON.stringify(run.blas)}`);
+  }
+}
+
+/** The fastest run of one case among a baseline's configurations. */
+function fastest(runs: BaselineRun[], index: number): (BaselineCase & { label: string }) | undefined {
+  const candidates = runs.map((run) => ({ ...run.cases[index], label: run.label }));
+  return candidates.length > 0 ? candidates.reduce((a, b) => (b.seconds < a.seconds ? b : a)) : undefined;
 }
 
 async function main(): Promise<void> {
@@ -203,27 +258,11 @@ async function main(): Promise<void> {
       delete env.OPENBLAS_CORETYPE;
       delete env.OPENBLAS_L2_SIZE;
     }
-    // OpenBLAS's worker threads spin while they wait; on a machine whose cores are busy with other
-    // work that can cost it several-fold, so numpy also runs single-threaded and the ratio uses
-    // whichever numpy configuration was faster.
-    type NumpyRun = { numpy: string; python: string; blas: Record<string, unknown>[]; cases: NumpyCase[]; label: string };
-    const runNumpy = (label: string, extraEnv: Record<string, string>): NumpyRun | null => {
-      const run = spawnSync(python, [join(__dirname, 'core_numpy.py'), specPath], { env: { ...env, ...extraEnv }, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
-      if (run.status !== 0) {
-        const why = run.error ? run.error.message : (run.stderr || '').trim().split('\n').pop();
-        console.log(`numpy (${label}) not run (${why}); install it with 'apt-get install -y python3-numpy' or pass --python PATH`);
-        return null;
-      }
-      return { ...JSON.parse(run.stdout), label };
-    };
-    const numpyRuns = [runNumpy('default threads', {}), runNumpy('1 thread', { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' })].filter(
-      (x): x is NumpyRun => x !== null,
-    );
-    if (numpyRuns.length > 0) {
-      const first = numpyRuns[0];
-      const openblasEnv = keepOpenblasEnv ? `OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE ?? ''} OPENBLAS_L2_SIZE=${env.OPENBLAS_L2_SIZE ?? ''}` : 'OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset';
-      console.log(`numpy ${first.numpy} (${first.python}), ${openblasEnv}; BLAS: ${JSON.stringify(first.blas)}`);
-    }
+    const openblasEnv = keepOpenblasEnv ? `OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE ?? ''} OPENBLAS_L2_SIZE=${env.OPENBLAS_L2_SIZE ?? ''}` : 'OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset';
+    const numpyRuns = runBaselines('core_numpy.py', [python], specPath, env, "install it with 'apt-get install -y python3-numpy' or pass --python PATH");
+    const scipyRuns = runBaselines('core_scipy.py', scipyPythons, specPath, env, "install it with 'apt-get install -y python3-scipy' or pass --scipy-python PATH");
+    describeBaselines('numpy', numpyRuns, openblasEnv);
+    describeBaselines('SciPy', scipyRuns, openblasEnv);
 
     const ort = await createOrtMatMulBackend();
     const ortSingle = await createOrtMatMulBackend({ intraOpThreads: 1 });
@@ -242,29 +281,31 @@ async function main(): Promise<void> {
         if (!single || run.seconds < single.seconds) single = run;
       }
       const coreJs = skipJs ? null : await timeCore(f.cleanPath, f.transformedPath, jsMatMulBackend);
-      const candidates = numpyRuns.map((run) => ({ ...run.cases[index], label: run.label }));
-      const np = candidates.length > 0 ? candidates.reduce((a, b) => (b.seconds < a.seconds ? b : a)) : undefined;
+      const np = fastest(numpyRuns, index);
+      const sp = fastest(scipyRuns, index);
       const s = coreOrt.score;
-      const parts = [
-        `core(ort): ${coreOrt.seconds.toFixed(2)} s`,
-        `core(js): ${coreJs ? `${coreJs.seconds.toFixed(2)} s` : 'skipped'}`,
-        `numpy: ${np ? `${np.seconds.toFixed(2)} s` : 'n/a'}`,
-        `core/numpy ratio: ${np ? (coreOrt.seconds / np.seconds).toFixed(2) : 'n/a'}`,
-      ];
+      const ratio = (a: number, b: number | undefined) => (b ? (a / b).toFixed(2) : 'n/a');
       const flagNote = s.underdetermined ? "  UNDERDETERMINED (n < k + k': S_I depends on the choice of basis among canonical correlations ≈ 1)" : '';
-      console.log(`${f.name}  n=${s.observations} d=${s.variables} k=${s.rankClean} k'=${s.rankTransformed}${flagNote}`);
-      console.log(`  ${parts.join('  ')}`);
-      console.log(`  core(ort, 1 intra-op thread): ${single!.seconds.toFixed(2)} s (cpu ${single!.cpuSeconds.toFixed(2)} s); the ratio uses the default core(ort)`);
-      if (candidates.length > 1) console.log(`  numpy: ${candidates.map((x) => `${x.label} ${x.seconds.toFixed(2)} s`).join(', ')} (ratio uses the faster)`);
+      console.log(`${f.name}  n=${s.observations} d=${s.variables} k=${s.rankClean} k'=${s.rankTransformed}, ${NULL_PERMUTATIONS} nulls${flagNote}`);
       console.log(
-        `  cpu time: core(ort) ${coreOrt.cpuSeconds.toFixed(2)} s  core(js) ${coreJs ? `${coreJs.cpuSeconds.toFixed(2)} s` : 'skipped'}  ` +
-          `numpy ${np ? `${np.cpuSeconds.toFixed(2)} s  cpu ratio ${(coreOrt.cpuSeconds / np.cpuSeconds).toFixed(2)}` : 'n/a'}`,
+        `  wall: core(ort) ${coreOrt.seconds.toFixed(2)} s  SciPy ${sp ? `${sp.seconds.toFixed(2)} s` : 'n/a'}  numpy ${np ? `${np.seconds.toFixed(2)} s` : 'n/a'}  ` +
+          `core(js) ${coreJs ? `${coreJs.seconds.toFixed(2)} s` : 'skipped'}   core/SciPy ${ratio(coreOrt.seconds, sp?.seconds)}  core/numpy ${ratio(coreOrt.seconds, np?.seconds)}`,
       );
       console.log(
-        `  S_E ${s.equivariance.toFixed(6)} (null ${s.null.equivariance.toFixed(4)})  S_I ${s.invariance.toFixed(6)} (null ${s.null.invariance.toFixed(4)})` +
-          (np ? `  max |core − numpy| ${maxDiff(s, np)}, ranks ${np.rankClean === s.rankClean && np.rankTransformed === s.rankTransformed ? 'equal' : `DIFFER (numpy ${np.rankClean}/${np.rankTransformed})`}` : '') +
-          (coreJs ? `  max |ort − js| ${maxDiff(s, coreJs.score)}` : ''),
+        `  cpu:  core(ort) ${coreOrt.cpuSeconds.toFixed(2)} s  SciPy ${sp ? `${sp.cpuSeconds.toFixed(2)} s` : 'n/a'}  numpy ${np ? `${np.cpuSeconds.toFixed(2)} s` : 'n/a'}  ` +
+          `core(js) ${coreJs ? `${coreJs.cpuSeconds.toFixed(2)} s` : 'skipped'}   core/SciPy ${ratio(coreOrt.cpuSeconds, sp?.cpuSeconds)}  core/numpy ${ratio(coreOrt.cpuSeconds, np?.cpuSeconds)}`,
       );
+      console.log(`  core(ort, 1 intra-op thread): ${single!.seconds.toFixed(2)} s (cpu ${single!.cpuSeconds.toFixed(2)} s); the ratios use the default core(ort)`);
+      for (const [name, runs] of [['SciPy', scipyRuns], ['numpy', numpyRuns]] as const) {
+        if (runs.length > 1) console.log(`  ${name}: ${runs.map((run) => `${run.label} ${run.cases[index].seconds.toFixed(2)} s`).join(', ')} (ratio uses the fastest)`);
+      }
+      console.log(`  S_E ${s.equivariance.toFixed(6)} (null ${s.null.equivariance.toFixed(4)})  S_I ${s.invariance.toFixed(6)} (null ${s.null.invariance.toFixed(4)})`);
+      for (const [name, other] of [['SciPy', sp], ['numpy', np]] as const) {
+        if (!other) continue;
+        const ranks = other.rankClean === s.rankClean && other.rankTransformed === s.rankTransformed ? 'equal' : `DIFFER (${name} ${other.rankClean}/${other.rankTransformed})`;
+        console.log(`  max |core − ${name}| ${maxDiff(s, other)}, ranks ${ranks}`);
+      }
+      if (coreJs) console.log(`  max |ort − js| ${maxDiff(s, coreJs.score)}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
