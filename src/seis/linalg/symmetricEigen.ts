@@ -496,123 +496,152 @@ async function tridiagonalizeBlocked(
   backend: Pick<MatMulBackend, 'times' | 'transposeTimes'>,
 ): Promise<Tridiagonal> {
   const tri = emptyTridiagonal(n);
-  const { diagonal, sub, reflectors, reflectorOffsets, betas } = tri;
   // Only the lower triangle is read and kept up to date (the only part callers promise).
   const a = Float64Array.from(matrix);
-  // Pending updates of the current panel: column i of V holds reflector i, column i of W its w.
-  const vp = new Float64Array(n * block);
-  const wp = new Float64Array(n * block);
-  const y = new Float64Array(n);
-  const t1 = new Float64Array(block);
-  const t2 = new Float64Array(block);
+  const work: PanelWork = {
+    v: new Float64Array(block * n),
+    w: new Float64Array(block * n),
+    y: new Float64Array(n),
+    column: new Float64Array(n),
+    t1: new Float64Array(block),
+    t2: new Float64Array(block),
+  };
   let start = 0;
   // Every panel column j has a reflector (j ≤ n−3); the last unblockedTail columns go to the level-2 code.
+  // The loops live in synchronous helpers: locals of an async function that live across an await
+  // are kept in its context object, which makes hot loops over them several times slower.
   while (n - start - block >= Math.max(2, unblockedTail)) {
-    vp.fill(0);
-    wp.fill(0);
-    for (let i = 0; i < block; i++) {
-      const j = start + i;
-      // Column j (rows j..n−1) receives the panel's earlier rank-2 updates.
-      if (i > 0) {
-        const vj = j * block;
-        for (let r = j; r < n; r++) {
-          const rb = r * block;
-          let s = 0;
-          for (let l = 0; l < i; l++) s += vp[rb + l] * wp[vj + l] + wp[rb + l] * vp[vj + l];
-          a[r * n + j] -= s;
-        }
-      }
-      diagonal[j] = a[j * n + j];
-      const m = n - j - 1;
-      const base = j + 1;
-      const x0 = a[base * n + j];
-      let tail = 0;
-      for (let r = 1; r < m; r++) {
-        const x = a[(base + r) * n + j];
-        tail += x * x;
-      }
-      if (tail === 0) {
-        // Already reduced: identity reflector, nothing pending from this column.
-        sub[j] = x0;
-        betas[j] = 0;
-        continue;
-      }
-      const norm = Math.sqrt(x0 * x0 + tail);
-      const alpha = x0 > 0 ? -norm : norm;
-      const v0 = x0 - alpha;
-      const offset = reflectorOffsets[j];
-      reflectors[offset] = 1;
-      vp[base * block + i] = 1;
-      let vtv = 1;
-      for (let r = 1; r < m; r++) {
-        const vr = a[(base + r) * n + j] / v0;
-        reflectors[offset + r] = vr;
-        vp[(base + r) * block + i] = vr;
-        vtv += vr * vr;
-      }
-      const beta = 2 / vtv;
-      sub[j] = alpha;
-      betas[j] = beta;
-      const v = reflectors.subarray(offset, offset + m);
-
-      // y = B·v with B the trailing block as it was at the panel's start.
-      lowerSymv(a, n, base, m, v, y);
-      // … minus the panel's pending terms: y −= V·(Wᵀv) + W·(Vᵀv).
-      if (i > 0) {
-        t1.fill(0, 0, i);
-        t2.fill(0, 0, i);
-        for (let r = 0; r < m; r++) {
-          const rb = (base + r) * block;
-          const vr = v[r];
-          for (let l = 0; l < i; l++) {
-            t1[l] += wp[rb + l] * vr;
-            t2[l] += vp[rb + l] * vr;
-          }
-        }
-        for (let r = 0; r < m; r++) {
-          const rb = (base + r) * block;
-          let s = 0;
-          for (let l = 0; l < i; l++) s += vp[rb + l] * t1[l] + wp[rb + l] * t2[l];
-          y[r] -= s;
-        }
-      }
-      // w = β·y − (β²/2)(yᵀv)·v: B − v·wᵀ − w·vᵀ is the reflected trailing block.
-      let ytv = 0;
-      for (let r = 0; r < m; r++) {
-        y[r] *= beta;
-        ytv += y[r] * v[r];
-      }
-      const halfK = 0.5 * beta * ytv;
-      for (let r = 0; r < m; r++) wp[(base + r) * block + i] = y[r] - halfK * v[r];
-    }
-
-    // Trailing update A₂₂ ← A₂₂ − V·Wᵀ − W·Vᵀ as one product [V W]·[W V]ᵀ.
+    reducePanel(a, n, start, block, tri, work);
+    // Trailing update A₂₂ ← A₂₂ − V·Wᵀ − W·Vᵀ = [V W]·[W V]ᵀ as one product.
     const next = start + block;
     const size = n - next;
-    const left = new Float64Array(size * 2 * block);
-    const rightT = new Float64Array(2 * block * size);
-    for (let r = 0; r < size; r++) {
-      const src = (next + r) * block;
-      const dst = r * 2 * block;
-      for (let l = 0; l < block; l++) {
-        const vv = vp[src + l];
-        const ww = wp[src + l];
-        left[dst + l] = vv;
-        left[dst + block + l] = ww;
-        rightT[l * size + r] = ww;
-        rightT[(block + l) * size + r] = vv;
-      }
-    }
-    const update = await backend.times(left, size, 2 * block, rightT, size);
-    for (let r = 0; r < size; r++) {
-      const row = (next + r) * n + next;
-      const urow = r * size;
-      for (let c = 0; c <= r; c++) a[row + c] -= update[urow + c];
-    }
+    const { vw, wv } = trailingFactors(work, n, next, block);
+    const update = await backend.transposeTimes(vw, 2 * block, size, wv, size);
+    subtractLower(a, n, next, update);
     start = next;
   }
   reduceUnblocked(a, n, start, tri);
   return tri;
+}
+
+/**
+ * Scratch of one panel. Row l of `v` (block×n, global row index) is the panel's reflector l, row l of
+ * `w` its w: stored by reflector so every loop below runs along a long contiguous row.
+ */
+interface PanelWork {
+  readonly v: Float64Array;
+  readonly w: Float64Array;
+  readonly y: Float64Array;
+  readonly column: Float64Array;
+  readonly t1: Float64Array;
+  readonly t2: Float64Array;
+}
+
+/** Reduces columns start..start+block−1 (dlatrd, lower), leaving the trailing update to the caller. */
+function reducePanel(a: Float64Array, n: number, start: number, block: number, tri: Tridiagonal, work: PanelWork): void {
+  const { diagonal, sub, reflectors, reflectorOffsets, betas } = tri;
+  const { v: vs, w: ws, y, column, t1, t2 } = work;
+  vs.fill(0);
+  ws.fill(0);
+  for (let i = 0; i < block; i++) {
+    const j = start + i;
+    // Column j (rows j..n−1) with the panel's earlier rank-2 updates applied.
+    for (let r = j; r < n; r++) column[r] = a[r * n + j];
+    for (let l = 0; l < i; l++) {
+      const vl = l * n;
+      const wj = ws[vl + j];
+      const vj = vs[vl + j];
+      for (let r = j; r < n; r++) column[r] -= vs[vl + r] * wj + ws[vl + r] * vj;
+    }
+    for (let r = j; r < n; r++) a[r * n + j] = column[r];
+    diagonal[j] = column[j];
+    const m = n - j - 1;
+    const base = j + 1;
+    const x0 = column[base];
+    let tail = 0;
+    for (let r = base + 1; r < n; r++) tail += column[r] * column[r];
+    if (tail === 0) {
+      // Already reduced: identity reflector, nothing pending from this column.
+      sub[j] = x0;
+      betas[j] = 0;
+      continue;
+    }
+    const norm = Math.sqrt(x0 * x0 + tail);
+    const alpha = x0 > 0 ? -norm : norm;
+    const v0 = x0 - alpha;
+    const offset = reflectorOffsets[j];
+    const vi = i * n;
+    reflectors[offset] = 1;
+    vs[vi + base] = 1;
+    let vtv = 1;
+    for (let r = 1; r < m; r++) {
+      const value = column[base + r] / v0;
+      reflectors[offset + r] = value;
+      vs[vi + base + r] = value;
+      vtv += value * value;
+    }
+    const beta = 2 / vtv;
+    sub[j] = alpha;
+    betas[j] = beta;
+    const v = reflectors.subarray(offset, offset + m);
+
+    // y = B·v with B the trailing block as it was at the panel's start …
+    lowerSymv(a, n, base, m, v, y);
+    // … minus the panel's pending terms: y −= V·(Wᵀv) + W·(Vᵀv).
+    for (let l = 0; l < i; l++) {
+      const row = l * n + base;
+      let dw = 0;
+      let dv = 0;
+      for (let r = 0; r < m; r++) {
+        dw += ws[row + r] * v[r];
+        dv += vs[row + r] * v[r];
+      }
+      t1[l] = dw;
+      t2[l] = dv;
+    }
+    for (let l = 0; l < i; l++) {
+      const row = l * n + base;
+      const c1 = t1[l];
+      const c2 = t2[l];
+      for (let r = 0; r < m; r++) y[r] -= vs[row + r] * c1 + ws[row + r] * c2;
+    }
+    // w = β·y − (β²/2)(yᵀv)·v: B − v·wᵀ − w·vᵀ is the reflected trailing block.
+    let ytv = 0;
+    for (let r = 0; r < m; r++) {
+      y[r] *= beta;
+      ytv += y[r] * v[r];
+    }
+    const halfK = 0.5 * beta * ytv;
+    for (let r = 0; r < m; r++) ws[vi + base + r] = y[r] - halfK * v[r];
+  }
+}
+
+/** [V W]ᵀ and [W V]ᵀ (2·block × (n − next)) for the rows from `next` on: the trailing update is vwᵀ·wv. */
+function trailingFactors(work: PanelWork, n: number, next: number, block: number): { vw: Float64Array; wv: Float64Array } {
+  const { v, w } = work;
+  const size = n - next;
+  const vw = new Float64Array(2 * block * size);
+  const wv = new Float64Array(2 * block * size);
+  for (let l = 0; l < block; l++) {
+    const from = l * n + next;
+    const vRow = v.subarray(from, from + size);
+    const wRow = w.subarray(from, from + size);
+    vw.set(vRow, l * size);
+    vw.set(wRow, (block + l) * size);
+    wv.set(wRow, l * size);
+    wv.set(vRow, (block + l) * size);
+  }
+  return { vw, wv };
+}
+
+/** a[next.., next..] −= update (order n − next), lower triangle only. */
+function subtractLower(a: Float64Array, n: number, next: number, update: Float64Array): void {
+  const size = n - next;
+  for (let r = 0; r < size; r++) {
+    const row = (next + r) * n + next;
+    const urow = r * size;
+    for (let c = 0; c <= r; c++) a[row + c] -= update[urow + c];
+  }
 }
 
 /**
