@@ -38,6 +38,11 @@ export interface AnalysisRequest {
   readonly fit?: 'crop' | 'stretch';
   /** Transform ids. */
   readonly transforms?: readonly string[];
+  /** Sweeps (src/analysis/sweeps.ts), e.g. `rot:15`: their members follow `transforms`; without
+   *  `transforms`, a run with sweeps scores only the sweep members (not the default set). */
+  readonly sweeps?: readonly string[];
+  /** Canonical patterns kept per score cell (src/seis/patterns.ts); default 0. */
+  readonly patterns?: number;
   /** Layer selection: default | all | op:Conv,Add | /regex/ | name,name. */
   readonly layers?: string;
   /** Probe images per forward pass. */

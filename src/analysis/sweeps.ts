@@ -12,6 +12,7 @@
  * The cost is one forward pass of the probes and one scoring per member: the clean activations and
  * their decomposition are computed once for all transforms.
  */
+import { DEFAULT_TRANSFORMS } from '../shared/defaults';
 import type { TransformFamily } from '../shared/results';
 import { AnalysisError } from './errors';
 
@@ -91,6 +92,16 @@ export function mergeTransformIds(explicit: readonly string[], swept: readonly s
     }
   }
   return out;
+}
+
+/**
+ * The transform ids a run scores: the explicit list (the default set when none is given and there is
+ * no sweep), then the sweep members it does not already list. A run with only sweeps scores only them.
+ */
+export function runTransformIds(transforms: readonly string[] | undefined, sweeps: readonly string[] | undefined): string[] {
+  const swept = sweeps && sweeps.length > 0 ? expandSweeps(sweeps) : [];
+  const explicit = transforms ?? (swept.length > 0 ? [] : DEFAULT_TRANSFORMS);
+  return mergeTransformIds(explicit, swept);
 }
 
 /** The sweep family and parameter of a transform, for one-parameter transforms; undefined otherwise. */

@@ -9,6 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { AnalysisError } from '../analysis/errors';
 import { startAnalysis } from '../analysis/runner';
 import type { AnalysisProgress, AnalysisRequest, NormalizeName } from '../analysis/protocol';
+import { runTransformIds } from '../analysis/sweeps';
 import { parseTransforms } from '../analysis/transforms';
 import { checkOutputPath, OutputError, writeFilesAtomic, type OutputFile } from '../io/atomicWrite';
 import { resultsToCsv } from '../shared/csv';
@@ -33,6 +34,8 @@ export const ANALYZE_FLAGS = {
   bgr: { type: 'boolean', help: 'feed channels in BGR order' },
   fit: { type: 'choice', choices: ['crop', 'stretch'], default: V.fit.default, help: 'images reach the probe size by cover+centre-crop or by stretching' },
   transforms: { type: 'string', default: V.transforms.default.join(','), metavar: 'LIST', help: 'transform ids: rot90, rot180, rot270, rot<deg>, flip-h, flip-v, shift-x<px>[-y<px>], scale<f>, affine-s<seed>, identity' },
+  sweep: { type: 'string', metavar: 'LIST', help: 'also (alone: only) score sweeps, comma-separated: rot:STEP, shift-x:MAX[:STEP], shift-y:MAX[:STEP], scale:MIN:MAX:STEP' },
+  patterns: { type: 'number', default: O.patterns.default, integer: true, min: O.patterns.min, max: O.patterns.max, help: 'keep the top N canonical patterns per layer and transform in the JSON (docs/patterns.md)' },
   layers: { type: 'string', default: V.layers.default, metavar: 'SEL', help: "layers: default | all | op:Conv,Add | '/regex/' | name,name" },
   batch: { type: 'number', default: O.batchSize.default, integer: true, min: O.batchSize.min, max: O.batchSize.max, help: 'probe images per forward pass' },
   maxPositions: { type: 'number', default: O.maxPositions.default, integer: true, min: O.maxPositions.min, max: O.maxPositions.max, help: 'maps with more positions are average-pooled down to this' },
@@ -251,7 +254,11 @@ export async function runAnalyzeCommand(argv: readonly string[], io: CliIo): Pro
     const files = (['json', 'html', 'csv', 'nodeData'] as const).flatMap((k) => (outputs[k] && outputs[k] !== '-' ? [{ flag: k === 'nodeData' ? '--node-data' : `--${k}`, path: outputs[k] as string }] : []));
     checkOutputs(files, inputs);
     if (flags.dumpActivations) checkDumpFolder(flags.dumpActivations);
-    const transforms = flags.transforms.split(',').map((s) => s.trim()).filter(Boolean);
+    // With --sweep alone, only the sweep runs; an explicit --transforms list is kept beside it.
+    const explicitTransforms = argv.some((a) => a === '--transforms' || a.startsWith('--transforms='));
+    const sweeps = flags.sweep ? flags.sweep.split(',').map((s) => s.trim()).filter(Boolean) : [];
+    const listed = flags.transforms.split(',').map((s) => s.trim()).filter(Boolean);
+    const transforms = runTransformIds(explicitTransforms || sweeps.length === 0 ? listed : undefined, sweeps);
     parseTransforms(transforms);
     if (flags.transform && !transforms.includes(flags.transform)) throw new UsageError(`seis analyze: --transform ${flags.transform} is not among the transforms run (${transforms.join(', ')})`);
     await checkExecutionProvider(flags.ep);
@@ -269,6 +276,8 @@ export async function runAnalyzeCommand(argv: readonly string[], io: CliIo): Pro
       bgr: flags.bgr,
       fit: flags.fit,
       transforms,
+      ...(sweeps.length > 0 ? { sweeps } : {}),
+      ...(flags.patterns > 0 ? { patterns: flags.patterns } : {}),
       layers: flags.layers,
       batchSize: flags.batch,
       maxPositions: flags.maxPositions,

@@ -38,6 +38,7 @@ export {
   PATTERN_DECIMALS,
   positionGrid,
   scorePairWithPatterns,
+  scoreAgainstBasisWithPatterns,
   type CanonicalPattern,
   type PositionGrid,
   type ScoreWithPatterns,

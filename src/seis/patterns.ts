@@ -138,10 +138,35 @@ export interface ScoreWithPatterns {
   readonly patterns: CanonicalPattern[];
 }
 
+const SPATIAL_ONLY = 'Canonical patterns are maps over positions; they exist for the spatial orientation (SEIS) only, not the channel diagnostic.';
+
 /**
- * scorePair plus the top `count` canonical patterns, decomposing each side once. Spatial orientation
- * only: in the channel diagnostic the variables are channels, which have no grid to draw.
+ * scoreAgainstBasis plus the top `count` canonical patterns: scores transformed activations against a
+ * clean basis decomposed once (and shared by several transforms), decomposing the transformed side
+ * once for both. Spatial orientation only: in the channel diagnostic the variables are channels,
+ * which have no grid to draw.
  */
+export async function scoreAgainstBasisWithPatterns(
+  cleanBasis: SpectralBasis,
+  cleanWarnings: readonly string[],
+  transformed: ActivationTensor,
+  count: number,
+  options: ScoreOptions = {},
+  backend: MatMulBackend = jsMatMulBackend,
+): Promise<ScoreWithPatterns> {
+  const resolved = resolveOptions(options);
+  if (resolved.orientation !== 'spatial') throw new SeisInputError(SPATIAL_ONLY);
+  const matrix = matricize(transformed, 'spatial');
+  // matricize returns a fresh copy, so it can be centered in place.
+  const basis = await decomposeObservations(matrix, resolved, backend, 'transformed activations', true);
+  const [score, patterns] = await Promise.all([
+    scoreDecomposed(cleanBasis, basis, options, backend, cleanWarnings),
+    canonicalPatterns(cleanBasis, basis, count, backend),
+  ]);
+  return { score, grid: positionGrid(transformed.shape, resolveLayout(transformed), matrix.d), patterns };
+}
+
+/** scorePair plus the top `count` canonical patterns, decomposing each side once. */
 export async function scorePairWithPatterns(
   clean: ActivationTensor,
   transformed: ActivationTensor,
@@ -150,9 +175,7 @@ export async function scorePairWithPatterns(
   backend: MatMulBackend = jsMatMulBackend,
 ): Promise<ScoreWithPatterns> {
   const resolved = resolveOptions(options);
-  if (resolved.orientation !== 'spatial') {
-    throw new SeisInputError('Canonical patterns are maps over positions; they exist for the spatial orientation (SEIS) only, not the channel diagnostic.');
-  }
+  if (resolved.orientation !== 'spatial') throw new SeisInputError(SPATIAL_ONLY);
   if (clean.shape.length !== transformed.shape.length || clean.shape.some((dim, i) => dim !== transformed.shape[i])) {
     throw new SeisInputError(
       `The clean activations have shape (${clean.shape.join(', ')}) but the transformed ones (${transformed.shape.join(', ')}). ` +
@@ -160,16 +183,8 @@ export async function scorePairWithPatterns(
     );
   }
   const a = matricize(clean, 'spatial');
-  const b = matricize({ ...transformed, layout: transformed.layout ?? a.layout }, 'spatial');
-  const [cleanBasis, transformedBasis] = await Promise.all([
-    decomposeObservations(a, resolved, backend, 'clean activations', true),
-    decomposeObservations(b, resolved, backend, 'transformed activations', true),
-  ]);
-  const [score, patterns] = await Promise.all([
-    scoreDecomposed(cleanBasis, transformedBasis, options, backend, a.warnings),
-    canonicalPatterns(cleanBasis, transformedBasis, count, backend),
-  ]);
-  return { score, grid: positionGrid(clean.shape, resolveLayout(clean), a.d), patterns };
+  const cleanBasis = await decomposeObservations(a, resolved, backend, 'clean activations', true);
+  return scoreAgainstBasisWithPatterns(cleanBasis, a.warnings, { ...transformed, layout: transformed.layout ?? a.layout }, count, options, backend);
 }
 
 /** Decimals kept per map entry in result documents: unit maps of ≤ 1,024 entries keep ~4 significant digits. */

@@ -143,6 +143,10 @@ export interface AnalysisSettings {
   readonly executionProvider: string;
   /** Present when scores carry intervals: the resamples asked for and the nominal level. */
   readonly intervals?: { readonly resamples: number; readonly level: number };
+  /** The sweeps asked for (`--sweep`); their members are listed in `transforms`. */
+  readonly sweeps?: readonly string[];
+  /** Canonical patterns kept per score cell, when more than 0 (`--patterns`). */
+  readonly patterns?: number;
 }
 
 export interface AnalysisTiming {

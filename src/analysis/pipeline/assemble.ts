@@ -46,6 +46,8 @@ export function assembleResult(ctx: AnalysisContext, prepared: PreparedRun, laye
       batchSize: batch,
       maxPositions: options.maxPositions,
       executionProvider: options.executionProvider,
+      ...(options.sweeps.length > 0 ? { sweeps: [...options.sweeps] } : {}),
+      ...(options.patterns > 0 ? { patterns: options.patterns } : {}),
     },
     transforms: [...transforms],
     inputFloor,

@@ -3,10 +3,11 @@
  * score, floor and assemble stages.
  */
 import type { ActivationTensor, PairScore } from '../../seis';
-import type { LayerResult, ScoreCell, TransformInfo } from '../../shared/results';
+import { patternPairs, scoreAgainstBasis, scoreAgainstBasisWithPatterns, type MatMulBackend, type SeisOptions, type SpectralBasis } from '../../seis';
+import type { LayerResult, PatternPair, ScoreCell, TransformInfo } from '../../shared/results';
 import type { PlannedLayer } from './plan';
 
-export function toCell(s: PairScore, exact: boolean, withCorrelations: boolean): ScoreCell {
+export function toCell(s: PairScore, exact: boolean, withCorrelations: boolean, patterns?: readonly PatternPair[]): ScoreCell {
   return {
     equivariance: s.equivariance,
     invariance: s.invariance,
@@ -19,6 +20,7 @@ export function toCell(s: PairScore, exact: boolean, withCorrelations: boolean):
     exact,
     underdetermined: s.underdetermined,
     ...(withCorrelations ? { canonicalCorrelations: s.canonicalCorrelations } : {}),
+    ...(patterns ? { patterns } : {}),
     warnings: s.warnings,
   };
 }
@@ -67,4 +69,22 @@ export function countNonFinite(data: Float32Array): number {
 export function dumpName(p: PlannedLayer, what: string): string {
   const safe = p.candidate.name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100);
   return `${String(p.index).padStart(3, '0')}_${safe}.${what}.npy`;
+}
+
+/**
+ * One score cell from transformed activations and the clean basis: the score, and the top `patterns`
+ * canonical patterns when asked for (decomposing the transformed side once for both).
+ */
+export async function scoreCell(
+  clean: { readonly basis: SpectralBasis; readonly warnings: readonly string[] },
+  transformed: ActivationTensor,
+  exact: boolean,
+  options: { readonly seis: SeisOptions; readonly includeCorrelations: boolean; readonly patterns: number },
+  backend: MatMulBackend,
+): Promise<ScoreCell> {
+  if (options.patterns === 0) {
+    return toCell(await scoreAgainstBasis(clean.basis, clean.warnings, transformed, options.seis, backend), exact, options.includeCorrelations);
+  }
+  const { score, grid, patterns } = await scoreAgainstBasisWithPatterns(clean.basis, clean.warnings, transformed, options.patterns, options.seis, backend);
+  return toCell(score, exact, options.includeCorrelations, patternPairs(patterns, grid));
 }

@@ -38,6 +38,10 @@ export interface ResolvedRequest {
   readonly budgetBytes: number;
   readonly executionProvider: string;
   readonly transforms: readonly TransformInfo[];
+  /** The sweeps asked for; their members are in `transforms`. */
+  readonly sweeps: readonly string[];
+  /** Canonical patterns kept per score cell; 0 = none. */
+  readonly patterns: number;
   readonly selection: LayerSelection;
   /** Eigensolver threads asked for; undefined = the backend's default (one per core). */
   readonly jobs: number | undefined;

@@ -4,19 +4,19 @@
  */
 import { join } from 'node:path';
 import { writeNpyFile } from '../../io/npy';
-import { decomposeObservations, matricize, scoreAgainstBasis } from '../../seis';
+import { decomposeObservations, matricize } from '../../seis';
 import type { ScoreCell } from '../../shared/results';
 import { messageOf } from '../errors';
 import { extractPooled, poolPlan } from '../pooling';
 import { applyTransform } from '../transforms';
-import { toCell } from './cells';
+import { scoreCell } from './cells';
 import type { AnalysisContext } from './context';
 import type { PreparedRun } from './prepared';
 
 export async function scoreInputFloor(ctx: AnalysisContext, prepared: PreparedRun): Promise<Record<string, ScoreCell>> {
   const { probes } = prepared.probes;
   const { transforms } = prepared.plan;
-  const { seis, dumpDir, maxPositions, includeCorrelations } = ctx.options;
+  const { seis, dumpDir, maxPositions } = ctx.options;
   const plan = poolPlan(probes.height, probes.width, maxPositions);
   const shape = [probes.count, probes.channels, probes.height, probes.width];
   const pooledShape = [probes.count, probes.channels, plan.pooledHeight, plan.pooledWidth];
@@ -36,8 +36,7 @@ export async function scoreInputFloor(ctx: AnalysisContext, prepared: PreparedRu
     for (const t of transforms) {
       const moved = pooled(applyTransform(t, probes.data, shape));
       if (dumpDir) writeNpyFile(join(dumpDir, `input.${t.id}.npy`), { data: moved, shape: pooledShape });
-      const score = await scoreAgainstBasis(basis, m.warnings, { data: moved, shape: pooledShape, layout: 'NCHW' }, seis, ctx.backend);
-      floor[t.id] = toCell(score, t.exact && !(t.kind === 'shift' && wasPooled), includeCorrelations);
+      floor[t.id] = await scoreCell({ basis, warnings: m.warnings }, { data: moved, shape: pooledShape, layout: 'NCHW' }, t.exact && !(t.kind === 'shift' && wasPooled), ctx.options, ctx.backend);
     }
   } catch (err) {
     ctx.warnings.push(`the input floor could not be scored: ${messageOf(err)}`);

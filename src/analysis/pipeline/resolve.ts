@@ -9,6 +9,7 @@ import { AnalysisError, messageOf } from '../errors';
 import { parseLayerSelection } from '../layers';
 import { NORMALIZATION_PRESETS, type Normalization, type PixelOptions } from '../probes';
 import type { AnalysisRequest } from '../protocol';
+import { runTransformIds } from '../sweeps';
 import { parseTransforms } from '../transforms';
 import type { ProbeSource, ResolvedRequest } from './context';
 
@@ -25,7 +26,12 @@ export function resolveRequest(request: AnalysisRequest): ResolvedRequest {
   if (request.inputs && request.images) {
     throw new AnalysisError('bad-option', `give either ${optionName('inputs', origin)} (a .npy tensor) or ${optionName('images', origin)} (a folder), not both`);
   }
-  const transforms = parseTransforms(request.transforms ?? DEFAULTS.transforms);
+  const sweeps = request.sweeps ?? [];
+  const transforms = parseTransforms(runTransformIds(request.transforms, sweeps));
+  const patterns = int('patterns', request.patterns ?? ANALYSIS_OPTIONS.patterns.default);
+  if (patterns > 0 && seis.orientation !== 'spatial') {
+    throw new AnalysisError('bad-option', `${optionName('patterns', origin)} draws maps over positions, which the channel diagnostic does not have; use the spatial orientation or no patterns`);
+  }
   const selection = parseLayerSelection(request.layers, optionName('layers', origin));
   const jobs = request.jobs === undefined ? undefined : int('jobs', request.jobs);
   return {
@@ -38,6 +44,8 @@ export function resolveRequest(request: AnalysisRequest): ResolvedRequest {
     budgetBytes,
     executionProvider: request.executionProvider ?? DEFAULTS.executionProvider,
     transforms,
+    sweeps,
+    patterns,
     selection,
     jobs,
     concurrency: jobs === undefined ? SCORING_CONCURRENCY : jobs + 1,

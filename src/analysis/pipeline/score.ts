@@ -1,16 +1,16 @@
 /**
  * Stage 5, score: for each group of layers, capture the clean probes and decompose each layer once,
  * then per transform capture the transformed probes and score every layer against its clean basis
- * (scoreAgainstBasis: the same numbers as scorePair on the two tensors).
+ * (scoreCell → scoreAgainstBasis: the same numbers as scorePair on the two tensors; with patterns too).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeNpyFile } from '../../io/npy';
-import { decomposeObservations, matricize, scoreAgainstBasis, type SpectralBasis } from '../../seis';
+import { decomposeObservations, matricize, type SpectralBasis } from '../../seis';
 import type { LayerResult, ScoreCell } from '../../shared/results';
 import { messageOf } from '../errors';
 import { capture, openCaptureSession } from './capture';
-import { countNonFinite, dumpName, exactAfterPooling, failedLayer, scoredLayer, tensorOf, toCell } from './cells';
+import { countNonFinite, dumpName, exactAfterPooling, failedLayer, scoreCell, scoredLayer, tensorOf } from './cells';
 import type { AnalysisContext } from './context';
 import type { PreparedRun } from './prepared';
 import type { PlannedLayer } from './plan';
@@ -19,7 +19,7 @@ import type { PlannedLayer } from './plan';
 export async function scoreLayers(ctx: AnalysisContext, prepared: PreparedRun): Promise<LayerResult[]> {
   const { probes } = prepared.probes;
   const { planned, groups, transforms, batch, unscorable } = prepared.plan;
-  const { seis, dumpDir, concurrency, includeCorrelations } = ctx.options;
+  const { seis, dumpDir, concurrency } = ctx.options;
   const rows: (LayerResult | undefined)[] = [];
   for (const [index, row] of unscorable) rows[index] = row;
   if (dumpDir) mkdirSync(dumpDir, { recursive: true });
@@ -59,9 +59,11 @@ export async function scoreLayers(ctx: AnalysisContext, prepared: PreparedRun): 
       clean.clear();
       step++;
       const cells = new Map<PlannedLayer, Record<string, ScoreCell>>();
-      for (const t of transforms) {
+      for (const [position, t] of transforms.entries()) {
         ctx.checkCancel();
-        ctx.progress({ stage: 'transform', message: `${t.id}: running the transformed probes`, fraction: fraction(0), transform: t.id });
+        // Which member of a sweep is running (the angle, the shift) and how many are left.
+        const which = `${t.id} (${t.label}, ${position + 1}/${transforms.length})`;
+        ctx.progress({ stage: 'transform', message: `${which}: running the transformed probes`, fraction: fraction(0), transform: t.id });
         const moved = await capture(ctx, { session, probes, batch, transform: t, layers: [...bases.keys()] });
         let done = 0;
         const scoringStart = performance.now();
@@ -78,9 +80,8 @@ export async function scoreLayers(ctx: AnalysisContext, prepared: PreparedRun): 
           }
           if (dumpDir) writeNpyFile(join(dumpDir, dumpName(p, t.id)), { data, shape: p.storedShape(count) });
           try {
-            const score = await scoreAgainstBasis(basis, baseWarnings, tensorOf(p, data, count), seis, ctx.backend);
             const row = cells.get(p) ?? {};
-            row[t.id] = toCell(score, exactAfterPooling(t, p), includeCorrelations);
+            row[t.id] = await scoreCell({ basis, warnings: baseWarnings }, tensorOf(p, data, count), exactAfterPooling(t, p), ctx.options, ctx.backend);
             cells.set(p, row);
           } catch (err) {
             ctx.warnings.push(`${p.candidate.name} under ${t.id} could not be scored: ${messageOf(err)}`);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AnalysisError } from '../../../src/analysis/errors';
-import { expandSweep, expandSweeps, MAX_SWEEP_MEMBERS, mergeTransformIds } from '../../../src/analysis/sweeps';
+import { expandSweep, expandSweeps, MAX_SWEEP_MEMBERS, mergeTransformIds, runTransformIds } from '../../../src/analysis/sweeps';
+import { DEFAULT_TRANSFORMS } from '../../../src/shared/defaults';
 import { parseTransform, parseTransforms } from '../../../src/analysis/transforms';
 
 const badOption = (pattern: RegExp) => (e: unknown) => e instanceof AnalysisError && e.code === 'bad-option' && pattern.test(e.message);
@@ -63,5 +64,14 @@ describe('transform sweeps', () => {
     assert.throws(() => expandSweep('scale:2:1:0.5'), badOption(/MAX 1 is below MIN 2/));
     assert.throws(() => expandSweep('scale:0.5:2'), badOption(/MIN:MAX:STEP/));
     assert.throws(() => parseTransforms(expandSweep('scale:0.05:0.5:0.05')), badOption(/scale factor must be between 0.1 and 10/));
+  });
+});
+
+describe('the transforms a run scores', () => {
+  it('is the default set without transforms or sweeps, only the sweep with a sweep alone, both merged otherwise', () => {
+    assert.deepEqual(runTransformIds(undefined, undefined), [...DEFAULT_TRANSFORMS]);
+    assert.deepEqual(runTransformIds(undefined, ['rot:90']), ['rot90', 'rot180', 'rot270']);
+    assert.deepEqual(runTransformIds(['flip-h', 'rot180'], ['rot:90']), ['flip-h', 'rot180', 'rot90', 'rot270']);
+    assert.deepEqual(runTransformIds(['flip-h'], []), ['flip-h']);
   });
 });

@@ -1,5 +1,6 @@
-// `seis analyze --node-data`: the Model Explorer overlay written beside the result document, from a
-// real run of an example model, and the usage errors that stop a run before any work.
+// `seis analyze` with issue 10's options, on a real run of an example model: --node-data (the Model
+// Explorer overlay beside the result document), --sweep and --patterns, and the usage errors that stop
+// a run before any work.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,5 +52,34 @@ describe('seis analyze --node-data', () => {
     const badMeasure = await seis('analyze', MODEL, '--node-data', join(dir, 'x.json'), '--measure', 'speed');
     assert.equal(badMeasure.code, 2);
     assert.match(badMeasure.stderr, /--measure must be one of equivariance\|invariance\|equivariance-above-null/);
+  });
+});
+
+describe('seis analyze --sweep and --patterns', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seis-sweep-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a sweep alone runs only its members, says which one is running, and --patterns fills every cell', async () => {
+    const resultPath = join(dir, 'result.json');
+    const run = await seis('analyze', MODEL, '--inputs', PROBES, '--sweep', 'shift-x:2', '--patterns', '2', '--layers', '/encoder/conv4/Conv_output_0', '--json', resultPath);
+    assert.equal(run.code, 0, run.stderr);
+    const result = JSON.parse(readFileSync(resultPath, 'utf8')) as AnalysisResult;
+    assert.deepEqual(result.settings.transforms, ['shift-x-2', 'shift-x-1', 'shift-x1', 'shift-x2']);
+    assert.deepEqual(result.settings.sweeps, ['shift-x:2']);
+    assert.ok(result.transforms.every((t) => t.family === 'shift-x' && t.exact));
+    // Non-TTY progress: one line per transform, naming the member and its place in the sweep.
+    assert.match(run.stderr, /shift-x-1 \(circular shift -1 px right, 2\/4\): running the transformed probes/);
+    const cells = result.layers.flatMap((l) => Object.values(l.scores));
+    assert.equal(cells.length, 4);
+    assert.ok(cells.every((c) => c.patterns?.length === 2 && c.patterns[0].height === 7 && c.patterns[0].clean.length === 49));
+  });
+
+  it('refuses bad sweeps and patterns in the channel diagnostic before any work', async () => {
+    const bad = await seis('analyze', MODEL, '--sweep', 'rot:0.1');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /sweep 'rot:0.1' has 3599 members, more than 360; use a coarser step/);
+    const channel = await seis('analyze', MODEL, '--patterns', '2', '--orientation', 'channel');
+    assert.equal(channel.code, 2);
+    assert.match(channel.stderr, /--patterns draws maps over positions/);
   });
 });
