@@ -10,7 +10,7 @@ import { lastNotice, type ShownNotice } from './host/walkthrough';
 import { SeisController } from './host/controller';
 import { SeisDecorations } from './host/decorations';
 import { LayerTreeProvider } from './host/layerTree';
-import { SeisPanel } from './host/panel';
+import type { SeisPanel } from './host/panel';
 
 /** What `activate` returns: used by the integration tests to look inside the views. */
 export interface SeisExtensionApi {
@@ -32,7 +32,6 @@ export function activate(context: vscode.ExtensionContext): SeisExtensionApi {
     controller,
     tree,
     decorations,
-    SeisPanel.register(controller),
     ...registerCommands(controller),
     registerExampleTour(controller, controller.examples),
     registerCompare(controller),
@@ -42,7 +41,7 @@ export function activate(context: vscode.ExtensionContext): SeisExtensionApi {
   context.subscriptions.push(controller.onDidChangeRunState((s) => void vscode.commands.executeCommand('setContext', 'seis.running', s.running)));
   // Stored results of earlier sessions: badges and the tree come back without re-running anything.
   void controller.loadStored().catch((err: unknown) => output.warn(`Could not read stored results: ${String(err)}`));
-  return { controller, tree, decorations, panels: { get: (p) => SeisPanel.get(p) }, lastNotice: () => lastNotice };
+  return { controller, tree, decorations, panels: { get: (p) => controller.panels.get(p) }, lastNotice: () => lastNotice };
 }
 
 export function deactivate(): void {

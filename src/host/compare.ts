@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { SeisController } from './controller';
-import { SeisPanel } from './panel';
+import type { SeisPanel } from './panel';
 
 export const COMPARE_COMMAND = 'seis.compareModels';
 
@@ -30,7 +30,7 @@ export async function compareModels(controller: SeisController, modelPaths?: rea
     void vscode.window.showInformationMessage('SEIS: pick at least two models to compare.');
     return undefined;
   }
-  return SeisPanel.showComparison(controller, chosen, `SEIS: ${chosen.map((p) => basename(p)).join(' · ')}`);
+  return controller.panels.showComparison(chosen, `SEIS: ${chosen.map((p) => basename(p)).join(' · ')}`);
 }
 
 export function registerCompare(controller: SeisController): vscode.Disposable {

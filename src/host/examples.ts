@@ -15,7 +15,7 @@ import type { AnalysisResult } from '../shared/results';
 import type { SeisController } from './controller';
 import type { EngineRequest } from './engine';
 import { EXAMPLE_MODELS, EXAMPLE_PROBES, exampleGuide } from './exampleGuide';
-import { SeisPanel } from './panel';
+import type { SeisPanel } from './panel';
 
 export const TRY_EXAMPLES_COMMAND = 'seis.tryExamples';
 const PANEL_TITLE = 'SEIS: example models';
@@ -91,7 +91,7 @@ export async function tryExamples(controller: SeisController, examples: BundledE
     results.push(outcome.result);
   }
   const guide = exampleGuide(results[0]!, results[1]!);
-  const panel = await SeisPanel.showComparison(controller, examples.models, PANEL_TITLE, guide);
+  const panel = await controller.panels.showComparison(examples.models, PANEL_TITLE, guide);
   return { kind: 'shown', panel, guide };
 }
 

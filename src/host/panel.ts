@@ -1,8 +1,9 @@
 /**
- * Host side of the results webview: one panel per model (createOrShow), opened beside the model,
- * strict CSP with a per-load nonce, resources only from dist/webview and media, typed messages both
- * ways (src/shared/webviewProtocol.ts) and a serializer that restores panels after a reload.
- * The webview (teammate B2's bundle dist/webview/main.js) renders; this file only feeds it.
+ * Host side of the results webview: one panel per model, opened beside the model, strict CSP with a
+ * per-load nonce, resources only from dist/webview and media, typed messages both ways
+ * (src/shared/webviewProtocol.ts). PanelManager owns the panels (and the serializer that restores
+ * them after a reload) and keeps them in step with the host by subscribing to its events, as the tree
+ * does; a panel itself only feeds its webview and forwards what the user does there.
  */
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
@@ -14,28 +15,133 @@ import {
   type ExportFormat,
   type HostToWebviewMessage,
   type PngChart,
-  type WebviewToHostMessage,
 } from '../shared/webviewProtocol';
+import type { ShownResults } from './resultsRepository';
+import type { RunState } from './runService';
 
 export const PANEL_VIEW_TYPE = 'seis.results';
 
-/** What the panel needs from the rest of the host; implemented by the controller. */
+/** What the panels need from the rest of the host; implemented by the controller. */
 export interface PanelHost {
   readonly extensionUri: vscode.Uri;
-  /** Latest results for a model (fresh or stale), loading them from storage if needed. */
+  /** Latest results for a model (fresh, stale or partial), loading them from storage if needed. */
   resultsFor(modelPath: string): Promise<{ result: AnalysisResult; staleReason?: string } | undefined>;
   onLayerSelectedInWebview(modelPath: string, layerName: string): void;
   onTransformChangedInWebview(modelPath: string, transformId: string): void;
   exportResults(modelPath: string, format: ExportFormat): Promise<unknown>;
   rerun(modelPath: string): Promise<void>;
   log(message: string): void;
+  trace(message: string): void;
+}
+
+/** Host events the panels follow. */
+export interface PanelEvents {
+  readonly onDidChangeResults: vscode.Event<ShownResults>;
+  readonly onDidChangeSelection: vscode.Event<{ readonly modelPath: string; readonly layerName: string; readonly source: 'tree' | 'panel' | 'editor' }>;
+  readonly onDidChangeTransform: vscode.Event<{ readonly transformId: string; readonly source: 'panel' | 'host' }>;
+  readonly onDidChangeRunState: vscode.Event<RunState>;
 }
 
 const PNG_TIMEOUT_MS = 15_000;
 
-export class SeisPanel implements vscode.Disposable {
-  private static readonly panels = new Map<string, SeisPanel>();
+/** The open panels, one per model; they follow the host's events. */
+export class PanelManager implements vscode.Disposable {
+  private readonly panels = new Map<string, SeisPanel>();
+  private readonly disposables: vscode.Disposable[] = [];
 
+  constructor(private readonly host: PanelHost, events: PanelEvents) {
+    this.disposables.push(
+      vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel, state) => {
+          const modelPaths = isWebviewPersistedState(state) ? state.modelPaths.filter(Boolean) : [];
+          if (modelPaths.length === 0) {
+            // Nothing to restore into (state from another version): close instead of showing an empty panel.
+            panel.dispose();
+            return;
+          }
+          const guide = isWebviewPersistedState(state) && typeof state.guide === 'string' ? state.guide : undefined;
+          await this.adopt(panel, modelPaths, guide).refresh();
+        },
+      }),
+      events.onDidChangeResults((shown) => {
+        for (const panel of this.panels.values()) {
+          if (!panel.modelPaths.includes(shown.modelPath) || panel.isShowing(shown)) continue;
+          // A comparison reloads all its models; a single-model panel takes the new result as is.
+          if (panel.modelPaths.length > 1) void panel.refresh();
+          else void panel.showResults(shown.result, shown.staleReason);
+        }
+      }),
+      events.onDidChangeSelection((e) => { if (e.source !== 'panel') this.panels.get(e.modelPath)?.selectLayer(e.layerName); }),
+      events.onDidChangeTransform((e) => { if (e.source !== 'panel') for (const p of this.panels.values()) p.setTransform(e.transformId); }),
+      events.onDidChangeRunState((s) => this.panels.get(s.modelPath)?.followRun(s)),
+    );
+  }
+
+  get(modelPath: string): SeisPanel | undefined {
+    return this.panels.get(modelPath);
+  }
+
+  /** Shows the model's panel (creating it beside the active editor) and loads its latest results. */
+  async createOrShow(modelPath: string, preserveFocus = false): Promise<SeisPanel> {
+    const existing = this.panels.get(modelPath);
+    if (existing) {
+      existing.panel.reveal(undefined, preserveFocus);
+      return existing;
+    }
+    const created = this.adopt(vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      `SEIS: ${basename(modelPath)}`,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
+      webviewOptions(this.host.extensionUri),
+    ), [modelPath]);
+    await created.refresh();
+    return created;
+  }
+
+  /** One panel showing several models side by side (their latest results), with an optional guide paragraph. */
+  async showComparison(modelPaths: readonly string[], title: string, guide?: string): Promise<SeisPanel> {
+    let shown = this.panels.get(panelKey(modelPaths));
+    if (shown) {
+      shown.guide = guide;
+      shown.panel.reveal();
+    } else {
+      shown = this.adopt(vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Active }, webviewOptions(this.host.extensionUri)), modelPaths, guide);
+    }
+    await shown.refresh();
+    return shown;
+  }
+
+  private adopt(webviewPanel: vscode.WebviewPanel, modelPaths: readonly string[], guide?: string): SeisPanel {
+    const key = panelKey(modelPaths);
+    const panel = new SeisPanel(webviewPanel, modelPaths, this.host, () => {
+      if (this.panels.get(key) === panel) this.panels.delete(key);
+    }, guide);
+    this.panels.set(key, panel);
+    panel.onDidPost((m) => this.host.trace(`panel ${modelPaths.map((p) => basename(p)).join(' · ')} ← ${m.type}`));
+    return panel;
+  }
+
+  dispose(): void {
+    for (const p of [...this.panels.values()]) p.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+/** A single-model panel is keyed by its path, so `get(modelPath)` finds it; a comparison by all its paths. */
+function panelKey(modelPaths: readonly string[]): string {
+  return modelPaths.join('\n');
+}
+
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    // Charts are costly to rebuild and the webview keeps its own state: keep it alive when hidden.
+    retainContextWhenHidden: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
+}
+
+export class SeisPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readyResolve!: () => void;
   /** Resolves when the webview has posted `ready`; nothing is sent before (it would be lost). */
@@ -45,97 +151,41 @@ export class SeisPanel implements vscode.Disposable {
   private nextRequestId = 1;
   private readonly pendingPng = new Map<number, { resolve: (url: string) => void; reject: (e: Error) => void }>();
   private pendingSelection: string | undefined;
-  /** Everything sent to / received from the webview, newest last; read by the integration tests. */
-  readonly sent: HostToWebviewMessage['type'][] = [];
-  readonly received: WebviewToHostMessage['type'][] = [];
-  lastShown: { layerNames: string[]; stale?: string; incomplete?: AnalysisResult['incomplete']; models: string[]; guide?: string } | undefined;
-
-  static register(host: PanelHost): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel, state) => {
-        const modelPaths = isWebviewPersistedState(state) ? state.modelPaths.filter(Boolean) : [];
-        if (modelPaths.length === 0) {
-          // Nothing to restore into (state from another version): close instead of showing an empty panel.
-          panel.dispose();
-          return;
-        }
-        const guide = isWebviewPersistedState(state) && typeof state.guide === 'string' ? state.guide : undefined;
-        const restored = new SeisPanel(panel, modelPaths, host, guide);
-        SeisPanel.panels.set(panelKey(modelPaths), restored);
-        await restored.refresh();
-      },
-    });
-  }
-
-  static get(modelPath: string): SeisPanel | undefined {
-    return SeisPanel.panels.get(modelPath);
-  }
-
-  static all(): SeisPanel[] {
-    return [...SeisPanel.panels.values()];
-  }
-
-  /** Shows the model's panel (creating it beside the active editor) and loads its latest results. */
-  static async createOrShow(host: PanelHost, modelPath: string, preserveFocus = false): Promise<SeisPanel> {
-    const existing = SeisPanel.panels.get(modelPath);
-    if (existing) {
-      existing.panel.reveal(undefined, preserveFocus);
-      return existing;
-    }
-    const panel = vscode.window.createWebviewPanel(
-      PANEL_VIEW_TYPE,
-      `SEIS: ${basename(modelPath)}`,
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
-      SeisPanel.webviewOptions(host.extensionUri),
-    );
-    const created = new SeisPanel(panel, [modelPath], host);
-    SeisPanel.panels.set(modelPath, created);
-    await created.refresh();
-    return created;
-  }
-
-  /** One panel showing several models side by side (their stored results), with an optional guide paragraph. */
-  static async showComparison(host: PanelHost, modelPaths: readonly string[], title: string, guide?: string): Promise<SeisPanel> {
-    const key = panelKey(modelPaths);
-    let shown = SeisPanel.panels.get(key);
-    if (shown) {
-      shown.guide = guide;
-      shown.panel.reveal();
-    } else {
-      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Active }, SeisPanel.webviewOptions(host.extensionUri));
-      shown = new SeisPanel(panel, modelPaths, host, guide);
-      SeisPanel.panels.set(key, shown);
-    }
-    await shown.refresh();
-    return shown;
-  }
-
-  private static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return {
-      enableScripts: true,
-      // Charts are costly to rebuild and the webview keeps its own state: keep it alive when hidden.
-      retainContextWhenHidden: true,
-      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
-    };
-  }
-
+  /** What the webview was last told to show. */
+  private shown: { readonly results: readonly AnalysisResult[]; readonly staleReason?: string; readonly guide?: string } | undefined;
   /** The first (for a single-model panel, the only) model shown: exports and re-runs act on it. */
   readonly modelPath: string;
+  private readonly posted = new vscode.EventEmitter<HostToWebviewMessage>();
+  /** Every message sent to the webview (traced in the log). */
+  readonly onDidPost = this.posted.event;
 
-  private constructor(
+  constructor(
     readonly panel: vscode.WebviewPanel,
     readonly modelPaths: readonly string[],
     private readonly host: PanelHost,
-    private guide?: string,
+    private readonly onDisposed: () => void,
+    /** One paragraph shown above the heatmaps (the example tour). */
+    public guide?: string,
   ) {
     this.modelPath = modelPaths[0]!;
-    panel.webview.options = SeisPanel.webviewOptions(host.extensionUri);
+    panel.webview.options = webviewOptions(host.extensionUri);
     panel.iconPath = vscode.Uri.joinPath(host.extensionUri, 'media', 'seis.svg');
     panel.webview.html = this.html();
     this.disposables.push(
+      this.posted,
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
     );
+  }
+
+  /** The results (in model order), stale reason and guide the webview shows now. */
+  get shownResults(): { readonly results: readonly AnalysisResult[]; readonly staleReason?: string; readonly guide?: string } | undefined {
+    return this.shown;
+  }
+
+  /** A single-model panel already showing exactly this. */
+  isShowing(shown: ShownResults): boolean {
+    return this.modelPaths.length === 1 && this.shown?.results[0] === shown.result && this.shown.staleReason === shown.staleReason;
   }
 
   private html(): string {
@@ -180,12 +230,8 @@ export class SeisPanel implements vscode.Disposable {
     await this.send([result], staleReason);
   }
 
-  private async send(results: AnalysisResult[], staleReason?: string): Promise<void> {
-    const first = results[0]!;
-    this.lastShown = {
-      layerNames: first.layers.map((l) => l.name), stale: staleReason, incomplete: first.incomplete,
-      models: results.map((r) => r.model.fileName), guide: this.guide,
-    };
+  private async send(results: readonly AnalysisResult[], staleReason?: string): Promise<void> {
+    this.shown = { results, staleReason, guide: this.guide };
     const selected = this.pendingSelection;
     await this.post({
       type: 'showResults',
@@ -207,6 +253,28 @@ export class SeisPanel implements vscode.Disposable {
 
   progress(stage: string, done: number, total: number, state: 'running' | 'done' | 'cancelled' | 'failed', message?: string): void {
     void this.post({ type: 'progress', stage, done, total, state, message });
+  }
+
+  /** Mirrors a run of this panel's model in the webview's progress bar and banners. */
+  followRun(s: RunState): void {
+    const outcome = s.outcome;
+    if (!outcome) {
+      if (s.progress) this.progress(s.progress.message, Math.round(s.progress.fraction * 1000), 1000, 'running');
+      else if (s.running) this.progress('Starting', 0, 0, 'running');
+      return;
+    }
+    switch (outcome.kind) {
+      case 'done': this.progress('Done', 1, 1, 'done'); return;
+      case 'cancelled':
+        // With the scored layers kept, their "incomplete" banner says it all.
+        this.progress('Cancelled', 0, 0, 'cancelled', s.keptPartial ? undefined : 'Analysis cancelled; showing the previous results.');
+        return;
+      case 'failed':
+        this.progress('Failed', 0, 0, 'failed');
+        this.showError(outcome.message);
+        return;
+      case 'refused': return;
+    }
   }
 
   showError(message: string): void {
@@ -233,7 +301,7 @@ export class SeisPanel implements vscode.Disposable {
   private async post(message: HostToWebviewMessage): Promise<void> {
     await this.ready;
     if (this.disposed) return;
-    this.sent.push(message.type);
+    this.posted.fire(message);
     await this.panel.webview.postMessage(message);
   }
 
@@ -242,7 +310,6 @@ export class SeisPanel implements vscode.Disposable {
       this.host.log(`SEIS panel: ignored an unknown message from the webview: ${JSON.stringify(raw)?.slice(0, 200)}`);
       return;
     }
-    this.received.push(raw.type);
     switch (raw.type) {
       case 'ready':
         if (!this.isReady) {
@@ -282,8 +349,7 @@ export class SeisPanel implements vscode.Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    const key = panelKey(this.modelPaths);
-    if (SeisPanel.panels.get(key) === this) SeisPanel.panels.delete(key);
+    this.onDisposed();
     for (const p of this.pendingPng.values()) p.reject(new Error('The SEIS panel was closed.'));
     this.pendingPng.clear();
     // Unblock anything awaiting `ready` (posts to a disposed webview are simply dropped).
@@ -291,11 +357,6 @@ export class SeisPanel implements vscode.Disposable {
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
-}
-
-/** A single-model panel is keyed by its path, so `get(modelPath)` finds it; a comparison by all its paths. */
-function panelKey(modelPaths: readonly string[]): string {
-  return modelPaths.join('\n');
 }
 
 function escapeHtml(s: string): string {

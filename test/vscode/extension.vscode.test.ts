@@ -69,9 +69,8 @@ describe('SEIS Lens in VS Code', () => {
 
     const panel = await until('the results panel', () => seis.panels.get(clsPath()));
     await panel.ready;
-    assert.ok(panel.received.includes('ready'), 'the webview said ready');
-    await until('showResults sent', () => panel.sent.includes('showResults'));
-    assert.deepEqual(panel.lastShown?.layerNames, result.layers.map((l) => l.name));
+    await until('the panel to show the new result', () => panel.shownResults?.results[0] === result);
+    assert.deepEqual(panel.shownResults?.results[0]?.layers.map((l) => l.name), result.layers.map((l) => l.name));
     // Only a webview that actually drew its charts can answer with a PNG of them.
     const png = await panel.requestPng('overview');
     assert.match(png, /^data:image\/png;base64,/);
@@ -102,9 +101,15 @@ describe('SEIS Lens in VS Code', () => {
   it('selecting a layer in the tree selects it in the panel, and the filter narrows the tree', async () => {
     const seis = await api();
     const layer = firstResult!.layers.find((l) => l.status === 'scored')!;
-    await vscode.commands.executeCommand('seis.revealLayer', clsPath(), layer.name);
     const panel = seis.panels.get(clsPath())!;
-    assert.equal(panel.sent.filter((t) => t === 'selectLayer').length >= 1, true, 'selectLayer was posted to the webview');
+    const posted: string[] = [];
+    const sub = panel.onDidPost((m) => posted.push(m.type));
+    try {
+      await vscode.commands.executeCommand('seis.revealLayer', clsPath(), layer.name);
+      await until('selectLayer posted to the webview', () => posted.includes('selectLayer'));
+    } finally {
+      sub.dispose();
+    }
     assert.equal(seis.controller.selectedLayer, layer.name);
     seis.tree.setFilter(layer.op);
     const visible = seis.tree.visibleLayerNames();
@@ -192,7 +197,7 @@ describe('SEIS Lens in VS Code', () => {
     const ms = Date.now() - t0;
     assert.equal(outcome.kind, 'cancelled');
     assert.ok(ms < 2000, `cancelled within 2 s (took ${ms} ms)`);
-    const pid = seis.controller.lastRunPid;
+    const pid = outcome.pid;
     assert.ok(pid, 'the run had a child process');
     await until('the analysis process to be gone', () => {
       try {
@@ -219,13 +224,15 @@ describe('SEIS Lens in VS Code', () => {
     writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length * 0.4)));
     assert.ok(statSync(path).size < bytes.length);
     const panel = seis.panels.get(path)!;
-    const errorsBefore = panel.sent.filter((t) => t === 'showError').length;
+    const posted: string[] = [];
+    const sub = panel.onDidPost((m) => posted.push(m.type));
     const outcome = (await vscode.commands.executeCommand('seis.analyze', vscode.Uri.file(path))) as RunOutcome;
     assert.equal(outcome.kind, 'failed');
-    const error = seis.controller.lastError ?? '';
+    const error = outcome.kind === 'failed' ? outcome.message : '';
     assert.match(error, /cls\.onnx/, 'the message names the model');
     assert.ok(!/\n\s+at /.test(error), `no stack trace in the message: ${error}`);
-    assert.ok(panel.sent.filter((t) => t === 'showError').length > errorsBefore, 'the panel was told');
+    await until('the panel to be told', () => posted.includes('showError'));
+    sub.dispose();
     const kept = await seis.controller.resultsFor(path);
     assert.equal(kept?.result.createdAt, firstResult!.createdAt, 'earlier results kept');
     assert.match(kept?.staleReason ?? '', /model file changed/, 'and marked stale because the file changed');
@@ -291,8 +298,8 @@ describe('SEIS Lens in VS Code', () => {
     const seis = await api();
     const outcome = (await vscode.commands.executeCommand('seis.analyze', vscode.Uri.file(clsPath()))) as RunOutcome;
     assert.equal(outcome.kind, 'refused');
-    assert.match(seis.controller.lastError ?? '', /untrusted workspace.*Trust the workspace/);
-    assert.equal(seis.controller.lastRunPid, undefined, 'no analysis process was started');
+    assert.match(outcome.kind === 'refused' ? outcome.message : '', /untrusted workspace.*Trust the workspace/);
+    assert.equal('pid' in outcome, false, 'no analysis process was started');
     assert.equal(seis.controller.running, false);
   });
 });

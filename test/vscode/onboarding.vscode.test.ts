@@ -45,9 +45,8 @@ async function runTourAndCheckPanel(seis: SeisExtensionApi): Promise<void> {
   const panel = outcome.panel;
   assert.deepEqual(panel.modelPaths.map((p) => relative(seis.controller.extensionUri.fsPath, p)), [...EXAMPLE_MODELS]);
   assert.equal(panel.panel.title, 'SEIS: example models');
-  assert.deepEqual(panel.lastShown?.models, ['cnn-plain.onnx', 'cnn-rotaug.onnx'], 'the panel shows both models, in this order');
+  assert.deepEqual(panel.shownResults?.results.map((r) => r.model.fileName), ['cnn-plain.onnx', 'cnn-rotaug.onnx'], 'the panel shows both models, in this order');
   await panel.ready;
-  assert.ok(panel.received.includes('ready'), 'the webview started');
   // The webview draws what it was sent: a PNG of its heatmaps is proof that both rendered.
   const png = await panel.requestPng('overview');
   assert.match(png, /^data:image\/png;base64,/);
@@ -56,7 +55,7 @@ async function runTourAndCheckPanel(seis: SeisExtensionApi): Promise<void> {
   const plain = seis.controller.cached(panel.modelPaths[0]!)?.result;
   const augmented = seis.controller.cached(panel.modelPaths[1]!)?.result;
   assert.ok(plain && augmented, 'both results are in the controller, like any analysis');
-  const guide = panel.lastShown?.guide ?? '';
+  const guide = panel.shownResults?.guide ?? '';
   for (const r of [plain, augmented]) {
     const f = lastConvFigures(r)!;
     assert.ok(guide.includes(f.cell.equivariance.toFixed(2)) && guide.includes(f.cell.null.equivariance.toFixed(2)), `the guide quotes ${r.model.fileName}'s S_E and null: ${guide}`);
@@ -106,10 +105,11 @@ describe('Example tour and walkthrough (issue 12)', () => {
     assert.deepEqual(snapshot(folder), before, 'no file in the workspace was created or changed');
     assert.ok(readdirSync(seis.controller.examples.resultsDir).length >= 2, 'the example results are in the global storage');
     // A second run reuses the stored results: no analysis process starts.
-    const pid = seis.controller.lastRunPid;
+    const runs = recordRuns(seis);
     const again = (await vscode.commands.executeCommand('seis.tryExamples')) as TourOutcome;
+    runs.dispose();
     assert.equal(again.kind, 'shown');
-    assert.equal(seis.controller.lastRunPid, pid, 'no new analysis for fresh stored results');
+    assert.deepEqual(runs.started, [], 'no new analysis for fresh stored results');
   });
 
   it('a refused model offers "What models work?", which opens the walkthrough at the model step', async function () {
@@ -152,13 +152,23 @@ describe('Example tour and walkthrough (issue 12)', () => {
     // Our own file's bytes under a workspace path: refused, because the path is the workspace's.
     const copy = join(vscode.workspace.workspaceFolders[0]!.uri.fsPath, 'models', 'cnn-plain.onnx');
     assert.ok(existsSync(copy), 'the test folder holds a copy of the example model');
+    const runs = recordRuns(seis);
     const refused = (await vscode.commands.executeCommand('seis.analyze', vscode.Uri.file(copy))) as RunOutcome;
     assert.equal(refused.kind, 'refused');
-    assert.equal(seis.controller.lastRunPid, undefined, 'nothing was started for the workspace model');
+    assert.deepEqual(runs.started, [], 'nothing was started for the workspace model');
     await runTourAndCheckPanel(seis);
-    assert.ok(seis.controller.lastRunPid !== undefined, 'the bundled examples were analysed');
+    runs.dispose();
+    assert.ok(runs.started.length > 0, 'the bundled examples were analysed');
+    assert.ok(runs.started.every((p) => seis.controller.examples.planFor(p)), 'and only they');
   });
 });
+
+/** The models whose analysis starts while recording (from the run events every view follows). */
+function recordRuns(seis: SeisExtensionApi): { started: string[]; dispose(): void } {
+  const started: string[] = [];
+  const sub = seis.controller.onDidChangeRunState((s) => { if (s.running && !s.progress) started.push(s.modelPath); });
+  return { started, dispose: () => sub.dispose() };
+}
 
 async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
