@@ -22,6 +22,9 @@ import { ScoreTable } from './table';
 import { incompleteSummary } from '../../src/shared/incomplete';
 import { INVARIANT_SHARE, NULL_MARGIN } from '../../src/shared/reading';
 import { buildModelView, unionTransforms, type ModelView } from './viewModel';
+import { DifferenceView } from './views/difference';
+import { PatternsView } from './views/patterns';
+import { SweepView } from './views/sweep';
 
 interface Selection {
   readonly modelIndex: number;
@@ -47,6 +50,9 @@ export class App {
   private profile: DepthProfile | undefined;
   private scatter: ReadingScatter | undefined;
   private readonly details = new LayerDetails();
+  private readonly patterns = new PatternsView();
+  private difference: DifferenceView | undefined;
+  private sweep: SweepView | undefined;
   private readonly header: HTMLElement;
   private readonly banners: HTMLElement;
   private readonly progressEl: HTMLElement;
@@ -123,6 +129,10 @@ export class App {
     this.scatter = undefined;
     this.selection = undefined;
     this.details.clear();
+    this.patterns.clear();
+    this.sweep?.destroy();
+    this.sweep = undefined;
+    this.difference = undefined;
   }
 
   private build(): void {
@@ -146,11 +156,12 @@ export class App {
 
     this.profile = new DepthProfile(views, (mi, li) => this.select({ modelIndex: mi, rowIndex: li + 1 }, true, true));
     this.scatter = new ReadingScatter(views, (mi, li) => this.select({ modelIndex: mi, rowIndex: li + 1 }, true, true));
+    modelsEl.append(...this.buildExtraViews(views));
     const guide = this.guide ? [h('section', { class: 'guide', 'aria-label': 'What to look for' }, h('h2', {}, 'What to look for'), h('p', {}, this.guide))] : [];
     this.body.replaceChildren(...guide, h('div', { class: 'layout' },
       legend(),
       modelsEl,
-      h('aside', { class: 'details-col' }, this.details.element),
+      h('aside', { class: 'details-col' }, this.details.element, this.patterns.element),
       h('section', { class: 'chart-block profile-block', 'aria-label': 'Depth profile' },
         h('h2', {}, 'Depth profile'),
         h('p', { class: 'muted small' }, `S_E and S_I per layer for the chosen transform. Shaded band: null to null + ${NULL_MARGIN} (not clearly above chance). Dotted: the input floor.`),
@@ -169,10 +180,28 @@ export class App {
     afterPaint(() => {
       if (build !== this.buildId) return;
       this.profile?.render(this.transformId, this.theme, this.profileSelection());
+      this.sweep?.render(this.theme);
       afterPaint(() => {
         if (build === this.buildId) this.scatter?.render(this.transformId, this.theme, this.profileSelection());
       });
     });
+  }
+
+  /** The views that appear only for some results: B − A for two models, the sweep for a swept family. */
+  private buildExtraViews(views: readonly ModelView[]): HTMLElement[] {
+    const extras: HTMLElement[] = [];
+    if (views.length >= 2) {
+      this.difference = new DifferenceView(views[0].result, views[1].result, [views[0].title, views[1].title],
+        (name) => this.selectRef({ modelIndex: 1, layerName: name }, true, true), this.theme.fg);
+      extras.push(this.difference.element);
+    }
+    const sweep = new SweepView(views[0].result, (name) => this.selectRef({ modelIndex: 0, layerName: name }, true, true));
+    if (sweep.families.length) {
+      this.sweep = sweep;
+      extras.push(sweep.element);
+    }
+    for (const e of extras) e.classList.add('extra-view');
+    return extras;
   }
 
   private renderHeader(views: readonly ModelView[]): void {
@@ -266,6 +295,8 @@ export class App {
     }
     this.profile?.select(this.profileSelection());
     this.scatter?.select(this.profileSelection());
+    this.difference?.select(row.layer?.name);
+    if (sel.modelIndex === 0) this.sweep?.select(row.layer?.name);
     this.refreshDetails();
     this.saveState();
     if (notify && row.layer) this.bridge.post({ type: 'selectLayer', layer: { modelIndex: sel.modelIndex, layerName: row.layer.name } });
@@ -274,6 +305,8 @@ export class App {
   private refreshDetails(): void {
     if (!this.selection) return;
     this.details.show(this.models.map((m) => m.view), this.selection.modelIndex, this.selection.rowIndex, this.transforms, this.transformId, this.theme);
+    const shown = this.models[this.selection.modelIndex];
+    this.patterns.show(shown?.view.result, shown?.view.rows[this.selection.rowIndex]?.layer, this.transforms.find((t) => t.id === this.transformId), this.bridge.kind);
   }
 
   private showProgress(p: ProgressMessage): void {
