@@ -12,6 +12,7 @@
  * Accuracy: backward stable; eigenvalues to ~n·ε·‖A‖ absolute, vectors to ε·‖A‖/gap.
  */
 import type { MatMulBackend } from '../types';
+import { symvWorkspace, type SymvWorkspace } from './symv';
 
 export interface SymmetricEigen {
   /** Eigenvalues in descending order (all n). */
@@ -76,79 +77,19 @@ function emptyTridiagonal(n: number): Tridiagonal {
 /** Reduces a copy of the symmetric matrix (lower triangle read) to tridiagonal form. */
 function tridiagonalize(matrix: Float64Array, n: number): Tridiagonal {
   const tri = emptyTridiagonal(n);
-  reduceUnblocked(Float64Array.from(matrix), n, 0, tri);
+  const work = symvWorkspace(n);
+  work.matrix.set(matrix);
+  reduceUnblocked(work, n, 0, tri);
   return tri;
-}
-
-/**
- * out[0..m) = B·v for B = a[base.., base..] (order m, row stride n), reading only B's lower triangle.
- * Four rows at a time: each loaded v[c] and out[c] then serves four rows, which is what bounds this
- * memory-bound loop in JS (about 2× faster than one row at a time, or than whole-row dot products).
- */
-function lowerSymv(a: Float64Array, n: number, base: number, m: number, v: ArrayLike<number>, out: Float64Array): void {
-  out.fill(0, 0, m);
-  let r = 0;
-  for (; r + 3 < m; r += 4) {
-    const row0 = (base + r) * n + base;
-    const row1 = row0 + n;
-    const row2 = row1 + n;
-    const row3 = row2 + n;
-    const v0 = v[r];
-    const v1 = v[r + 1];
-    const v2 = v[r + 2];
-    const v3 = v[r + 3];
-    let d0 = 0;
-    let d1 = 0;
-    let d2 = 0;
-    let d3 = 0;
-    for (let c = 0; c < r; c++) {
-      const x0 = a[row0 + c];
-      const x1 = a[row1 + c];
-      const x2 = a[row2 + c];
-      const x3 = a[row3 + c];
-      const vc = v[c];
-      d0 += x0 * vc;
-      d1 += x1 * vc;
-      d2 += x2 * vc;
-      d3 += x3 * vc;
-      out[c] += x0 * v0 + x1 * v1 + (x2 * v2 + x3 * v3);
-    }
-    // The 4×4 diagonal block.
-    for (let i = 0; i < 4; i++) {
-      const row = row0 + i * n;
-      const vi = v[r + i];
-      let dot = 0;
-      for (let c = r; c < r + i; c++) {
-        const value = a[row + c];
-        dot += value * v[c];
-        out[c] += value * vi;
-      }
-      out[r + i] += dot + a[row + r + i] * vi;
-    }
-    out[r] += d0;
-    out[r + 1] += d1;
-    out[r + 2] += d2;
-    out[r + 3] += d3;
-  }
-  for (; r < m; r++) {
-    const row = (base + r) * n + base;
-    const vr = v[r];
-    let dot = 0;
-    for (let c = 0; c < r; c++) {
-      const value = a[row + c];
-      dot += value * v[c];
-      out[c] += value * vr;
-    }
-    out[r] += dot + a[row + r] * vr;
-  }
 }
 
 /**
  * Level-2 Householder reduction of columns from..n−3 of `a` (in place, lower triangle read and
  * updated), then the final diagonal and subdiagonal entries.
  */
-function reduceUnblocked(a: Float64Array, n: number, from: number, tri: Tridiagonal): void {
+function reduceUnblocked(work: SymvWorkspace, n: number, from: number, tri: Tridiagonal): void {
   const { diagonal, sub, reflectors, reflectorOffsets, betas } = tri;
+  const a = work.matrix;
   const v = new Float64Array(n);
   const p = new Float64Array(n);
   for (let j = from; j < n - 2; j++) {
@@ -183,7 +124,7 @@ function reduceUnblocked(a: Float64Array, n: number, from: number, tri: Tridiago
     reflectors.set(v.subarray(0, m), reflectorOffsets[j]);
 
     // p = β·B·v with B the trailing block.
-    lowerSymv(a, n, base, m, v, p);
+    work.symv(base, m, v, p);
     let ptv = 0;
     for (let i = 0; i < m; i++) {
       p[i] *= beta;
@@ -447,7 +388,7 @@ export interface BlockedEigenTuning {
   readonly block: number;
   readonly minOrder: number;
 }
-export const DEFAULT_BLOCKED_EIGEN_TUNING: BlockedEigenTuning = Object.freeze({ block: 48, minOrder: 160 });
+export const DEFAULT_BLOCKED_EIGEN_TUNING: BlockedEigenTuning = Object.freeze({ block: 32, minOrder: 160 });
 
 /**
  * The same decomposition as symmetricEigen (same reflectors, same tridiagonal eigen-solver, same
@@ -497,7 +438,9 @@ async function tridiagonalizeBlocked(
 ): Promise<Tridiagonal> {
   const tri = emptyTridiagonal(n);
   // Only the lower triangle is read and kept up to date (the only part callers promise).
-  const a = Float64Array.from(matrix);
+  const matrixWork = symvWorkspace(n);
+  const a = matrixWork.matrix;
+  a.set(matrix);
   const work: PanelWork = {
     v: new Float64Array(block * n),
     w: new Float64Array(block * n),
@@ -511,7 +454,7 @@ async function tridiagonalizeBlocked(
   // The loops live in synchronous helpers: locals of an async function that live across an await
   // are kept in its context object, which makes hot loops over them several times slower.
   while (n - start - block >= Math.max(2, unblockedTail)) {
-    reducePanel(a, n, start, block, tri, work);
+    reducePanel(matrixWork, n, start, block, tri, work);
     // Trailing update A₂₂ ← A₂₂ − V·Wᵀ − W·Vᵀ = [V W]·[W V]ᵀ as one product.
     const next = start + block;
     const size = n - next;
@@ -520,7 +463,7 @@ async function tridiagonalizeBlocked(
     subtractLower(a, n, next, update);
     start = next;
   }
-  reduceUnblocked(a, n, start, tri);
+  reduceUnblocked(matrixWork, n, start, tri);
   return tri;
 }
 
@@ -538,8 +481,9 @@ interface PanelWork {
 }
 
 /** Reduces columns start..start+block−1 (dlatrd, lower), leaving the trailing update to the caller. */
-function reducePanel(a: Float64Array, n: number, start: number, block: number, tri: Tridiagonal, work: PanelWork): void {
+function reducePanel(matrixWork: SymvWorkspace, n: number, start: number, block: number, tri: Tridiagonal, work: PanelWork): void {
   const { diagonal, sub, reflectors, reflectorOffsets, betas } = tri;
+  const a = matrixWork.matrix;
   const { v: vs, w: ws, y, column, t1, t2 } = work;
   vs.fill(0);
   ws.fill(0);
@@ -553,7 +497,7 @@ function reducePanel(a: Float64Array, n: number, start: number, block: number, t
       const vj = vs[vl + j];
       for (let r = j; r < n; r++) column[r] -= vs[vl + r] * wj + ws[vl + r] * vj;
     }
-    for (let r = j; r < n; r++) a[r * n + j] = column[r];
+    // (Column j is not written back: nothing reads it again.)
     diagonal[j] = column[j];
     const m = n - j - 1;
     const base = j + 1;
@@ -586,7 +530,7 @@ function reducePanel(a: Float64Array, n: number, start: number, block: number, t
     const v = reflectors.subarray(offset, offset + m);
 
     // y = B·v with B the trailing block as it was at the panel's start …
-    lowerSymv(a, n, base, m, v, y);
+    matrixWork.symv(base, m, v, y);
     // … minus the panel's pending terms: y −= V·(Wᵀv) + W·(Vᵀv).
     for (let l = 0; l < i; l++) {
       const row = l * n + base;
