@@ -4,6 +4,7 @@
  */
 import packageJson from '../../package.json';
 import type { CliIo } from './score';
+import { terminalSafe } from './terminal';
 
 export type { CliIo } from './score';
 
@@ -42,7 +43,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   const load = Object.prototype.hasOwnProperty.call(COMMANDS, first) ? COMMANDS[first] : undefined;
   if (!load) {
-    io.stderr.write(`seis: unknown command '${first}'; commands: ${Object.keys(COMMANDS).join(', ')} (see 'seis --help')\n`);
+    io.stderr.write(`seis: unknown command '${terminalSafe(first)}'; commands: ${Object.keys(COMMANDS).join(', ')} (see 'seis --help')\n`);
     return 2;
   }
   let run: Command;
@@ -62,6 +63,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 }
 
+/** One line of an error for the terminal: an unexpected error can quote text from a file. */
 function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0].slice(0, 300);
+  return terminalSafe((err instanceof Error ? err.message : String(err)).split('\n')[0].slice(0, 300));
 }

@@ -117,6 +117,12 @@ describe('seis analyze: names from the model are inert', () => {
     assert.doesNotMatch(table.stdout + table.stderr, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, 'no raw control character reaches the terminal');
     assert.ok(table.stdout.includes('\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m'), 'the escape sequence is shown, escaped');
   });
+
+  it('an unknown command echoed back is escaped too, bidirectional overrides included', async () => {
+    const run = await seis('\x1b[2J\u202eevil');
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /unknown command '\\x1b\[2J\\u202eevil'/);
+  });
 });
 
 describe('seis analyze: user errors exit 2 before any work', () => {
