@@ -57,6 +57,10 @@ export class SeisController implements vscode.Disposable {
       rerun: async (modelPath) => { await this.analyze(modelPath); },
       log: (message) => output.info(message),
       trace: (message) => output.trace(message),
+      reportError: (message) => {
+        output.error(message);
+        void vscode.window.showErrorMessage(message);
+      },
     };
     this.panels = new PanelManager(panelHost, {
       onDidChangeResults: this.results.onDidChange,

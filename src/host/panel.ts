@@ -9,12 +9,17 @@ import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../shared/results';
+import { RequestChannel } from '../shared/channel';
 import {
   isWebviewPersistedState,
   isWebviewToHostMessage,
+  handshakeProblem,
   type ExportFormat,
+  type HostRequest,
+  type HostRequestReplies,
   type HostToWebviewMessage,
   type PngChart,
+  type ReadyMessage,
 } from '../shared/webviewProtocol';
 import type { ShownResults } from './resultsRepository';
 import type { RunState } from './runService';
@@ -32,6 +37,8 @@ export interface PanelHost {
   rerun(modelPath: string): Promise<void>;
   log(message: string): void;
   trace(message: string): void;
+  /** Tells the user (a notification) and logs it. */
+  reportError(message: string): void;
 }
 
 /** Host events the panels follow. */
@@ -148,8 +155,13 @@ export class SeisPanel implements vscode.Disposable {
   readonly ready: Promise<void> = new Promise((resolve) => (this.readyResolve = resolve));
   private isReady = false;
   private disposed = false;
-  private nextRequestId = 1;
-  private readonly pendingPng = new Map<number, { resolve: (url: string) => void; reject: (e: Error) => void }>();
+  private readonly requests = new RequestChannel<HostRequest, HostRequestReplies>(
+    (m) => this.post(m),
+    PNG_TIMEOUT_MS,
+    () => `The SEIS panel did not answer the PNG export within ${PNG_TIMEOUT_MS / 1000} s. Make sure the panel shows results, then try again.`,
+  );
+  /** Set when the webview speaks another protocol version (see onReady). */
+  private mismatch: string | undefined;
   private pendingSelection: string | undefined;
   /** What the webview was last told to show. */
   private shown: { readonly results: readonly AnalysisResult[]; readonly staleReason?: string; readonly guide?: string } | undefined;
@@ -284,25 +296,34 @@ export class SeisPanel implements vscode.Disposable {
   /** Asks the webview to draw a chart to PNG; resolves with the data URL. */
   async requestPng(chart: PngChart = 'overview'): Promise<string> {
     await this.ready;
-    const requestId = this.nextRequestId++;
-    return new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pendingPng.delete(requestId);
-        reject(new Error('The SEIS panel did not answer the PNG export within 15 s. Make sure the panel shows results, then try again.'));
-      }, PNG_TIMEOUT_MS);
-      this.pendingPng.set(requestId, {
-        resolve: (url) => { clearTimeout(timer); resolve(url); },
-        reject: (e) => { clearTimeout(timer); reject(e); },
-      });
-      void this.post({ type: 'requestPng', requestId, chart });
-    });
+    const reply = await this.requests.request({ type: 'requestPng', chart });
+    if (!reply.dataUrl) throw new Error(reply.error ?? 'The SEIS panel could not draw the PNG.');
+    return reply.dataUrl;
   }
 
   private async post(message: HostToWebviewMessage): Promise<void> {
     await this.ready;
-    if (this.disposed) return;
+    // A webview speaking another protocol would misread everything: it gets nothing but the error.
+    if (this.disposed || this.mismatch) return;
     this.posted.fire(message);
     await this.panel.webview.postMessage(message);
+  }
+
+  /** The ready handshake: the webview's protocol version must be this extension's. */
+  private onReady(ready: ReadyMessage): void {
+    this.mismatch = handshakeProblem(ready);
+    if (this.mismatch) {
+      this.host.reportError(this.mismatch);
+      this.requests.close(new Error(this.mismatch));
+      // showError has kept its shape since version 1, so even a stale bundle can say why it is empty.
+      void this.panel.webview.postMessage({ type: 'showError', message: this.mismatch } satisfies HostToWebviewMessage);
+    }
+    if (!this.isReady) {
+      this.isReady = true;
+      this.readyResolve();
+    }
+    // A reloaded webview (e.g. after being moved) says ready again and needs its data again.
+    if (!this.mismatch) void this.refresh();
   }
 
   private onMessage(raw: unknown): void {
@@ -312,12 +333,7 @@ export class SeisPanel implements vscode.Disposable {
     }
     switch (raw.type) {
       case 'ready':
-        if (!this.isReady) {
-          this.isReady = true;
-          this.readyResolve();
-        }
-        // A reloaded webview (e.g. after being moved) says ready again and needs its data again.
-        void this.refresh();
+        this.onReady(raw);
         return;
       case 'selectLayer':
         this.pendingSelection = raw.layer.layerName;
@@ -326,14 +342,9 @@ export class SeisPanel implements vscode.Disposable {
       case 'transformChanged':
         this.host.onTransformChangedInWebview(this.modelPath, raw.transformId);
         return;
-      case 'exportPng': {
-        const pending = this.pendingPng.get(raw.requestId);
-        if (!pending) return;
-        this.pendingPng.delete(raw.requestId);
-        if (raw.dataUrl) pending.resolve(raw.dataUrl);
-        else pending.reject(new Error(raw.error ?? 'The SEIS panel could not draw the PNG.'));
+      case 'exportPng':
+        if (!this.requests.settle(raw)) this.host.log(`SEIS panel: an exportPng answer to no pending request (${raw.inReplyTo}) was ignored`);
         return;
-      }
       case 'requestExport':
         void this.host.exportResults(this.modelPath, raw.format);
         return;
@@ -350,8 +361,7 @@ export class SeisPanel implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     this.onDisposed();
-    for (const p of this.pendingPng.values()) p.reject(new Error('The SEIS panel was closed.'));
-    this.pendingPng.clear();
+    this.requests.close(new Error('The SEIS panel was closed.'));
     // Unblock anything awaiting `ready` (posts to a disposed webview are simply dropped).
     this.readyResolve();
     this.panel.dispose();

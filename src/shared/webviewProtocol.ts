@@ -6,15 +6,18 @@
  * (messages posted to a webview that has not attached its listener are lost). After `ready` the
  * host sends `showResults`; later `selectLayer` / `setTransform` / `progress` at any time.
  *
- * Request ids: a host message that expects an answer carries `requestId`; the webview answers
- * with the same id (e.g. `requestPng` → `exportPng`). Ids are chosen by the sender of the request.
+ * Requests: a host message that expects an answer carries `messageId`; the webview's answer carries
+ * `inReplyTo` with that id (src/shared/channel.ts). HostRequestReplies says which answer type
+ * answers which request type; the compiler holds both sides to it.
  *
  * Bump WEBVIEW_PROTOCOL_VERSION on any incompatible change; the webview reports the version it
- * speaks in `ready`, so a stale cached bundle can be detected by the host.
+ * speaks in `ready`, and the host refuses a different one with a message that says what to do (a
+ * stale cached bundle). Version 2: request ids became messageId / inReplyTo.
  */
+import type { ReplyEnvelope, RequestEnvelope } from './channel';
 import type { AnalysisResult } from './results';
 
-export const WEBVIEW_PROTOCOL_VERSION = 1 as const;
+export const WEBVIEW_PROTOCOL_VERSION = 2 as const;
 
 /** Identifies a layer across messages: the model (by index into the results shown) and the layer's tensor name. */
 export interface LayerRef {
@@ -69,10 +72,9 @@ export interface ProgressMessage {
   readonly message?: string;
 }
 
-/** Ask the webview for a PNG of its charts; answered by `exportPng` with the same `requestId`. */
-export interface RequestPngMessage {
+/** Ask the webview for a PNG of its charts; answered by `exportPng` in reply to its `messageId`. */
+export interface RequestPngMessage extends RequestEnvelope {
   readonly type: 'requestPng';
-  readonly requestId: number;
   /** Which chart; `overview` = both heatmaps side by side (the default). */
   readonly chart?: PngChart;
 }
@@ -97,10 +99,13 @@ export type HostToWebviewMessage =
 // Webview → host
 // ---------------------------------------------------------------------------------------------
 
-/** First message of the webview; the host answers with `showResults`. */
+/**
+ * First message of the webview; the host answers with `showResults`. The version is any number on
+ * the wire, so a bundle speaking another one is recognised (and refused) rather than ignored.
+ */
 export interface ReadyMessage {
   readonly type: 'ready';
-  readonly protocolVersion: typeof WEBVIEW_PROTOCOL_VERSION;
+  readonly protocolVersion: number;
 }
 
 /** The user selected a layer in the webview (click / Enter on a heatmap cell or table row). */
@@ -116,9 +121,8 @@ export interface TransformChangedMessage {
 }
 
 /** Answer to `requestPng`: either a `data:image/png;base64,...` URL or an error. */
-export interface ExportPngMessage {
+export interface ExportPngMessage extends ReplyEnvelope {
   readonly type: 'exportPng';
-  readonly requestId: number;
   readonly dataUrl?: string;
   readonly error?: string;
 }
@@ -168,27 +172,91 @@ export interface WebviewPersistedState {
   readonly guide?: string;
 }
 
+/** Which webview answer answers which host request (src/shared/channel.ts). */
+export interface HostRequestReplies {
+  readonly requestPng: ExportPngMessage;
+}
+
+/** The host messages that expect an answer. */
+export type HostRequest = Extract<HostToWebviewMessage, RequestEnvelope>;
+
+/**
+ * The host's side of the ready handshake: undefined when the webview speaks this protocol, else the
+ * mismatch in words (what happened and what to do).
+ */
+export function handshakeProblem(ready: ReadyMessage): string | undefined {
+  return ready.protocolVersion === WEBVIEW_PROTOCOL_VERSION ? undefined : protocolMismatchMessage(ready.protocolVersion);
+}
+
+function protocolMismatchMessage(webviewVersion: unknown): string {
+  return `The SEIS panel's script speaks webview protocol ${String(webviewVersion)}, this extension speaks ${WEBVIEW_PROTOCOL_VERSION}: `
+    + 'the panel loaded a stale copy of its bundle. Close the panel and open it again (SEIS: Open Results Panel); '
+    + 'if this persists, rebuild (npm run build) or reinstall the extension.';
+}
+
 // ---------------------------------------------------------------------------------------------
-// Guards: messages cross a trust boundary as `unknown`; check the discriminant before switching.
+// Guards: messages cross a trust boundary as `unknown`. Each type's payload is checked, not only
+// its discriminant, so a handler never reads a field that is not there.
 // ---------------------------------------------------------------------------------------------
 
-const HOST_TO_WEBVIEW_TYPES: ReadonlySet<string> = new Set<HostToWebviewMessage['type']>([
-  'showResults', 'selectLayer', 'setTransform', 'progress', 'requestPng', 'showError',
-]);
-const WEBVIEW_TO_HOST_TYPES: ReadonlySet<string> = new Set<WebviewToHostMessage['type']>([
-  'ready', 'selectLayer', 'transformChanged', 'exportPng', 'requestExport', 'requestRerun', 'webviewError',
-]);
+type Fields = Record<string, unknown>;
 
-function hasType(value: unknown): value is { type: string } {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+const isObject = (v: unknown): v is Fields => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const optional = (v: unknown, check: (x: unknown) => boolean): boolean => v === undefined || check(v);
+const oneOf = <T extends string>(values: readonly T[]) => (v: unknown): v is T => typeof v === 'string' && (values as readonly string[]).includes(v);
+
+const PNG_CHARTS = ['overview', 'equivariance', 'invariance', 'profile', 'scatter'] as const satisfies readonly PngChart[];
+const EXPORT_FORMATS = ['json', 'csv', 'html', 'png'] as const satisfies readonly ExportFormat[];
+const PROGRESS_STATES = ['running', 'done', 'cancelled', 'failed'] as const satisfies readonly ProgressMessage['state'][];
+
+function isLayerRef(v: unknown): v is LayerRef {
+  return isObject(v) && isCount(v.modelIndex) && isString(v.layerName);
+}
+
+/** A result document as far as the webview relies on it before reading it defensively. */
+function isResultLike(v: unknown): v is AnalysisResult {
+  return isObject(v) && Array.isArray(v.layers) && Array.isArray(v.transforms);
+}
+
+/**
+ * One payload check per message type. The mapped types make the compiler reject a message type
+ * without a check, and a check for a type that does not exist.
+ */
+const HOST_TO_WEBVIEW: { readonly [K in HostToWebviewMessage['type']]: (m: Fields) => boolean } = {
+  showResults: (m) => Array.isArray(m.results) && m.results.every(isResultLike)
+    && optional(m.stale, (s) => isObject(s) && isString(s.reason)) && optional(m.transformId, isString)
+    && optional(m.selectedLayer, isLayerRef) && optional(m.guide, isString),
+  selectLayer: (m) => isLayerRef(m.layer) && optional(m.reveal, (r) => typeof r === 'boolean'),
+  setTransform: (m) => isString(m.transformId),
+  progress: (m) => isString(m.stage) && isFiniteNumber(m.done) && isFiniteNumber(m.total) && oneOf(PROGRESS_STATES)(m.state) && optional(m.message, isString),
+  requestPng: (m) => isCount(m.messageId) && optional(m.chart, oneOf(PNG_CHARTS)),
+  showError: (m) => isString(m.message),
+};
+
+const WEBVIEW_TO_HOST: { readonly [K in WebviewToHostMessage['type']]: (m: Fields) => boolean } = {
+  ready: (m) => typeof m.protocolVersion === 'number',
+  selectLayer: (m) => isLayerRef(m.layer),
+  transformChanged: (m) => isString(m.transformId),
+  exportPng: (m) => isCount(m.inReplyTo) && optional(m.dataUrl, isString) && optional(m.error, isString),
+  requestExport: (m) => oneOf(EXPORT_FORMATS)(m.format),
+  requestRerun: () => true,
+  webviewError: (m) => isString(m.message),
+};
+
+function check<T>(table: Readonly<Record<string, (m: Fields) => boolean>>, value: unknown): value is T {
+  if (!isObject(value) || !isString(value.type) || !Object.hasOwn(table, value.type)) return false;
+  return table[value.type]!(value);
 }
 
 export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMessage {
-  return hasType(value) && HOST_TO_WEBVIEW_TYPES.has(value.type);
+  return check<HostToWebviewMessage>(HOST_TO_WEBVIEW, value);
 }
 
 export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMessage {
-  return hasType(value) && WEBVIEW_TO_HOST_TYPES.has(value.type);
+  return check<WebviewToHostMessage>(WEBVIEW_TO_HOST, value);
 }
 
 export function isWebviewPersistedState(value: unknown): value is WebviewPersistedState {

@@ -53,8 +53,8 @@ describe('webview in VS Code panel mode (Chromium)', () => {
     assert.deepEqual((await posted(page))[0], { type: 'ready', protocolVersion: WEBVIEW_PROTOCOL_VERSION });
     assert.match(await page.locator('main').innerText(), /Waiting for SEIS results/);
     // A PNG asked for before any results exist is answered with an error, not left hanging.
-    await postToWebview(page, { type: 'requestPng', requestId: 3 });
-    await page.waitForFunction(`window.__posted.some((m) => m.requestId === 3)`);
+    await postToWebview(page, { type: 'requestPng', messageId: 3 });
+    await page.waitForFunction(`window.__posted.some((m) => m.inReplyTo === 3)`);
     assert.match(String((await lastPosted(page, 'exportPng'))?.error), /no heatmaps to export: no results are shown/);
     // Foreign messages on the window are ignored rather than breaking the view.
     await postToWebview(page, { hello: 'world' });
@@ -107,10 +107,10 @@ describe('webview in VS Code panel mode (Chromium)', () => {
 
   test('requestPng is answered with a PNG of the heatmaps; export buttons post requestExport', async () => {
     const { page, errors } = await panelWith([plain]);
-    await postToWebview(page, { type: 'requestPng', requestId: 41 });
+    await postToWebview(page, { type: 'requestPng', messageId: 41 });
     await page.waitForFunction(`window.__posted.some((m) => m.type === 'exportPng')`);
-    const answer = await lastPosted(page, 'exportPng') as { requestId: number; dataUrl: string };
-    assert.equal(answer.requestId, 41);
+    const answer = await lastPosted(page, 'exportPng') as { inReplyTo: number; dataUrl: string };
+    assert.equal(answer.inReplyTo, 41);
     const png = Buffer.from(answer.dataUrl.replace(/^data:image\/png;base64,/, ''), 'base64');
     assert.deepEqual([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
     const widths = await page.evaluate(`[...document.querySelectorAll('canvas.heatmap')].map((c) => c.width)`) as number[];
@@ -118,8 +118,8 @@ describe('webview in VS Code panel mode (Chromium)', () => {
     // Every row is in the image (input floor + layers, 18 px each), plus axis and caption.
     assert.ok(png.readUInt32BE(20) >= (plain.layers.length + 1) * 18 + 22, `PNG height ${png.readUInt32BE(20)}`);
 
-    await postToWebview(page, { type: 'requestPng', requestId: 42, chart: 'scatter' });
-    await page.waitForFunction(`window.__posted.some((m) => m.requestId === 42)`);
+    await postToWebview(page, { type: 'requestPng', messageId: 42, chart: 'scatter' });
+    await page.waitForFunction(`window.__posted.some((m) => m.inReplyTo === 42)`);
     assert.match(String((await lastPosted(page, 'exportPng'))?.dataUrl), /^data:image\/png;base64,/);
 
     await page.locator('vscode-button[data-export="csv"]').click();
@@ -254,13 +254,13 @@ describe('webview in VS Code panel mode (Chromium)', () => {
 
   test('follows a VS Code theme switch (body class + CSS variables) without a reload', async () => {
     const { page, errors } = await panelWith([plain]);
-    const pngBackground = async (requestId: number): Promise<number[]> => {
-      await postToWebview(page, { type: 'requestPng', requestId });
-      for (const deadline = Date.now() + 10_000; !(await posted(page)).some((m) => m.requestId === requestId);) {
+    const pngBackground = async (messageId: number): Promise<number[]> => {
+      await postToWebview(page, { type: 'requestPng', messageId });
+      for (const deadline = Date.now() + 10_000; !(await posted(page)).some((m) => m.inReplyTo === messageId);) {
         assert.ok(Date.now() < deadline, 'no exportPng answer');
         await new Promise((r) => setTimeout(r, 50));
       }
-      const answer = (await posted(page)).find((m) => m.requestId === requestId) as unknown as { dataUrl: string };
+      const answer = (await posted(page)).find((m) => m.inReplyTo === messageId) as unknown as { dataUrl: string };
       const png = PNG.sync.read(Buffer.from(answer.dataUrl.split(',')[1], 'base64'));
       const i = (png.height - 1) * png.width * 4; // bottom-left corner: background, no chart ink
       return [png.data[i], png.data[i + 1], png.data[i + 2]];
@@ -353,7 +353,7 @@ describe('webview in VS Code panel mode (Chromium)', () => {
     const after = (await page.locator('canvas.heatmap-equivariance').getAttribute('data-window'))?.split(',').map(Number);
     assert.equal(after?.[0], 801 - (win?.[1] ?? 0));
     // The PNG export draws all 801 rows although the screen holds only a window of them.
-    await postToWebview(page, { type: 'requestPng', requestId: 7, chart: 'equivariance' });
+    await postToWebview(page, { type: 'requestPng', messageId: 7, chart: 'equivariance' });
     for (const deadline = Date.now() + 20_000; !(await lastPosted(page, 'exportPng'));) {
       assert.ok(Date.now() < deadline, 'no exportPng answer');
       await new Promise((r) => setTimeout(r, 100));

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { AnalysisResult } from '../../src/shared/results';
 import { ReportError, renderStandaloneReport, writeStandaloneReport } from '../../src/report';
-import { isHostToWebviewMessage, isWebviewPersistedState, isWebviewToHostMessage } from '../../src/shared/webviewProtocol';
+import {
+  WEBVIEW_PROTOCOL_VERSION, handshakeProblem, isHostToWebviewMessage, isWebviewPersistedState, isWebviewToHostMessage,
+} from '../../src/shared/webviewProtocol';
 import { buildModelView, colorFor, shortLabel, unionTransforms } from '../../webview-ui/src/viewModel';
 import { tinyConvNetResult } from './fixtures/tinyConvNet';
 import { buildWebviewBundle } from './harness';
@@ -41,12 +43,39 @@ describe('protocol guards', () => {
   test('accept known messages, reject the rest', () => {
     assert.equal(isHostToWebviewMessage({ type: 'showResults', results: [] }), true);
     assert.equal(isHostToWebviewMessage({ type: 'ready', protocolVersion: 1 }), false);
-    assert.equal(isWebviewToHostMessage({ type: 'ready', protocolVersion: 1 }), true);
+    assert.equal(isWebviewToHostMessage({ type: 'ready', protocolVersion: WEBVIEW_PROTOCOL_VERSION }), true);
     assert.equal(isWebviewToHostMessage({ type: 'showResults' }), false);
     assert.equal(isWebviewToHostMessage(null), false);
-    assert.equal(isWebviewPersistedState({ protocolVersion: 1, modelPaths: ['/m.onnx'] }), true);
-    assert.equal(isWebviewPersistedState({ protocolVersion: 2, modelPaths: [] }), false);
-    assert.equal(isWebviewPersistedState({ protocolVersion: 1, modelPaths: [3] }), false);
+    assert.equal(isWebviewPersistedState({ protocolVersion: WEBVIEW_PROTOCOL_VERSION, modelPaths: ['/m.onnx'] }), true);
+    assert.equal(isWebviewPersistedState({ protocolVersion: WEBVIEW_PROTOCOL_VERSION + 1, modelPaths: [] }), false);
+    assert.equal(isWebviewPersistedState({ protocolVersion: WEBVIEW_PROTOCOL_VERSION, modelPaths: [3] }), false);
+  });
+
+  test('check each message\'s payload, not only its type', () => {
+    // Right type, wrong or missing payload: each would have thrown (or misled) inside a handler.
+    assert.equal(isHostToWebviewMessage({ type: 'showResults', results: [{ layers: 'x' }] }), false);
+    assert.equal(isHostToWebviewMessage({ type: 'showResults', results: [], selectedLayer: { modelIndex: '0', layerName: 'a' } }), false);
+    assert.equal(isHostToWebviewMessage({ type: 'selectLayer' }), false);
+    assert.equal(isHostToWebviewMessage({ type: 'progress', stage: 's', done: 1, total: 2, state: 'paused' }), false);
+    assert.equal(isHostToWebviewMessage({ type: 'progress', stage: 's', done: 1, total: 2, state: 'running' }), true);
+    assert.equal(isHostToWebviewMessage({ type: 'requestPng', messageId: -1 }), false);
+    assert.equal(isHostToWebviewMessage({ type: 'requestPng', messageId: 4, chart: 'pie' }), false);
+    assert.equal(isHostToWebviewMessage({ type: 'requestPng', messageId: 4, chart: 'scatter' }), true);
+    assert.equal(isWebviewToHostMessage({ type: 'exportPng', inReplyTo: 3, dataUrl: 5 }), false);
+    assert.equal(isWebviewToHostMessage({ type: 'exportPng', inReplyTo: 3, dataUrl: 'data:image/png;base64,AA' }), true);
+    assert.equal(isWebviewToHostMessage({ type: 'requestExport', format: 'exe' }), false);
+    assert.equal(isWebviewToHostMessage({ type: 'selectLayer', layer: { modelIndex: 0 } }), false);
+    assert.equal(isWebviewToHostMessage({ type: 'ready' }), false);
+    // Names inherited from Object.prototype are not message types.
+    assert.equal(isWebviewToHostMessage({ type: 'toString' }), false);
+    assert.equal(isHostToWebviewMessage({ type: 'constructor' }), false);
+  });
+
+  test('the ready handshake accepts this protocol and names a mismatch with what to do', () => {
+    assert.equal(handshakeProblem({ type: 'ready', protocolVersion: WEBVIEW_PROTOCOL_VERSION }), undefined);
+    const problem = handshakeProblem({ type: 'ready', protocolVersion: 1 }) ?? '';
+    assert.match(problem, new RegExp(`speaks webview protocol 1, this extension speaks ${WEBVIEW_PROTOCOL_VERSION}`));
+    assert.match(problem, /stale copy of its bundle\. Close the panel and open it again/);
   });
 });
 

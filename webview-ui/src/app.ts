@@ -7,9 +7,11 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import type { AnalysisResult, TransformInfo } from '../../src/shared/results';
+import { replyTo } from '../../src/shared/channel';
 import {
   WEBVIEW_PROTOCOL_VERSION,
-  type ExportFormat, type HostToWebviewMessage, type LayerRef, type PngChart, type ProgressMessage, type ShowResultsMessage,
+  type ExportFormat, type ExportPngMessage, type HostToWebviewMessage, type LayerRef, type PngChart, type ProgressMessage,
+  type RequestPngMessage, type ShowResultsMessage,
 } from '../../src/shared/webviewProtocol';
 import type { Bridge } from './bridge';
 import { HeatmapPair } from './charts/heatmap';
@@ -80,7 +82,7 @@ export class App {
         case 'selectLayer': this.selectRef(message.layer, message.reveal ?? true, false); break;
         case 'setTransform': this.setTransform(message.transformId, false); break;
         case 'progress': this.showProgress(message); break;
-        case 'requestPng': this.answerPng(message.requestId, message.chart ?? 'overview'); break;
+        case 'requestPng': this.answerPng(message); break;
         case 'showError': this.banner('error', message.message); break;
       }
     } catch (err) {
@@ -361,11 +363,11 @@ export class App {
     }
   }
 
-  private answerPng(requestId: number, chart: PngChart): void {
+  private answerPng(request: RequestPngMessage): void {
     try {
-      this.bridge.post({ type: 'exportPng', requestId, dataUrl: this.png(chart) });
+      this.bridge.post(replyTo<ExportPngMessage>(request, { type: 'exportPng', dataUrl: this.png(request.chart ?? 'overview') }));
     } catch (err) {
-      this.bridge.post({ type: 'exportPng', requestId, error: err instanceof Error ? err.message : String(err) });
+      this.bridge.post(replyTo<ExportPngMessage>(request, { type: 'exportPng', error: err instanceof Error ? err.message : String(err) }));
     }
   }
 
