@@ -2,7 +2,8 @@
 // live page after the extension tests (offline only: the launcher sets SEIS_UI_CHECKS=1 and answers a test's request):
 // right-clicking an .onnx file in the Explorer offers "Analyze SEIS", a .txt file does not, and
 // the SEIS activity-bar container shows the layer inspector, the layer listing shows scores inline,
-// and a layer picked in the panel's webview is selected in the inspector. Screenshots go to `outDir`.
+// a layer picked in the panel's webview is selected in the inspector, and Get Started lists the
+// walkthrough. Screenshots go to `outDir`.
 import { join } from 'node:path';
 
 /** Hover tooltips of the activity bar cover the top of the tree: park the mouse, let them fade. */
@@ -96,6 +97,20 @@ export async function runUiChecks(page, { outDir, log }) {
     const selected = await page.locator('#workbench\\.parts\\.sidebar .monaco-list-row.selected').allInnerTexts();
     await page.screenshot({ path: join(outDir, 'panel-selection.png') });
     check(selected.some((t) => t.includes(layerName)), `clicking ${layerName} in the panel selects it in the layer inspector (selected: ${selected.join(' | ').slice(0, 80)})`);
+
+    // Get Started lists the extension's walkthrough: "Welcome: Open Walkthrough..." offers it (issue 12).
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const quickInput = page.locator('.quick-input-widget input');
+    await quickInput.waitFor({ state: 'visible', timeout: 10_000 });
+    await quickInput.fill('>Welcome: Open Walkthrough');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Open Walkthrough' }).first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'SEIS Lens' }).first().waitFor({ timeout: 10_000 }).catch(() => undefined);
+    const walkthroughs = (await page.locator('.quick-input-widget .monaco-list-row').allInnerTexts()).map((t) => t.split('\n')[0]);
+    await page.screenshot({ path: join(outDir, 'walkthroughs.png') });
+    check(walkthroughs.some((t) => t.includes('Get Started with SEIS Lens')), `Get Started lists "Get Started with SEIS Lens" (walkthroughs: ${walkthroughs.join(' | ').slice(0, 120)})`);
+    await page.keyboard.press('Escape');
   } catch (err) {
     try { await page.screenshot({ path: join(outDir, 'ui-check-error.png') }); } catch { /* page gone */ }
     check(false, `UI checks could not run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);

@@ -21,7 +21,8 @@ export const SHOW_LOG = 'Show Log';
 
 export function openWalkthrough(step?: WalkthroughStep): Thenable<unknown> {
   const category = `${EXTENSION_ID}#${WALKTHROUGH_ID}`;
-  return vscode.commands.executeCommand('workbench.action.openWalkthrough', step ? { category, step: `${category}#${step}` } : category, false);
+  // VS Code joins them itself (`category#step`): the step is given by its own id.
+  return vscode.commands.executeCommand('workbench.action.openWalkthrough', step ? { category, step } : category, false);
 }
 
 export interface ShownNotice {
