@@ -253,10 +253,18 @@ function outerScopeNames(graph: onnx.IGraphProto, out: Set<string>): void {
 function sortTopologically(graph: onnx.IGraphProto, available: ReadonlySet<string>, modelName: string): onnx.INodeProto[] {
   const nodes = graph.node ?? [];
   const producer = new Map<string, number>();
-  nodes.forEach((n, index) => {
-    for (const o of n.output ?? []) if (o && !producer.has(o)) producer.set(o, index);
-  });
   const describe = (index: number) => `node ${index} (${nodes[index].opType ?? ''}${nodes[index].name ? ` '${nodes[index].name}'` : ''})`;
+  nodes.forEach((n, index) => {
+    for (const o of n.output ?? []) {
+      if (!o) continue;
+      const other = producer.get(o);
+      // Each tensor has one producer (ONNX is in SSA form); two make the graph ambiguous, not just unsorted.
+      if (other !== undefined) {
+        throw new AnalysisError('model-corrupt', `${modelName}: tensor '${o}' is produced by both ${describe(other)} and ${describe(index)}; the file is inconsistent: export it again`);
+      }
+      producer.set(o, index);
+    }
+  });
   const waitingOn = new Array<number>(nodes.length).fill(0);
   const consumers: number[][] = nodes.map(() => []);
   nodes.forEach((n, index) => {

@@ -148,12 +148,38 @@ describe('graph order: nodes stored out of topological order are sorted, real br
     assert.deepEqual(m.nodes.map((n) => n.outputs[0]), (original.graph as onnx.GraphProto).node.map((n) => (n.output ?? []).filter(Boolean)[0]));
   });
 
-  it('a real cycle and a dangling input are refused as inconsistent, naming the node', () => {
+  it('a subgraph reading an outer tensor (If branch) is ordered after that tensor\'s producer', () => {
+    const info = (name: string) => ({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: 1 }, { dimValue: 3 }, { dimValue: 4 }, { dimValue: 4 }] } } } });
+    const branch = (name: string): onnx.IGraphProto => ({ name, node: [{ name: `${name}_id`, opType: 'Identity', input: ['r'], output: [`${name}_out`] }], output: [info(`${name}_out`)] });
+    const model: onnx.IModelProto = {
+      irVersion: 7,
+      opsetImport: [{ domain: '', version: 13 }],
+      graph: {
+        name: 'if-after-relu',
+        // Stored out of order: the If (whose branches read 'r' from the outer scope) before the Relu making 'r'.
+        node: [
+          { name: 'branch', opType: 'If', input: ['cond'], output: ['y'], attribute: [
+            { name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: branch('then') },
+            { name: 'else_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: branch('else') },
+          ] },
+          { name: 'relu', opType: 'Relu', input: ['x'], output: ['r'] },
+        ],
+        input: [info('x'), { name: 'cond', type: { tensorType: { elemType: onnx.TensorProto.DataType.BOOL, shape: { dim: [] } } } }],
+        output: [info('y')],
+      },
+    };
+    const m = loadModel(writeModel(dir, 'if.onnx', onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish()));
+    assert.deepEqual(m.nodes.map((n) => n.name), ['relu', 'branch']);
+  });
+
+  it('a real cycle, a dangling input and a tensor with two producers are refused as inconsistent, naming the nodes', () => {
     const cyclic = reordered((nodes) =>
       nodes.map((n) => (n.name === 'conv1' ? onnx.NodeProto.create({ ...n, input: ['g', 'w1'] }) : n)),
     );
     rejects(() => loadModel(writeModel(dir, 'cycle.onnx', cyclic)), 'model-corrupt', /cycle \(node \d+ \(Conv 'conv1'\)|cycle.*depends on its own output/);
     const dangling = reordered((nodes) => nodes.map((n) => (n.name === 'conv2' ? onnx.NodeProto.create({ ...n, input: ['nowhere', 'w2'] }) : n)));
     rejects(() => loadModel(writeModel(dir, 'dangling.onnx', dangling)), 'model-corrupt', /Conv 'conv2'\) reads tensor 'nowhere', which no node, weight or input provides; the file is truncated or inconsistent/);
+    const twice = reordered((nodes) => nodes.map((n) => (n.name === 'conv2' ? onnx.NodeProto.create({ ...n, output: ['c1'] }) : n)));
+    rejects(() => loadModel(writeModel(dir, 'twice.onnx', twice)), 'model-corrupt', /tensor 'c1' is produced by both node \d+ \(Conv 'conv1'\) and node \d+ \(Conv 'conv2'\)/);
   });
 });
