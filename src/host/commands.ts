@@ -81,6 +81,7 @@ export function registerCommands(controller: SeisController): vscode.Disposable[
           { label: 'CSV', description: 'one row per layer and transform', format: 'csv' as const },
           { label: 'HTML', description: 'standalone report, works offline', format: 'html' as const },
           { label: 'PNG', description: 'the heatmaps as shown in the panel', format: 'png' as const },
+          { label: 'Model Explorer node data (JSON)', description: 'one score per layer, to colour the graph in Model Explorer', format: 'node-data' as const },
         ],
         { title: `Export SEIS results of ${basename(modelPath)}` },
       ))?.format;

@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ExportFormat } from '../shared/webviewProtocol';
+import type { NodeDataOptions } from '../shared/nodeData';
 import { BundledExamples } from './examples';
 import { ResultsExporter } from './exporter';
 import { defaultTransformId } from './format';
@@ -177,8 +178,8 @@ export class SeisController implements vscode.Disposable {
     return this.runs.cancel();
   }
 
-  exportResults(modelPath: string, format: ExportFormat, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
-    return this.exporter.export(modelPath, format, target);
+  exportResults(modelPath: string, format: ExportFormat, target?: vscode.Uri, nodeData?: NodeDataOptions): Promise<vscode.Uri | undefined> {
+    return this.exporter.export(modelPath, format, target, nodeData, this.transformId);
   }
 
   private async panelPng(modelPath: string): Promise<string> {

@@ -6,6 +6,7 @@
 import { AnalysisError, type AnalysisErrorCode } from '../analysis/errors';
 import type { AnalysisRequest, AnalysisProgress } from '../analysis/protocol';
 import { startAnalysis, type RunnerOptions } from '../analysis/runner';
+import { DEFAULT_TRANSFORMS } from '../shared/defaults';
 import type { AnalysisResult, AnalysisSettings } from '../shared/results';
 
 export interface EngineRequest {
@@ -18,6 +19,10 @@ export interface EngineRequest {
   readonly maxPositions: number;
   readonly nullPermutations: number;
   readonly executionProvider: string;
+  /** Canonical patterns kept per score cell (absent: none). */
+  readonly patterns?: number;
+  /** Sweeps scored after the transforms (absent or empty: none). */
+  readonly sweeps?: readonly string[];
 }
 
 export interface EngineProgress {
@@ -42,7 +47,10 @@ export function toAnalysisRequest(r: EngineRequest): AnalysisRequest {
     ...(r.probes.source === 'images' ? { images: r.probes.path, maxImages: r.probes.count } : {}),
     ...(r.probes.source === 'npy' ? { inputs: r.probes.path } : {}),
     ...(r.probes.source === 'builtin' ? { probeCount: r.probes.count } : {}),
-    ...(r.transforms.length > 0 ? { transforms: r.transforms } : {}),
+    // Alone, a sweep replaces the default set; in the extension it is scored after it (seis.sweep).
+    ...(r.transforms.length > 0 ? { transforms: r.transforms } : r.sweeps?.length ? { transforms: DEFAULT_TRANSFORMS } : {}),
+    ...(r.sweeps?.length ? { sweeps: r.sweeps } : {}),
+    ...(r.patterns ? { patterns: r.patterns } : {}),
     layers: r.layers,
     batchSize: r.batchSize,
     maxPositions: r.maxPositions,

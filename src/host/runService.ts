@@ -235,5 +235,7 @@ function requestFor(modelPath: string, s: SeisSettings): EngineRequest {
     maxPositions: s.maxPositions,
     nullPermutations: s.nullPermutations,
     executionProvider: s.executionProvider,
+    patterns: s.patterns,
+    sweeps: s.sweeps,
   };
 }

@@ -4,6 +4,7 @@
  * Keep the doc lines in step with package.json's `contributes.configuration`.
  */
 import * as vscode from 'vscode';
+import { ANALYSIS_OPTIONS } from '../shared/defaults';
 
 export type ProbeSource = 'builtin' | 'images' | 'npy';
 
@@ -24,6 +25,10 @@ export interface SeisSettings {
   /** Feature maps with more positions are average-pooled down to this many. */
   readonly maxPositions: number;
   readonly nullPermutations: number;
+  /** Canonical patterns stored per layer and transform, for the layer details' maps; 0 = none. */
+  readonly patterns: number;
+  /** Sweeps to score after the transforms, e.g. `rot:15`; empty = none. */
+  readonly sweeps: readonly string[];
   /** onnxruntime execution provider, e.g. `cpu`. */
   readonly executionProvider: string;
   /** After-line score decorations in the layer listing and Python sources. */
@@ -35,6 +40,10 @@ export interface SeisSettings {
 }
 
 export const SETTINGS_SECTION = 'seis';
+
+function nonNegativeInt(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : fallback;
+}
 
 function positiveInt(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback;
@@ -55,6 +64,8 @@ export function readSettings(scope?: vscode.ConfigurationScope): SeisSettings {
     maxPositions: positiveInt(c.get('maxPositions'), 1024),
     nullPermutations: positiveInt(c.get('nullPermutations'), 3),
     executionProvider: c.get<string>('executionProvider', 'cpu') || 'cpu',
+    patterns: nonNegativeInt(c.get('patterns'), ANALYSIS_OPTIONS.patterns.extensionDefault),
+    sweeps: (c.get<string>('sweep', '') ?? '').split(',').map((x) => x.trim()).filter(Boolean),
     decorationsEnabled: c.get<boolean>('decorations.enabled', true),
     pythonDecorations: c.get<boolean>('decorations.python', true),
     fileBadges: c.get<boolean>('decorations.fileBadges', true),
@@ -73,11 +84,13 @@ export function analysisRelevantSettings(s: SeisSettings): Record<string, unknow
     maxPositions: s.maxPositions,
     nullPermutations: s.nullPermutations,
     executionProvider: s.executionProvider,
+    patterns: s.patterns,
+    sweeps: [...s.sweeps],
   };
 }
 
 export function affectsAnalysis(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['probes', 'transforms', 'layers', 'batchSize', 'maxPositions', 'nullPermutations', 'executionProvider']
+  return ['probes', 'transforms', 'layers', 'batchSize', 'maxPositions', 'nullPermutations', 'executionProvider', 'patterns', 'sweep']
     .some((k) => e.affectsConfiguration(`${SETTINGS_SECTION}.${k}`));
 }
 

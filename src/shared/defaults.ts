@@ -24,6 +24,8 @@ export interface IntegerOption extends OptionNames {
   readonly default?: number;
   readonly min: number;
   readonly max: number;
+  /** The extension's default, when it differs from the CLI's: the panel draws what the CLI only prints. */
+  readonly extensionDefault?: number;
 }
 
 export interface ValueOption<T> extends OptionNames {
@@ -49,7 +51,7 @@ export const ANALYSIS_OPTIONS = {
   /** Everything the run holds at once (probes, activations, pooled copies, work matrices), in MiB. */
   memoryBudgetMB: { default: 512, min: 16, max: 1 << 20, cli: '--memory-budget' },
   /** Canonical patterns stored per layer and transform (src/seis/patterns.ts); 0 = none. */
-  patterns: { default: 0, min: 0, max: 64, cli: '--patterns' },
+  patterns: { default: 0, extensionDefault: 3, min: 0, max: 64, cli: '--patterns', setting: 'seis.patterns' },
 } as const satisfies Record<string, IntegerOption>;
 
 export const ANALYSIS_VALUES = {
@@ -65,6 +67,8 @@ export const ANALYSIS_VALUES = {
   inputs: { default: '', cli: '--inputs', setting: 'seis.probes.npyFile' },
   images: { default: '', cli: '--images', setting: 'seis.probes.imagesFolder' },
   dumpActivations: { default: '', cli: '--dump-activations' },
+  /** Sweeps, e.g. `rot:15` (src/analysis/sweeps.ts); empty = none. */
+  sweeps: { default: '', cli: '--sweep', setting: 'seis.sweep' },
 } as const satisfies Record<string, ValueOption<unknown>>;
 
 export type IntegerOptionKey = keyof typeof ANALYSIS_OPTIONS;

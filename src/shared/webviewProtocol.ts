@@ -79,7 +79,8 @@ export interface RequestPngMessage extends RequestEnvelope {
   readonly chart?: PngChart;
 }
 
-export type PngChart = 'overview' | 'equivariance' | 'invariance' | 'profile' | 'scatter';
+/** `sweep` and `difference` exist only when the panel shows them (a swept family; two models). */
+export type PngChart = 'overview' | 'equivariance' | 'invariance' | 'profile' | 'scatter' | 'sweep' | 'difference';
 
 /** Show an error in the panel (e.g. the analysis failed); earlier results stay visible. */
 export interface ShowErrorMessage {
@@ -127,7 +128,8 @@ export interface ExportPngMessage extends ReplyEnvelope {
   readonly error?: string;
 }
 
-export type ExportFormat = 'json' | 'csv' | 'html' | 'png';
+/** `node-data`: one score per layer as Model Explorer node data (src/shared/nodeData.ts). */
+export type ExportFormat = 'json' | 'csv' | 'html' | 'png' | 'node-data';
 
 /**
  * The user pressed an export button. The host owns the files: it asks for a location and writes

@@ -219,8 +219,9 @@ export class App {
     select.addEventListener('change', () => this.setTransform(select.value, true));
     this.transformSelect = select;
     const exports: HTMLElement[] = this.bridge.kind === 'vscode'
-      ? (['png', 'html', 'json', 'csv'] as ExportFormat[]).map((f) => {
-        const b = h('vscode-button', { secondary: true, 'data-export': f, title: `Export ${f.toUpperCase()}` }, f.toUpperCase());
+      ? (['png', 'html', 'json', 'csv', 'node-data'] as ExportFormat[]).map((f) => {
+        const label = f === 'node-data' ? 'Model Explorer' : f.toUpperCase();
+        const b = h('vscode-button', { secondary: true, 'data-export': f, title: f === 'node-data' ? 'Export node data for Model Explorer (JSON)' : `Export ${label}` }, label);
         b.addEventListener('click', () => this.bridge.post({ type: 'requestExport', format: f }));
         return b;
       })
@@ -343,6 +344,12 @@ export class App {
       case 'profile':
         if (!this.profile) throw new Error('There is no depth profile to export: no results are shown.');
         return canvasesToPng([{ canvas: this.profile.canvas, caption: `Depth profile · ${this.transformId}` }], this.theme);
+      case 'sweep':
+        if (!this.sweep) throw new Error('There is no sweep to export: these results have no transform family with 3 or more members (seis.sweep).');
+        return canvasesToPng([{ canvas: this.sweep.canvas, caption: `Sweep · ${this.sweep.canvas.dataset.family ?? ''}` }], this.theme);
+      case 'difference':
+        if (!this.difference?.pngCanvases.length) throw new Error('There is no difference view to export: it needs two results with matching layers.');
+        return canvasesToPng(this.difference.pngCanvases.map((c) => ({ canvas: c, caption: c.dataset.measure === 'equivariance' ? 'Δ S_E' : 'Δ S_I' })), this.theme);
       case 'scatter':
         if (!this.scatter) throw new Error('There is no scatter plot to export: no results are shown.');
         return canvasesToPng([{ canvas: this.scatter.canvas, caption: `S_E vs S_I · ${this.transformId}` }], this.theme);
