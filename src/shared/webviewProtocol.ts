@@ -210,8 +210,8 @@ const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Num
 const optional = (v: unknown, check: (x: unknown) => boolean): boolean => v === undefined || check(v);
 const oneOf = <T extends string>(values: readonly T[]) => (v: unknown): v is T => typeof v === 'string' && (values as readonly string[]).includes(v);
 
-const PNG_CHARTS = ['overview', 'equivariance', 'invariance', 'profile', 'scatter'] as const satisfies readonly PngChart[];
-const EXPORT_FORMATS = ['json', 'csv', 'html', 'png'] as const satisfies readonly ExportFormat[];
+const PNG_CHARTS = ['overview', 'equivariance', 'invariance', 'profile', 'scatter', 'sweep', 'difference'] as const satisfies readonly PngChart[];
+const EXPORT_FORMATS = ['json', 'csv', 'html', 'png', 'node-data'] as const satisfies readonly ExportFormat[];
 const PROGRESS_STATES = ['running', 'done', 'cancelled', 'failed'] as const satisfies readonly ProgressMessage['state'][];
 
 function isLayerRef(v: unknown): v is LayerRef {
