@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { writeFileAtomic } from '../io/atomicWrite';
+import { openRegularFile } from '../io/files';
 import { join } from 'node:path';
 import { RESULTS_SCHEMA_VERSION, type AnalysisResult } from '../shared/results';
 
@@ -53,11 +54,18 @@ export function settingsKeyOf(settings: Readonly<Record<string, unknown>>): stri
   return createHash('sha256').update(stableStringify(settings)).digest('hex').slice(0, 16);
 }
 
-/** Streams the file so a large model is never held in the host's memory. */
+/** Streams the file so a large model is never held in the host's memory; a FIFO or device is refused, not read forever. */
 export function hashFile(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
+    let fd: number;
+    try {
+      fd = openRegularFile(path, { maxBytes: Number.MAX_SAFE_INTEGER, what: 'an .onnx model file' }).fd;
+    } catch (err) {
+      reject(err);
+      return;
+    }
     const hash = createHash('sha256');
-    createReadStream(path)
+    createReadStream('', { fd })
       .on('data', (chunk) => hash.update(chunk))
       .on('error', reject)
       .on('end', () => resolve(hash.digest('hex')));

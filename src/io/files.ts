@@ -48,10 +48,11 @@ export interface RegularFileLimits {
 }
 
 /**
- * Opens `path` for reading if it is a regular file within `limits.maxBytes`, hands the descriptor
- * and size to `use`, and closes it. Every refusal is an InputFileError naming the path.
+ * Opens `path` for reading if it is a regular file within `limits.maxBytes`; the caller closes the
+ * descriptor (e.g. by handing it to a read stream with autoClose). Every refusal is an InputFileError
+ * naming the path, and leaves nothing open.
  */
-export function withRegularFile<T>(path: string, limits: RegularFileLimits, use: (fd: number, size: number) => T): T {
+export function openRegularFile(path: string, limits: RegularFileLimits): { fd: number; size: number } {
   let fd: number;
   try {
     fd = openSync(path, OPEN_FLAGS);
@@ -72,7 +73,18 @@ export function withRegularFile<T>(path: string, limits: RegularFileLimits, use:
     if (st.size > limits.maxBytes) {
       throw new InputFileError('too-large', path, `${path} is ${sizeText(st.size)}, beyond the ${sizeText(limits.maxBytes)} accepted for ${limits.what}`);
     }
-    return use(fd, st.size);
+    return { fd, size: st.size };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+/** Runs `use` on a regular file opened by openRegularFile, and closes it. */
+export function withRegularFile<T>(path: string, limits: RegularFileLimits, use: (fd: number, size: number) => T): T {
+  const { fd, size } = openRegularFile(path, limits);
+  try {
+    return use(fd, size);
   } finally {
     closeSync(fd);
   }

@@ -98,7 +98,7 @@ describe('special files and bombs (in a child process with a time limit: on a na
     }
     execFileSync('mkfifo', [join(dir, 'ext-fifo', 'weights.bin')]);
 
-    const cases = ['npyZero', 'npyFifo', 'inputsZero', 'images', 'modelFifo', 'modelZero', 'externalFifo', 'externalDot', 'externalSub', 'probablyOnnxFifo'];
+    const cases = ['npyZero', 'npyFifo', 'inputsZero', 'images', 'modelFifo', 'modelZero', 'externalFifo', 'externalDot', 'externalSub', 'probablyOnnxFifo', 'hashZero', 'hashFifo'];
     const child = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'hostileReads.child.ts'), dir, ...cases], { cwd: ROOT, timeout: 60_000, encoding: 'utf8' });
     assert.equal(child.signal, null, `the child was killed (${child.signal}): a read hung or ran away. stderr: ${child.stderr}`);
     assert.equal(child.status, 0, child.stderr);
@@ -118,6 +118,8 @@ describe('special files and bombs (in a child process with a time limit: on a na
     refused('externalDot', /external data '\.'.*is a folder/, 'AnalysisError');
     refused('externalSub', /external data 'sub'.*is a folder/, 'AnalysisError');
     assert.deepEqual(results.probablyOnnxFifo, { ok: false });
+    refused('hashZero', /zero\.onnx is a character device, not a regular file/, 'InputFileError');
+    refused('hashFifo', /fifo\.onnx is a FIFO/, 'InputFileError');
 
     const set = results.images.ok as { count: number; warnings: string[] };
     assert.ok(set, `the folder still yields its good image: ${JSON.stringify(results.images)}`);

@@ -6,15 +6,16 @@
  */
 import { imageProbes, NORMALIZATION_PRESETS, npyProbes } from '../../../src/analysis/probes';
 import { isProbablyOnnx, loadModel } from '../../../src/analysis/onnxModel';
+import { hashFile } from '../../../src/host/resultsStore';
 import { readNpyFile } from '../../../src/io/npy';
 
 const [dir, ...cases] = process.argv.slice(2);
 const rgb = { name: 'x', layout: 'NCHW' as const, elemType: 1, declared: [], channels: 3 };
 const px = { normalization: NORMALIZATION_PRESETS.unit, bgr: false };
 
-function outcome(run: () => unknown): { ok: unknown } | { error: string; name: string } {
+async function outcome(run: () => unknown): Promise<{ ok: unknown } | { error: string; name: string }> {
   try {
-    return { ok: run() };
+    return { ok: await run() };
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err), name: err instanceof Error ? err.name : typeof err };
   }
@@ -34,9 +35,16 @@ const runs: Record<string, () => unknown> = {
   externalDot: () => loadModel(`${dir}/ext-dot/model.onnx`).nodes.length,
   externalSub: () => loadModel(`${dir}/ext-sub/model.onnx`).nodes.length,
   probablyOnnxFifo: () => isProbablyOnnx(`${dir}/fifo.onnx`),
+  // The extension host hashes a model before showing stored results: never a device or a FIFO.
+  hashZero: () => hashFile(`${dir}/zero.onnx`),
+  hashFifo: () => hashFile(`${dir}/fifo.onnx`),
 };
 
-const before = process.resourceUsage().maxRSS;
-const results: Record<string, unknown> = {};
-for (const name of cases) results[name] = outcome(runs[name]);
-process.stdout.write(JSON.stringify({ results, maxRssKiB: process.resourceUsage().maxRSS, beforeKiB: before }));
+async function main(): Promise<void> {
+  const before = process.resourceUsage().maxRSS;
+  const results: Record<string, unknown> = {};
+  for (const name of cases) results[name] = await outcome(runs[name]);
+  process.stdout.write(JSON.stringify({ results, maxRssKiB: process.resourceUsage().maxRSS, beforeKiB: before }));
+}
+
+void main();
