@@ -75,6 +75,8 @@ export interface AnalysisProgress {
   readonly fraction: number;
   readonly layer?: { readonly index: number; readonly count: number; readonly name: string };
   readonly transform?: string;
+  /** Estimated seconds left, from the measured cost of the batches and layers done so far. */
+  readonly etaSeconds?: number;
 }
 
 export type ParentMessage = { readonly type: 'start'; readonly request: AnalysisRequest } | { readonly type: 'cancel' };

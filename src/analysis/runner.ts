@@ -15,6 +15,11 @@ import { isChildMessage, type AnalysisProgress, type AnalysisRequest, type Paren
 
 export interface RunnerOptions {
   readonly onProgress?: (progress: AnalysisProgress) => void;
+  /**
+   * The result so far (`incomplete.reason = 'running'`; every layer in it final), as layers are
+   * scored. A caller that cancels or fails keeps the last one and marks it itself.
+   */
+  readonly onPartial?: (result: AnalysisResult) => void;
   /** Extra text from the child's stderr (onnxruntime warnings) for a log channel. */
   readonly onLog?: (text: string) => void;
   /** Node-compatible executable (defaults to process.execPath; in VS Code that runs as Node). */
@@ -104,6 +109,9 @@ export function startAnalysis(request: AnalysisRequest, options: RunnerOptions =
         break;
       case 'progress':
         if (!cancelled) options.onProgress?.(message.progress);
+        break;
+      case 'partial':
+        if (!cancelled && !settled) options.onPartial?.(message.result);
         break;
       case 'result':
         settle(() => resolveResult(message.result));

@@ -4,6 +4,7 @@
  * A child process rather than a worker thread: onnxruntime-node has failed inside worker_threads,
  * and a native crash here cannot take the extension host down.
  */
+import { Worker } from 'node:worker_threads';
 import { AnalysisError, messageOf } from './errors';
 import { runAnalysis } from './engine';
 import { isParentMessage, type ChildMessage } from './protocol';
@@ -14,6 +15,9 @@ function send(message: ChildMessage): Promise<void> {
     process.send(message, undefined, undefined, () => resolve());
   });
 }
+
+/** How often the watchdog looks for the parent. */
+const PARENT_POLL_MS = 250;
 
 let cancelled = false;
 let started = false;
@@ -30,6 +34,7 @@ async function start(request: Parameters<typeof runAnalysis>[0]): Promise<void> 
         lastSent = now;
         void send({ type: 'progress', progress });
       },
+      onPartialResult: (result) => void send({ type: 'partial', result }),
     });
     await send({ type: 'result', result });
   } catch (err) {
@@ -52,9 +57,26 @@ process.on('message', (message: unknown) => {
   void start(message.request);
 });
 
-// Parent gone (extension host closed, CLI killed): nothing left to report to.
-process.on('disconnect', () => {
-  if (!started || cancelled) process.exit(0);
-});
+// Parent gone (extension host closed, CLI killed, even by SIGKILL): nothing left to report to,
+// so leave at once whatever is running; sessions and eigensolver threads go with the process.
+process.on('disconnect', () => process.exit(0));
+watchParent();
+
+/**
+ * The disconnect event needs this thread's event loop, which a long synchronous step (building
+ * probes, encoding a large model) can hold for seconds. A watchdog thread sees the parent go
+ * (re-parented, or no such process) and ends the process regardless.
+ */
+function watchParent(): void {
+  const watchdog = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     const { readFileSync } = require('node:fs');
+     const parentNow = () => { try { return Number(readFileSync('/proc/self/stat', 'utf8').replace(/^.*\\) /s, '').split(' ')[1]); } catch { return workerData.parent; } };
+     const gone = () => { try { process.kill(workerData.parent, 0); return parentNow() !== workerData.parent; } catch { return true; } };
+     setInterval(() => { if (gone()) process.kill(workerData.self, 'SIGKILL'); }, ${PARENT_POLL_MS});`,
+    { eval: true, workerData: { parent: process.ppid, self: process.pid } },
+  );
+  watchdog.unref();
+}
 
 void send({ type: 'ready' });

@@ -151,10 +151,15 @@ export interface AnalysisSettings {
 
 export interface AnalysisTiming {
   readonly totalMs: number;
+  /** Inference and scoring overlap (a pipeline), so they may add up to more than totalMs. */
   readonly inferenceMs: number;
   readonly scoringMs: number;
   readonly otherMs: number;
   readonly peakRssBytes?: number;
+  /** Pooling and copying the captured activations out of onnxruntime's outputs. */
+  readonly captureMs?: number;
+  /** From the start until the first layer's scores were final. */
+  readonly firstLayerMs?: number;
 }
 
 /**

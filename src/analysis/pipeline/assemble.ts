@@ -1,23 +1,36 @@
 /**
  * Stage 7, assemble: the result document from the scored rows, the floor and the run's settings.
  */
-import { RESULTS_SCHEMA_VERSION, type AnalysisResult, type LayerResult, type ScoreCell } from '../../shared/results';
+import { RESULTS_SCHEMA_VERSION, type AnalysisResult, type IncompleteInfo, type LayerResult, type ScoreCell } from '../../shared/results';
 import { feedShape } from '../imageInput';
 import type { AnalysisContext } from './context';
 import type { PreparedRun } from './prepared';
 
 export const TOOL_VERSION = '0.1.0';
 
-export function assembleResult(ctx: AnalysisContext, prepared: PreparedRun, layers: readonly LayerResult[], inputFloor: Record<string, ScoreCell>): AnalysisResult {
-  const { model, input, options, warnings, times } = ctx;
+/**
+ * The result document. With `incomplete`, a partial result: the layers final so far (in graph
+ * order, the rest absent) and no end-of-run warnings.
+ */
+export function assembleResult(
+  ctx: AnalysisContext,
+  prepared: PreparedRun,
+  layers: readonly LayerResult[],
+  inputFloor: Record<string, ScoreCell>,
+  incomplete?: IncompleteInfo,
+): AnalysisResult {
+  const { model, input, options, times } = ctx;
   const { probes } = prepared.probes;
   const { transforms, batch } = prepared.plan;
   const { seis } = options;
   const totalMs = performance.now() - ctx.startedAt;
-  const scored = layers.filter((l) => l.status === 'scored');
-  if (scored.length === 0) warnings.push('no layer could be scored; see each layer\'s message');
-  const underdetermined = scored.filter((l) => Object.values(l.scores).some((c) => c.underdetermined)).length;
-  if (underdetermined > 0) warnings.push(`${underdetermined} layers are underdetermined (observations < k + k′): their scores sit near 1 for any data; use more probes (--probes or more images)`);
+  const warnings = incomplete ? [...ctx.warnings] : ctx.warnings;
+  if (!incomplete) {
+    const scored = layers.filter((l) => l.status === 'scored');
+    if (scored.length === 0) warnings.push('no layer could be scored; see each layer\'s message');
+    const underdetermined = scored.filter((l) => Object.values(l.scores).some((c) => c.underdetermined)).length;
+    if (underdetermined > 0) warnings.push(`${underdetermined} layers are underdetermined (observations < k + k′): their scores sit near 1 for any data; use more probes (--probes or more images)`);
+  }
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: { name: 'seis-lens', version: TOOL_VERSION },
@@ -56,9 +69,12 @@ export function assembleResult(ctx: AnalysisContext, prepared: PreparedRun, laye
       totalMs,
       inferenceMs: times.inference,
       scoringMs: times.scoring,
-      otherMs: Math.max(0, totalMs - times.inference - times.scoring),
+      otherMs: Math.max(0, totalMs - times.inference - times.scoring - times.capture),
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      captureMs: times.capture,
+      ...(times.firstLayer !== undefined ? { firstLayerMs: times.firstLayer } : {}),
     },
     warnings,
+    ...(incomplete ? { incomplete } : {}),
   };
 }

@@ -49,6 +49,8 @@ export interface CaptureRequest {
   /** null: the clean probes. */
   readonly transform: TransformInfo | null;
   readonly layers: readonly PlannedLayer[];
+  /** Told each batch's inference time, for the time-left estimate. */
+  readonly onBatch?: (ms: number) => void;
 }
 
 /** Runs all probes (optionally transformed) through the session and stores each layer pooled. */
@@ -69,7 +71,10 @@ export async function capture(ctx: AnalysisContext, req: CaptureRequest): Promis
     const feed = toFeed(input, toInputLayout(data, shape, input.layout));
     const t0 = performance.now();
     const out = await runBatch(req.session.inst, input.name, feed, feedShape(input, b, probes), fetches);
-    ctx.times.inference += performance.now() - t0;
+    const ms = performance.now() - t0;
+    ctx.times.inference += ms;
+    req.onBatch?.(ms);
+    const c0 = performance.now();
     for (const p of layers) {
       const t = out.get(p.candidate.name);
       if (!t) throw new AnalysisError('runtime', `onnxruntime stopped returning tensor '${p.candidate.name}' mid-run`);
@@ -81,6 +86,7 @@ export async function capture(ctx: AnalysisContext, req: CaptureRequest): Promis
       if (p.storedLayout === 'tokens') extractTokens(t.data, b, p.sampleShape[1], p.sampleShape[2], p.pooledTokens as number, dst, start * p.perProbe);
       else extractPooled(t.data, b, p.channels, p.plan as PoolPlan, p.guess.layout === 'NHWC', dst, start * p.perProbe);
     }
+    ctx.times.capture += performance.now() - c0;
   }
   return store;
 }

@@ -5,7 +5,7 @@
  */
 import type { MatMulBackend, SeisOptions } from '../../seis';
 import type { RequestOrigin } from '../../shared/defaults';
-import type { TransformInfo } from '../../shared/results';
+import type { AnalysisResult, TransformInfo } from '../../shared/results';
 import { AnalysisError } from '../errors';
 import type { ImageInput } from '../imageInput';
 import type { LayerSelection } from '../layers';
@@ -19,6 +19,11 @@ export interface EngineHooks {
   readonly isCancelled?: () => boolean;
   /** Matrix products for the SEIS core; the onnxruntime backend by default. */
   readonly backend?: MatMulBackend;
+  /**
+   * The result so far (`incomplete.reason = 'running'`), whenever more layers are final: at once
+   * after the first, then at most every PARTIAL_INTERVAL_MS. Every layer in it is final.
+   */
+  readonly onPartialResult?: (result: AnalysisResult) => void;
 }
 
 /** Where the probes come from, with the options that source needs, all validated. */
@@ -53,7 +58,29 @@ export interface ResolvedRequest {
 
 export interface StageTimes {
   inference: number;
+  capture: number;
+  /** Wall time during which at least one scoring job ran (jobs overlap; this is not their sum). */
   scoring: number;
+  /** Since the start, when the first layer was final. */
+  firstLayer?: number;
+}
+
+/** Counts wall time while any of several overlapping jobs runs; `start` returns the job's `end`. */
+export class BusyClock {
+  private active = 0;
+  private since = 0;
+
+  constructor(private readonly add: (ms: number) => void) {}
+
+  start(): () => void {
+    if (this.active++ === 0) this.since = performance.now();
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      if (--this.active === 0) this.add(performance.now() - this.since);
+    };
+  }
 }
 
 export interface AnalysisContext {
@@ -65,15 +92,18 @@ export interface AnalysisContext {
   /** Run-level warnings, in the order they arose; stages append. */
   readonly warnings: string[];
   readonly times: StageTimes;
+  readonly scoringClock: BusyClock;
   progress(progress: AnalysisProgress): void;
   /** Throws the 'cancelled' AnalysisError once the caller has asked to stop. */
   checkCancel(): void;
 }
 
-export function createContext(fields: Omit<AnalysisContext, 'progress' | 'checkCancel' | 'times'>, hooks: EngineHooks): AnalysisContext {
+export function createContext(fields: Omit<AnalysisContext, 'progress' | 'checkCancel' | 'times' | 'scoringClock'>, hooks: EngineHooks): AnalysisContext {
+  const times: StageTimes = { inference: 0, capture: 0, scoring: 0 };
   return {
     ...fields,
-    times: { inference: 0, scoring: 0 },
+    times,
+    scoringClock: new BusyClock((ms) => (times.scoring += ms)),
     progress: (p) => hooks.onProgress?.(p),
     checkCancel: () => {
       if (hooks.isCancelled?.()) throw new AnalysisError('cancelled', 'analysis cancelled');

@@ -26,7 +26,7 @@ export async function scoreInputFloor(ctx: AnalysisContext, prepared: PreparedRu
     return out;
   };
   const floor: Record<string, ScoreCell> = {};
-  const t0 = performance.now();
+  const end = ctx.scoringClock.start();
   try {
     const cleanData = pooled(probes.data);
     if (dumpDir) writeNpyFile(join(dumpDir, 'input.clean.npy'), { data: cleanData, shape: pooledShape });
@@ -41,6 +41,6 @@ export async function scoreInputFloor(ctx: AnalysisContext, prepared: PreparedRu
   } catch (err) {
     ctx.warnings.push(`the input floor could not be scored: ${messageOf(err)}`);
   }
-  ctx.times.scoring += performance.now() - t0;
+  end();
   return floor;
 }

@@ -8,7 +8,9 @@ import { AnalysisError } from '../errors';
 import { guessLayout, selectLayers, type Candidate, type LayoutGuess } from '../layers';
 import { poolPlan, type PoolPlan } from '../pooling';
 import { unavailableReason } from '../transforms';
+import { optionName } from '../../shared/defaults';
 import type { AnalysisContext } from './context';
+import { batchOutputBytes, layerWorkBytes, mib, probeBytes, storedBytes } from './memory';
 import type { ProbeStage } from './probes';
 
 /** A layer that will be captured: its plan for pooling and its storage size per probe. */
@@ -81,10 +83,11 @@ export function planLayers(ctx: AnalysisContext, stage: ProbeStage): LayerPlan {
   });
   if (transforms.length === 0) throw new AnalysisError('bad-option', `none of the transforms can be applied to ${probes.height}x${probes.width} probes; see the warnings`);
 
-  const groups = groupByBudget(planned, probes.count, options.budgetBytes);
-  if (groups.length > 1) warnings.push(`activations exceed the ${Math.round(options.budgetBytes / 2 ** 20)} MiB budget; layers were processed in ${groups.length} groups (the probes were run once per group)`);
-
-  const batch = input.fixedBatch ?? Math.min(options.batchSize, probes.count);
+  const requestedBatch = input.fixedBatch ?? Math.min(options.batchSize, probes.count);
+  const plane = probes.channels * probes.height * probes.width;
+  const { groups, batch } = fitToBudget(ctx, planned, probes.count, plane, 1 + transforms.length, requestedBatch);
+  if (batch < requestedBatch) warnings.push(`forward passes of ${batch} probes instead of ${requestedBatch}: a batch's outputs would not fit the ${mib(options.budgetBytes)} memory budget`);
+  if (groups.length > 1) warnings.push(`activations exceed the ${mib(options.budgetBytes)} memory budget; layers were processed in ${groups.length} groups (the probes were run once per group)`);
   return { chosenCount: chosen.length, planned, unscorable, transforms, batch, groups, warnings };
 }
 
@@ -120,25 +123,43 @@ function planLayer(index: number, candidate: Candidate, guess: LayoutGuess, shap
   };
 }
 
-/** Bytes a layer costs while scored: stored float32 for clean + transformed, plus float64 work copies. */
-function layerCost(p: PlannedLayer, count: number): number {
-  return p.perProbe * count * (4 * 2 + 8 * 3);
-}
-
-function groupByBudget(planned: readonly PlannedLayer[], count: number, budget: number): PlannedLayer[][] {
+/**
+ * Splits the layers into groups whose pooled activations (every pass) and one batch of
+ * onnxruntime outputs fit what the budget leaves after the probes and the scoring work copies;
+ * lowers the batch first when a single layer's outputs would not fit. Refuses, before any pass,
+ * a layer that cannot fit even alone.
+ */
+function fitToBudget(ctx: AnalysisContext, planned: readonly PlannedLayer[], count: number, plane: number, passes: number, requestedBatch: number): { groups: PlannedLayer[][]; batch: number } {
+  const { budgetBytes, concurrency, origin } = ctx.options;
+  const lanes = Math.min(concurrency, planned.length);
+  const work = planned.map((p) => layerWorkBytes(p, count)).sort((a, b) => b - a).slice(0, lanes).reduce((a, b) => a + b, 0);
+  const cost = (p: PlannedLayer, batch: number) => storedBytes(p, count, passes) + batchOutputBytes(p, batch);
+  const available = (batch: number) => budgetBytes - probeBytes(count, plane) - 2 * batch * plane * 4 - work;
+  const fixed = ctx.input.fixedBatch;
+  let batch = requestedBatch;
+  const largest = planned.reduce((a, p) => (cost(p, 1) > cost(a, 1) ? p : a), planned[0]);
+  while (fixed === undefined && batch > 1 && cost(largest, batch) > available(batch)) batch = Math.max(1, Math.floor(batch / 2));
+  if (cost(largest, batch) > available(batch)) {
+    const need = cost(largest, batch) + budgetBytes - available(batch);
+    throw new AnalysisError(
+      'bad-option',
+      `layer '${largest.candidate.name}' (${largest.sampleShape.slice(1).join('×')} per probe) needs ${mib(need)} with ${count} probes and ${passes} passes, more than ${optionName('memoryBudgetMB', origin)} ${mib(budgetBytes)}; ` +
+        `use a larger budget, fewer probes (${optionName('probeCount', origin)}), a lower ${optionName('maxPositions', origin)}, or leave the layer out (${optionName('layers', origin)})`,
+    );
+  }
   const groups: PlannedLayer[][] = [];
   let current: PlannedLayer[] = [];
   let used = 0;
   for (const p of planned) {
-    const cost = layerCost(p, count);
-    if (current.length > 0 && used + cost > budget) {
+    const c = cost(p, batch);
+    if (current.length > 0 && used + c > available(batch)) {
       groups.push(current);
       current = [];
       used = 0;
     }
     current.push(p);
-    used += cost;
+    used += c;
   }
   if (current.length > 0) groups.push(current);
-  return groups;
+  return { groups, batch };
 }

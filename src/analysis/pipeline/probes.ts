@@ -3,12 +3,16 @@
  * from one forward pass. A model with dynamic sides that rejects the size (e.g. an FPN needing
  * multiples of 32) is retried at rounded sizes, with a warning.
  */
+import { readdirSync } from 'node:fs';
+import { extname } from 'node:path';
 import { AnalysisError, messageOf } from '../errors';
 import { chooseProbeSize, feedShape, roundedSizes, type ImageInput, type ProbeSize } from '../imageInput';
 import { candidateTensors, type Candidate } from '../layers';
-import { builtinProbes, imageProbes, npyProbes, toInputLayout, type ProbeSet } from '../probes';
+import { poolPlan } from '../pooling';
+import { builtinProbes, IMAGE_EXTENSIONS, imageProbes, npyProbes, toInputLayout, type ProbeSet } from '../probes';
 import { openSession, runBatch, type InstrumentedSession } from '../session';
 import type { AnalysisContext } from './context';
+import { checkProbesFit } from './memory';
 
 export interface ProbeStage {
   readonly probes: ProbeSet;
@@ -17,6 +21,8 @@ export interface ProbeStage {
   /** Each tensor's shape for a batch of `shapeBatch` probes. */
   readonly shapes: ReadonlyMap<string, readonly number[]>;
   readonly shapeBatch: number;
+  /** Milliseconds of the shape run's forward pass (a first guess at the cost of a batch). */
+  readonly shapeRunMs: number;
   /** Warnings this stage raised (kept with the value so a reuse can repeat them). */
   readonly warnings: readonly string[];
 }
@@ -38,11 +44,14 @@ export async function prepareProbes(ctx: AnalysisContext): Promise<ProbeStage> {
   ctx.progress({ stage: 'shapes', message: `learning tensor shapes (${candidates.length} tensors)`, fraction: 0.02 });
 
   let shapes: Map<string, readonly number[]>;
+  let shapeRunMs = 0;
   let shapeSession: InstrumentedSession | undefined;
   for (let attempt = 0; ; attempt++) {
     try {
       shapeSession = await openSession(model, candidates.map((c) => c.name), 'all', ctx.options.executionProvider);
+      const t0 = performance.now();
       shapes = await learnShapes(shapeSession, input, probes, shapeBatch);
+      shapeRunMs = performance.now() - t0;
       break;
     } catch (err) {
       const retry = size && err instanceof AnalysisError && err.code === 'runtime' ? roundedSizes(input, size)[0] : undefined;
@@ -56,18 +65,43 @@ export async function prepareProbes(ctx: AnalysisContext): Promise<ProbeStage> {
     }
   }
   ctx.checkCancel();
-  return { probes, candidates, shapes, shapeBatch, warnings };
+  return { probes, candidates, shapes, shapeBatch, shapeRunMs, warnings };
 }
 
+/** Builds the probes, checking first that they fit the memory budget (a .npy is checked once read). */
 function makeProbes(ctx: AnalysisContext, size: ProbeSize | undefined): ProbeSet {
   const source = ctx.options.probeSource;
+  const { input } = ctx;
+  const fits = (count: number, height: number, width: number, countOption?: 'probeCount' | 'maxImages') => {
+    const plan = poolPlan(height, width, ctx.options.maxPositions);
+    const sizeAdjustable = input.fixedHeight === undefined || input.fixedWidth === undefined;
+    checkProbesFit({ count, channels: input.channels, height, width, floorPositions: plan.pooledHeight * plan.pooledWidth, sizeAdjustable, countOption }, ctx.options.budgetBytes, ctx.options.origin);
+  };
   switch (source.kind) {
-    case 'npy':
-      return npyProbes(source.path, ctx.input);
-    case 'images':
-      return imageProbes(source.folder, source.maxImages, ctx.input, size as ProbeSize, source.pixels, source.fit);
-    case 'builtin':
-      return builtinProbes(source.count, source.seed, ctx.input, size as ProbeSize, source.pixels);
+    case 'npy': {
+      const probes = npyProbes(source.path, input);
+      fits(probes.count, probes.height, probes.width);
+      return probes;
+    }
+    case 'images': {
+      const s = size as ProbeSize;
+      fits(Math.min(source.maxImages, imageFileCount(source.folder) ?? source.maxImages), s.height, s.width, 'maxImages');
+      return imageProbes(source.folder, source.maxImages, input, s, source.pixels, source.fit);
+    }
+    case 'builtin': {
+      const s = size as ProbeSize;
+      fits(source.count, s.height, s.width, 'probeCount');
+      return builtinProbes(source.count, source.seed, input, s, source.pixels);
+    }
+  }
+}
+
+/** Images the folder offers (undefined when it cannot be listed: imageProbes then says why). */
+function imageFileCount(folder: string): number | undefined {
+  try {
+    return readdirSync(folder).filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase())).length;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,112 +1,183 @@
 /**
- * Stage 5, score: for each group of layers, capture the clean probes and decompose each layer once,
- * then per transform capture the transformed probes and score every layer against its clean basis
- * (scoreCell → scoreAgainstBasis: the same numbers as scorePair on the two tensors; with patterns too).
+ * Stage 5, capture and score, as a pipeline. Per group of layers (groups exist only when the
+ * activations exceed the memory budget):
+ *
+ *   forward passes, one after another: clean probes, then each transform's probes (onnxruntime runs
+ *   them on its own threads, the event loop stays free);
+ *   meanwhile a few layer lanes, in graph order: decompose the layer's clean activations once the
+ *   clean pass is in, then score it under each transform as soon as that pass is in
+ *   (scoreCell → scoreAgainstBasis: the same numbers as scorePair on the two tensors; with patterns too).
+ *
+ * So the eigensolver threads work on the first passes while onnxruntime computes the next ones,
+ * and a layer's row is final the moment its last transform is scored: it is handed to `onRow`
+ * then, in graph order within the group, for results as they arrive.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeNpyFile } from '../../io/npy';
 import { decomposeObservations, matricize, type SpectralBasis } from '../../seis';
-import type { LayerResult, ScoreCell } from '../../shared/results';
+import type { LayerResult, ScoreCell, TransformInfo } from '../../shared/results';
 import { messageOf } from '../errors';
 import { capture, openCaptureSession } from './capture';
 import { countNonFinite, dumpName, exactAfterPooling, failedLayer, scoreCell, scoredLayer, tensorOf } from './cells';
 import type { AnalysisContext } from './context';
-import type { PreparedRun } from './prepared';
 import type { PlannedLayer } from './plan';
+import type { PreparedRun } from './prepared';
+import type { WorkClock } from './workClock';
 
-/** Scores every planned layer; returns each chosen tensor's row, in selection order. */
-export async function scoreLayers(ctx: AnalysisContext, prepared: PreparedRun): Promise<LayerResult[]> {
+export interface ScoreSinks {
+  /** A row is final (scored under every transform, or failed). */
+  readonly onRow: (index: number, row: LayerResult) => void;
+  readonly clock: WorkClock;
+  /** Called once, when the first layer job gives the time estimate something to go on. */
+  readonly onFirstJob?: () => void;
+}
+
+type Captured = Map<PlannedLayer, Float32Array>;
+
+/** Scores every planned layer; rows of unscorable tensors come from the plan. */
+export async function scoreLayers(ctx: AnalysisContext, prepared: PreparedRun, sinks: ScoreSinks): Promise<void> {
   const { probes } = prepared.probes;
-  const { planned, groups, transforms, batch, unscorable } = prepared.plan;
+  const { planned, groups, transforms, batch } = prepared.plan;
   const { seis, dumpDir, concurrency } = ctx.options;
-  const rows: (LayerResult | undefined)[] = [];
-  for (const [index, row] of unscorable) rows[index] = row;
-  if (dumpDir) mkdirSync(dumpDir, { recursive: true });
-
-  const session = await openCaptureSession(ctx, ctx.model, planned.map((p) => p.candidate.name), probes, batch);
-  const totalSteps = groups.length * (transforms.length + 1) + 1;
-  let step = 0;
-  const fraction = (inner: number) => 0.05 + (0.93 * (step + inner)) / totalSteps;
   const count = probes.count;
 
+  let firstJobSeen = false;
+  const session = await openCaptureSession(ctx, ctx.model, planned.map((p) => p.candidate.name), probes, batch);
   try {
     for (const group of groups) {
       const live = group.filter((p) => !session.missing.has(p.candidate.name));
       for (const p of group) {
-        if (session.missing.has(p.candidate.name)) rows[p.index] = failedLayer(p, count, `onnxruntime did not return this tensor even with graph optimisations off; it cannot be captured`);
+        if (session.missing.has(p.candidate.name)) {
+          sinks.onRow(p.index, failedLayer(p, count, `onnxruntime did not return this tensor even with graph optimisations off; it cannot be captured`));
+          sinks.clock.skipLayer(p);
+        }
       }
-      ctx.progress({ stage: 'clean', message: `clean probes through ${live.length} layers`, fraction: fraction(0) });
-      const clean = await capture(ctx, { session, probes, batch, transform: null, layers: live });
-      const cleanStart = performance.now();
-      const bases = new Map<PlannedLayer, { basis: SpectralBasis; warnings: string[] }>();
-      await forEachLimited(live, concurrency, async (p) => {
-        const data = clean.get(p) as Float32Array;
-        const bad = countNonFinite(data);
-        if (bad > 0) {
-          rows[p.index] = failedLayer(p, count, `${bad} NaN/Inf activation values on the clean probes; the model overflows on them or the input normalisation is wrong (try --normalize)`);
-          return;
-        }
-        if (dumpDir) writeNpyFile(join(dumpDir, dumpName(p, 'clean')), { data, shape: p.storedShape(count) });
-        try {
-          const m = matricize(tensorOf(p, data, count), seis.orientation);
-          bases.set(p, { basis: await decomposeObservations(m, seis, ctx.backend, 'clean activations'), warnings: m.warnings });
-        } catch (err) {
-          rows[p.index] = failedLayer(p, count, `could not be scored: ${messageOf(err)}`);
-        }
-      });
-      ctx.times.scoring += performance.now() - cleanStart;
-      clean.clear();
-      step++;
-      const cells = new Map<PlannedLayer, Record<string, ScoreCell>>();
-      for (const [position, t] of transforms.entries()) {
-        ctx.checkCancel();
-        // Which member of a sweep is running (the angle, the shift) and how many are left.
-        const which = `${t.id} (${t.label}, ${position + 1}/${transforms.length})`;
-        ctx.progress({ stage: 'transform', message: `${which}: running the transformed probes`, fraction: fraction(0), transform: t.id });
-        const moved = await capture(ctx, { session, probes, batch, transform: t, layers: [...bases.keys()] });
-        let done = 0;
-        const scoringStart = performance.now();
-        // Ordered by layer so results stay in graph order; a few in flight keep both cores busy.
-        const ordered = [...bases].sort((a, b) => a[0].index - b[0].index);
-        await forEachLimited(ordered, concurrency, async ([p, { basis, warnings: baseWarnings }]) => {
-          ctx.checkCancel();
-          const data = moved.get(p) as Float32Array;
-          moved.delete(p);
-          const bad = countNonFinite(data);
-          if (bad > 0) {
-            ctx.warnings.push(`${p.candidate.name} under ${t.id}: ${bad} NaN/Inf activation values; this transform was not scored for the layer`);
-            return;
-          }
-          if (dumpDir) writeNpyFile(join(dumpDir, dumpName(p, t.id)), { data, shape: p.storedShape(count) });
-          try {
-            const row = cells.get(p) ?? {};
-            row[t.id] = await scoreCell({ basis, warnings: baseWarnings }, tensorOf(p, data, count), exactAfterPooling(t, p), ctx.options, ctx.backend);
-            cells.set(p, row);
-          } catch (err) {
-            ctx.warnings.push(`${p.candidate.name} under ${t.id} could not be scored: ${messageOf(err)}`);
-          }
-          done++;
-          ctx.progress({ stage: 'scoring', message: `${t.id}: scored layer ${done}/${bases.size} ${p.candidate.name}`, fraction: fraction(done / bases.size), transform: t.id, layer: { index: done, count: bases.size, name: p.candidate.name } });
+      const passes = startPasses(ctx, { session, probes, batch, layers: live, transforms, clock: sinks.clock });
+      try {
+        await forEachLimited(live, concurrency, async (p) => {
+          const row = await scoreLayer(p, passes);
+          sinks.onRow(p.index, row);
         });
-        ctx.times.scoring += performance.now() - scoringStart;
-        step++;
+      } finally {
+        // A failed or cancelled lane must not leave passes running or their rejections unobserved.
+        await Promise.allSettled(passes);
       }
-      for (const p of bases.keys()) rows[p.index] = scoredLayer(p, count, cells.get(p) ?? {});
     }
   } finally {
     await session.inst.session.release();
   }
-  return rows.filter((l): l is LayerResult => l !== undefined);
+
+  async function scoreLayer(p: PlannedLayer, passes: readonly Promise<Captured>[]): Promise<LayerResult> {
+    const dropFromLaterPasses = () => passes.slice(1).forEach((pass) => void pass.then((m) => m.delete(p), () => undefined));
+    const cleanPass = await passes[0];
+    ctx.checkCancel();
+    const data = cleanPass.get(p) as Float32Array;
+    cleanPass.delete(p);
+    const bad = countNonFinite(data);
+    if (bad > 0) {
+      dropFromLaterPasses();
+      sinks.clock.skipLayer(p);
+      return failedLayer(p, count, `${bad} NaN/Inf activation values on the clean probes; the model overflows on them or the input normalisation is wrong (try --normalize)`);
+    }
+    if (dumpDir) writeNpyFile(join(dumpDir, dumpName(p, 'clean')), { data, shape: p.storedShape(count) });
+    let basis;
+    let baseWarnings: readonly string[];
+    const cleanStart = performance.now();
+    const endClean = ctx.scoringClock.start();
+    try {
+      const m = matricize(tensorOf(p, data, count), seis.orientation);
+      baseWarnings = m.warnings;
+      basis = await decomposeObservations(m, seis, ctx.backend, 'clean activations', true);
+    } catch (err) {
+      dropFromLaterPasses();
+      sinks.clock.skipLayer(p);
+      return failedLayer(p, count, `could not be scored: ${messageOf(err)}`);
+    } finally {
+      endClean();
+    }
+    sinks.clock.jobDone(p, performance.now() - cleanStart);
+    if (!firstJobSeen) {
+      firstJobSeen = true;
+      sinks.onFirstJob?.();
+    }
+
+    const cells: Record<string, ScoreCell> = {};
+    for (const [i, t] of transforms.entries()) {
+      const pass = await passes[i + 1];
+      ctx.checkCancel();
+      const moved = pass.get(p) as Float32Array;
+      pass.delete(p);
+      const start = performance.now();
+      const end = ctx.scoringClock.start();
+      const cell = await scoreMoved(p, t, moved, basis, baseWarnings).finally(end);
+      if (cell) cells[t.id] = cell;
+      sinks.clock.jobDone(p, performance.now() - start);
+      ctx.progress(sinks.clock.progress(`${t.id}: scored ${p.candidate.name}`, t.id, p.candidate.name));
+    }
+    return scoredLayer(p, count, cells);
+  }
+
+  async function scoreMoved(p: PlannedLayer, t: TransformInfo, data: Float32Array, basis: SpectralBasis, baseWarnings: readonly string[]): Promise<ScoreCell | undefined> {
+    const bad = countNonFinite(data);
+    if (bad > 0) {
+      ctx.warnings.push(`${p.candidate.name} under ${t.id}: ${bad} NaN/Inf activation values; this transform was not scored for the layer`);
+      return undefined;
+    }
+    if (dumpDir) writeNpyFile(join(dumpDir, dumpName(p, t.id)), { data, shape: p.storedShape(count) });
+    try {
+      return await scoreCell({ basis, warnings: baseWarnings }, tensorOf(p, data, count), exactAfterPooling(t, p), ctx.options, ctx.backend);
+    } catch (err) {
+      ctx.warnings.push(`${p.candidate.name} under ${t.id} could not be scored: ${messageOf(err)}`);
+      return undefined;
+    }
+  }
+}
+
+interface PassPlan {
+  readonly session: Parameters<typeof capture>[1]['session'];
+  readonly probes: PreparedRun['probes']['probes'];
+  readonly batch: number;
+  readonly layers: readonly PlannedLayer[];
+  readonly transforms: readonly TransformInfo[];
+  readonly clock: WorkClock;
+}
+
+/** The clean pass then one pass per transform, run one after another; one promise per pass. */
+function startPasses(ctx: AnalysisContext, plan: PassPlan): Promise<Captured>[] {
+  const passes: Promise<Captured>[] = [];
+  let previous: Promise<unknown> = Promise.resolve();
+  for (const [position, transform] of [null, ...plan.transforms].entries()) {
+    const pass = previous.then(async () => {
+      // Which member of a sweep is running (the angle, the shift) and how many are left.
+      const which = transform ? `${transform.id} (${transform.label}, ${position}/${plan.transforms.length})` : '';
+      ctx.progress(
+        transform
+          ? plan.clock.progress(`${which}: running the transformed probes`, transform.id, undefined, 'transform')
+          : plan.clock.progress(`clean probes through ${plan.layers.length} layers`, undefined, undefined, 'clean'),
+      );
+      return capture(ctx, { session: plan.session, probes: plan.probes, batch: plan.batch, transform, layers: plan.layers, onBatch: (ms) => plan.clock.batchDone(ms) });
+    });
+    // Observed here so a pass that fails after a lane stopped waiting is not an unhandled rejection.
+    pass.catch(() => undefined);
+    passes.push(pass);
+    previous = pass;
+  }
+  return passes;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; the first failure rejects. */
 async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failed = false;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
+    while (next < items.length && !failed) {
       const item = items[next++];
-      await fn(item);
+      try {
+        await fn(item);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   });
   await Promise.all(lanes);

@@ -97,6 +97,24 @@ describe('runAnalysis on a generated CNN', () => {
     await assert.rejects(runAnalysis({ modelPath: model, batchSize: 0, origin: 'vscode' }, { backend: jsMatMulBackend }), (e: unknown) => e instanceof AnalysisError && /^the setting seis\.batchSize must be an integer from 1 to 4096, got 0$/.test(e.message));
   });
 
+  it('a probe set beyond the memory budget is refused before it is built, saying what fits', async () => {
+    const before = process.memoryUsage().arrayBuffers;
+    await assert.rejects(
+      runAnalysis({ modelPath: model, probeCount: 100000 }, { backend: jsMatMulBackend }),
+      (e: unknown) => e instanceof AnalysisError && e.code === 'bad-option' && /^100000 probes of 3×224×224 need \d+ MiB, more than --memory-budget 512 MiB; at most (\d+) probes fit: use --probes \1, a smaller --size or a larger budget$/.test(e.message),
+    );
+    await assert.rejects(
+      runAnalysis({ modelPath: model, probeCount: 20000, size: { height: 224, width: 224 }, memoryBudgetMB: 64 }, { backend: jsMatMulBackend }),
+      /20000 probes of 3×224×224 need \d+ MiB, more than --memory-budget 64 MiB; at most \d+ probes fit/,
+    );
+    await assert.rejects(
+      runAnalysis({ modelPath: model, size: { height: 8192, width: 8192 }, origin: 'vscode' }, { backend: jsMatMulBackend }),
+      /32 probes of 3×8192×8192 need \d+ MiB, more than --memory-budget \(not a VS Code setting\) 512 MiB; not even 2 probes of that size fit: use a smaller --size \(not a VS Code setting\) or a larger budget/,
+    );
+    // Refused before allocating: 100000 probes of 224² would be 60 GB.
+    assert.ok(process.memoryUsage().arrayBuffers - before < 64 * 2 ** 20, 'no probe array was allocated');
+  });
+
   it('a layer with NaN activations fails with a message; the others are still scored', async () => {
     const nanModel = writeModel(dir, 'nan.onnx', convModel({ nanActivation: true }));
     const r = await runAnalysis({ modelPath: nanModel, size: { height: 12, width: 12 }, probeCount: 6, transforms: ['flip-h'], layers: 'c1,r1' }, { backend: jsMatMulBackend });

@@ -15,10 +15,15 @@ import { runAnalyzeCommand } from '../../../src/cli/analyze';
 import type { AnalysisResult } from '../../../src/shared/results';
 import { CLS_MODEL, convModel, externalDataModel, tempDir, writeModel } from './modelFactory';
 
+/** Running (a zombie waiting for an orphan reaper that may never come counts as ended). */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] !== 'Z';
   } catch {
     return false;
   }
@@ -65,6 +70,96 @@ describe('startAnalysis (child process)', () => {
     while (isAlive(pid) && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 20));
     assert.equal(isAlive(pid), false);
     assert.ok(Date.now() - t0 < 1000, `child gone after ${Date.now() - t0} ms`);
+  });
+});
+
+describe('results as they arrive (runner)', () => {
+  // The PaddleOCR classifier at its own 48×192 size: 20-odd layers, so several partials go out.
+  const request = { modelPath: CLS_MODEL, size: { height: 48, width: 192 }, normalize: 'symmetric' as const, probeCount: 16, transforms: ['rot180', 'flip-h'] };
+
+  it('partials grow, keep graph order, and every layer in them is already final', async () => {
+    const partials: AnalysisResult[] = [];
+    const result = await startAnalysis(request, { onPartial: (r) => partials.push(r) }).result;
+    assert.equal(result.incomplete, undefined);
+    assert.ok(partials.length >= 1, 'at least the first scored layer arrives before the end');
+    const finalByName = new Map(result.layers.map((l) => [l.name, l]));
+    const order = result.layers.map((l) => l.name);
+    let previous: string[] = [];
+    for (const partial of partials) {
+      assert.equal(partial.incomplete?.reason, 'running');
+      assert.equal(partial.incomplete?.layersPlanned, result.layers.length);
+      assert.equal(partial.incomplete?.layersDone, partial.layers.length);
+      const names = partial.layers.map((l) => l.name);
+      assert.deepEqual(names, order.filter((n) => names.includes(n)), 'graph order');
+      assert.ok(previous.every((n) => names.includes(n)), 'a layer once shown stays');
+      for (const layer of partial.layers) assert.deepEqual(layer, finalByName.get(layer.name), `${layer.name} is final when it appears`);
+      assert.deepEqual(partial.inputFloor, result.inputFloor);
+      previous = names;
+    }
+    assert.ok(partials[0].layers.some((l) => l.status === 'scored'));
+    assert.ok(partials[0].layers.length < result.layers.length, 'the first partial comes before the last layer is scored');
+  });
+
+  it('a cancelled run leaves its last partial: still running, every layer in it complete', async () => {
+    const partials: AnalysisResult[] = [];
+    let cancel = () => undefined as void;
+    const firstPartial = new Promise<void>((resolve) => {
+      const handle = startAnalysis({ ...request, probeCount: 32, transforms: ['rot180', 'flip-h', 'flip-v'] }, {
+        onPartial: (r) => {
+          partials.push(r);
+          resolve();
+        },
+      });
+      cancel = () => handle.cancel();
+      handle.result.then(
+        () => assert.fail('the run should have been cancelled'),
+        (e: unknown) => assert.ok(e instanceof AnalysisError && e.code === 'cancelled'),
+      );
+    });
+    await firstPartial;
+    cancel();
+    await new Promise((r) => setTimeout(r, 300));
+    const count = partials.length;
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(partials.length, count, 'nothing arrives after the cancel');
+    const last = partials[partials.length - 1];
+    assert.equal(last.incomplete?.reason, 'running');
+    const scored = last.layers.filter((l) => l.status === 'scored');
+    assert.ok(scored.length >= 1);
+    const ids = last.transforms.map((t) => t.id).sort();
+    assert.deepEqual(ids, ['flip-h', 'flip-v', 'rot180']);
+    for (const l of scored) assert.deepEqual(Object.keys(l.scores).sort(), ids, `${l.name} has every transform`);
+  });
+});
+
+describe('a killed parent', () => {
+  it('kill -9 of seis analyze ends the analysis child within 2 s', async () => {
+    const { spawn } = await import('node:child_process');
+    const bin = join(__dirname, '..', '..', '..', 'bin', 'seis.js');
+    const parent = spawn(process.execPath, [bin, 'analyze', CLS_MODEL, '--probes', '64', '--quiet'], { env: { ...process.env, SEIS_CLI_SOURCE: '1' }, stdio: 'ignore' });
+    const childrenOf = (pid: number): number[] => {
+      try {
+        return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      } catch {
+        return [];
+      }
+    };
+    let child: number | undefined;
+    const t0 = Date.now();
+    while (child === undefined && Date.now() - t0 < 30000) {
+      child = childrenOf(parent.pid as number)[0];
+      if (child === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(child, 'the CLI forked its analysis child');
+    // Let the child get into the analysis (past 'ready' and 'start').
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.ok(isAlive(child), 'the child is running before the kill');
+    parent.kill('SIGKILL');
+    const killedAt = Date.now();
+    while (isAlive(child) && Date.now() - killedAt < 5000) await new Promise((r) => setTimeout(r, 50));
+    const gone = Date.now() - killedAt;
+    if (isAlive(child)) process.kill(child, 'SIGKILL');
+    assert.ok(gone < 2000, `child still alive ${gone} ms after the parent's kill -9`);
   });
 });
 

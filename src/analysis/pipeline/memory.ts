@@ -1,0 +1,77 @@
+/**
+ * What the run holds, in bytes, against `--memory-budget`: the probe array, onnxruntime's outputs
+ * for one batch, the pooled float32 activations of a layer group (clean + one copy per transform,
+ * all captured before the group is scored), and the float64 work copies of the layers being scored
+ * at once (observation matrix, Gram, singular vectors, a permuted copy for the null). Checked
+ * before anything of that size is allocated, so a request that cannot fit is refused up front.
+ */
+import { optionName, type RequestOrigin } from '../../shared/defaults';
+import { AnalysisError } from '../errors';
+import type { PlannedLayer } from './plan';
+
+const MiB = 2 ** 20;
+export const mib = (bytes: number): string => `${Math.ceil(bytes / MiB)} MiB`;
+
+/** float64 copies one SEIS decomposition + score of an n×d matrix holds at its peak. */
+export function workBytes(n: number, d: number): number {
+  const small = Math.min(n, d);
+  return 8 * (2 * n * d + 2 * small * small);
+}
+
+export function probeBytes(count: number, plane: number): number {
+  return count * plane * 4;
+}
+
+/** The input floor's work: the pooled probes, clean and one transformed copy, scored. */
+export function floorBytes(count: number, channels: number, pooledPositions: number): number {
+  return 2 * 4 * count * channels * pooledPositions + workBytes(count * channels, pooledPositions);
+}
+
+/** Pooled float32 activations of one layer for every pass of a group. */
+export function storedBytes(p: PlannedLayer, count: number, passes: number): number {
+  return p.perProbe * count * 4 * passes;
+}
+
+/** onnxruntime's output tensor of one layer for one batch (unpooled, as returned). */
+export function batchOutputBytes(p: PlannedLayer, batch: number): number {
+  return batch * p.sampleShape.slice(1).reduce((a, b) => a * b, 1) * 4;
+}
+
+export function layerWorkBytes(p: PlannedLayer, count: number): number {
+  return workBytes(count * p.channels, p.perProbe / p.channels);
+}
+
+export interface ProbeFit {
+  readonly count: number;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  /** Positions of the input floor after pooling. */
+  readonly floorPositions: number;
+  /** Whether the user can choose the probe size (dynamic sides). */
+  readonly sizeAdjustable: boolean;
+  /** The option that sets the count, when the user sets it (not for a .npy file). */
+  readonly countOption?: 'probeCount' | 'maxImages';
+}
+
+/** Refuses, before the probes are built, a probe set that cannot fit with its input floor. */
+export function checkProbesFit(fit: ProbeFit, budgetBytes: number, origin: RequestOrigin): void {
+  const plane = fit.channels * fit.height * fit.width;
+  const need = (count: number) => probeBytes(count, plane) + floorBytes(count, fit.channels, fit.floorPositions);
+  if (need(fit.count) <= budgetBytes) return;
+  let lo = 0;
+  let hi = fit.count;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (need(mid) <= budgetBytes) lo = mid;
+    else hi = mid - 1;
+  }
+  const budget = `${optionName('memoryBudgetMB', origin)} ${Math.round(budgetBytes / MiB)} MiB`;
+  const what = `${fit.count} probes of ${fit.channels}×${fit.height}×${fit.width}`;
+  const smaller = fit.sizeAdjustable ? `, a smaller ${optionName('size', origin)}` : '';
+  if (lo < 2) {
+    throw new AnalysisError('bad-option', `${what} need ${mib(need(fit.count))}, more than ${budget}; not even 2 probes of that size fit: use ${smaller ? `${smaller.slice(2)} or ` : ''}a larger budget`);
+  }
+  const fewer = fit.countOption ? `${optionName(fit.countOption, origin)} ${lo}` : `an array of at most ${lo} probes`;
+  throw new AnalysisError('bad-option', `${what} need ${mib(need(fit.count))}, more than ${budget}; at most ${lo} probes fit: use ${fewer}${smaller} or a larger budget`);
+}
