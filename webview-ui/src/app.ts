@@ -15,14 +15,14 @@ import {
 } from '../../src/shared/webviewProtocol';
 import type { Bridge } from './bridge';
 import { HeatmapPair } from './charts/heatmap';
-import { DepthProfile } from './charts/profile';
-import { ReadingScatter } from './charts/scatter';
+import type { ChartSelection, ChartSpec, ChartState, SeisChart } from './charts/chart';
+import { CHARTS } from './charts/index';
 import { applyChartDefaults, canvasesToPng, readTheme, registerCharts, type PngPart, type ThemeColors } from './charts/setup';
 import { LayerDetails } from './details';
 import { h } from './dom';
 import { ScoreTable } from './table';
 import { incompleteSummary } from '../../src/shared/incomplete';
-import { INVARIANT_SHARE, NULL_MARGIN } from '../../src/shared/reading';
+import { NULL_MARGIN } from '../../src/shared/reading';
 import { buildModelView, unionTransforms, type ModelView } from './viewModel';
 import { DifferenceView } from './views/difference';
 import { PatternsView } from './views/patterns';
@@ -49,8 +49,8 @@ export class App {
   private transformId = '';
   private selection: Selection | undefined;
   private theme: ThemeColors;
-  private profile: DepthProfile | undefined;
-  private scatter: ReadingScatter | undefined;
+  /** The charts of CHARTS for the shown results, in that order. */
+  private charts: { readonly spec: ChartSpec; readonly chart: SeisChart }[] = [];
   private readonly details = new LayerDetails();
   private readonly patterns = new PatternsView();
   private difference: DifferenceView | undefined;
@@ -125,10 +125,8 @@ export class App {
   private teardown(): void {
     for (const m of this.models) { m.heatmaps.destroy(); m.table.destroy(); }
     this.models = [];
-    this.profile?.destroy();
-    this.scatter?.destroy();
-    this.profile = undefined;
-    this.scatter = undefined;
+    for (const c of this.charts) c.chart.dispose();
+    this.charts = [];
     this.selection = undefined;
     this.details.clear();
     this.patterns.clear();
@@ -156,37 +154,31 @@ export class App {
       return { view, heatmaps, table };
     });
 
-    this.profile = new DepthProfile(views, (mi, li) => this.select({ modelIndex: mi, rowIndex: li + 1 }, true, true));
-    this.scatter = new ReadingScatter(views, (mi, li) => this.select({ modelIndex: mi, rowIndex: li + 1 }, true, true));
+    this.charts = CHARTS.map((spec) => ({ spec, chart: spec.create(views, (mi, li) => this.select({ modelIndex: mi, rowIndex: li + 1 }, true, true)) }));
     modelsEl.append(...this.buildExtraViews(views));
     const guide = this.guide ? [h('section', { class: 'guide', 'aria-label': 'What to look for' }, h('h2', {}, 'What to look for'), h('p', {}, this.guide))] : [];
     this.body.replaceChildren(...guide, h('div', { class: 'layout' },
       legend(),
       modelsEl,
       h('aside', { class: 'details-col' }, this.details.element, this.patterns.element),
-      h('section', { class: 'chart-block profile-block', 'aria-label': 'Depth profile' },
-        h('h2', {}, 'Depth profile'),
-        h('p', { class: 'muted small' }, `S_E and S_I per layer for the chosen transform. Shaded band: null to null + ${NULL_MARGIN} (not clearly above chance). Dotted: the input floor.`),
-        h('div', { class: 'chart-box profile-box' }, this.profile.canvas)),
-      h('section', { class: 'chart-block scatter-block', 'aria-label': 'S_E against S_I' },
-        h('h2', {}, 'S_E vs S_I'),
-        h('p', { class: 'muted small' }, `Colour = depth (dark early, yellow late). Regions: information lost = S_E within ${NULL_MARGIN} of its null; invariant = S_I ≥ ${INVARIANT_SHARE}·S_E; re-encoded (equivariant) = below that. S_I ≤ S_E always.`),
-        h('div', { class: 'chart-box scatter-box' }, this.scatter.canvas)),
+      ...this.charts.map(({ spec, chart }) => h('section', { class: `chart-block ${spec.id}-block`, 'aria-label': spec.ariaLabel },
+        h('h2', {}, spec.title),
+        h('p', { class: 'muted small' }, spec.describe()),
+        h('div', { class: `chart-box ${spec.id}-box` }, chart.canvas))),
       tablesEl,
     ));
     for (const m of this.models) { m.heatmaps.mount(); m.table.render(); }
-    // The profile and scatter sit below the heatmaps: draw them in later tasks so the heatmaps
+    // The charts sit below the heatmaps: draw each in a later task of its own so the heatmaps
     // appear first and no single task blocks input for long on big models.
     const build = this.buildId;
     const afterPaint = (fn: () => void): void => { requestAnimationFrame(() => setTimeout(fn, 0)); };
-    afterPaint(() => {
-      if (build !== this.buildId) return;
-      this.profile?.render(this.transformId, this.theme, this.profileSelection());
-      this.sweep?.render(this.theme);
-      afterPaint(() => {
-        if (build === this.buildId) this.scatter?.render(this.transformId, this.theme, this.profileSelection());
-      });
-    });
+    const drawFrom = (i: number): void => {
+      if (build !== this.buildId || i >= this.charts.length) return;
+      this.charts[i]!.chart.render(this.chartState());
+      if (i === 0) this.sweep?.render(this.theme);
+      afterPaint(() => drawFrom(i + 1));
+    };
+    afterPaint(() => drawFrom(0));
   }
 
   /** The views that appear only for some results: B − A for two models, the sweep for a swept family. */
@@ -252,12 +244,15 @@ export class App {
   }
 
   private renderLineCharts(): void {
-    const sel = this.profileSelection();
-    this.profile?.render(this.transformId, this.theme, sel);
-    this.scatter?.render(this.transformId, this.theme, sel);
+    const state = this.chartState();
+    for (const c of this.charts) c.chart.render(state);
   }
 
-  private profileSelection(): { modelIndex: number; layerIndex: number } | undefined {
+  private chartState(): ChartState {
+    return { transformId: this.transformId, theme: this.theme, selection: this.chartSelection() };
+  }
+
+  private chartSelection(): ChartSelection | undefined {
     return this.selection ? { modelIndex: this.selection.modelIndex, layerIndex: this.selection.rowIndex - 1 } : undefined;
   }
 
@@ -296,8 +291,7 @@ export class App {
       other.heatmaps.select(r, reveal || other !== m);
       other.table.select(r);
     }
-    this.profile?.select(this.profileSelection());
-    this.scatter?.select(this.profileSelection());
+    for (const c of this.charts) c.chart.select(this.chartSelection());
     this.difference?.select(row.layer?.name);
     if (sel.modelIndex === 0) this.sweep?.select(row.layer?.name);
     this.refreshDetails();
@@ -341,19 +335,15 @@ export class App {
 
   private png(chart: PngChart): string {
     switch (chart) {
-      case 'profile':
-        if (!this.profile) throw new Error('There is no depth profile to export: no results are shown.');
-        return canvasesToPng([{ canvas: this.profile.canvas, caption: `Depth profile · ${this.transformId}` }], this.theme);
       case 'sweep':
         if (!this.sweep) throw new Error('There is no sweep to export: these results have no transform family with 3 or more members (seis.sweep).');
         return canvasesToPng([{ canvas: this.sweep.canvas, caption: `Sweep · ${this.sweep.canvas.dataset.family ?? ''}` }], this.theme);
       case 'difference':
         if (!this.difference?.pngCanvases.length) throw new Error('There is no difference view to export: it needs two results with matching layers.');
         return canvasesToPng(this.difference.pngCanvases.map((c) => ({ canvas: c, caption: c.dataset.measure === 'equivariance' ? 'Δ S_E' : 'Δ S_I' })), this.theme);
-      case 'scatter':
-        if (!this.scatter) throw new Error('There is no scatter plot to export: no results are shown.');
-        return canvasesToPng([{ canvas: this.scatter.canvas, caption: `S_E vs S_I · ${this.transformId}` }], this.theme);
-      default: {
+      case 'overview':
+      case 'equivariance':
+      case 'invariance': {
         if (!this.models.length) throw new Error('There are no heatmaps to export: no results are shown.');
         // The on-screen heatmaps hold only the rows in view; export draws every row.
         const collect = (i: number, acc: PngPart[]): string => {
@@ -366,6 +356,11 @@ export class App {
           ]));
         };
         return collect(0, []);
+      }
+      default: {
+        const shown = this.charts.find((c) => c.spec.id === chart);
+        if (!shown) throw new Error(`There is no ${chart} chart to export: no results are shown.`);
+        return canvasesToPng(shown.chart.png(this.chartState()), this.theme);
       }
     }
   }

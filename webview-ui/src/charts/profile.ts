@@ -6,21 +6,25 @@
 import { Chart, type ChartDataset, type Plugin } from 'chart.js';
 import { NULL_MARGIN } from '../../../src/shared/reading';
 import { describeCell, nullOf, scoreOf, shortLabel, type Measure, type ModelView } from '../viewModel';
-import type { ThemeColors } from './setup';
+import type { ChartSelection, ChartSpec, ChartState, SeisChart } from './chart';
+import type { PngPart, ThemeColors } from './setup';
 
 type Pt = { x: number; y: number | null };
 
 const DASHES: readonly number[][] = [[], [6, 3], [2, 2], [8, 3, 2, 3]];
 
-export interface ProfileSelection {
-  readonly modelIndex: number;
-  readonly layerIndex: number;
-}
+export const DEPTH_PROFILE: ChartSpec = {
+  id: 'profile',
+  title: 'Depth profile',
+  ariaLabel: 'Depth profile',
+  describe: () => `S_E and S_I per layer for the chosen transform. Shaded band: null to null + ${NULL_MARGIN} (not clearly above chance). Dotted: the input floor.`,
+  create: (models, onSelect) => new DepthProfile(models, onSelect),
+};
 
-export class DepthProfile {
+class DepthProfile implements SeisChart {
   readonly canvas: HTMLCanvasElement;
   private chart: Chart<'line', Pt[]> | undefined;
-  private selection: ProfileSelection | undefined;
+  private selection: ChartSelection | undefined;
 
   constructor(
     private readonly models: readonly ModelView[],
@@ -31,7 +35,7 @@ export class DepthProfile {
     this.canvas.setAttribute('role', 'img');
   }
 
-  render(transformId: string, theme: ThemeColors, selection: ProfileSelection | undefined): void {
+  render({ transformId, theme, selection }: ChartState): void {
     this.selection = selection;
     const datasets: ChartDataset<'line', Pt[]>[] = [];
     this.models.forEach((m, mi) => {
@@ -146,12 +150,16 @@ export class DepthProfile {
     });
   }
 
-  select(selection: ProfileSelection | undefined): void {
+  select(selection: ChartSelection | undefined): void {
     this.selection = selection;
     this.chart?.update('none');
   }
 
-  destroy(): void {
+  png(state: ChartState): PngPart[] {
+    return [{ canvas: this.canvas, caption: `Depth profile · ${state.transformId}` }];
+  }
+
+  dispose(): void {
     this.chart?.destroy();
     this.chart = undefined;
   }

@@ -7,8 +7,9 @@
 import { Chart, type ChartDataset, type Plugin, type PointStyle } from 'chart.js';
 import { INVARIANT_SHARE, NULL_MARGIN, READING_LABEL, readingOf } from '../../../src/shared/reading';
 import { colorFor, fmt, nullOf, scoreOf, type ModelView } from '../viewModel';
-import { transformColumn, withAlpha, type ProfileSelection } from './profile';
-import type { ThemeColors } from './setup';
+import type { ChartSelection, ChartSpec, ChartState, SeisChart } from './chart';
+import { transformColumn, withAlpha } from './profile';
+import type { PngPart, ThemeColors } from './setup';
 
 interface ScatterPt {
   x: number;
@@ -18,10 +19,18 @@ interface ScatterPt {
 
 const STYLES: readonly PointStyle[] = ['circle', 'triangle', 'rectRot', 'rect'];
 
-export class ReadingScatter {
+export const READING_SCATTER: ChartSpec = {
+  id: 'scatter',
+  title: 'S_E vs S_I',
+  ariaLabel: 'S_E against S_I',
+  describe: () => `Colour = depth (dark early, yellow late). Regions: information lost = S_E within ${NULL_MARGIN} of its null; invariant = S_I ≥ ${INVARIANT_SHARE}·S_E; re-encoded (equivariant) = below that. S_I ≤ S_E always.`,
+  create: (models, onSelect) => new ReadingScatter(models, onSelect),
+};
+
+class ReadingScatter implements SeisChart {
   readonly canvas: HTMLCanvasElement;
   private chart: Chart<'scatter', ScatterPt[]> | undefined;
-  private selection: ProfileSelection | undefined;
+  private selection: ChartSelection | undefined;
 
   constructor(
     private readonly models: readonly ModelView[],
@@ -32,7 +41,7 @@ export class ReadingScatter {
     this.canvas.setAttribute('role', 'img');
   }
 
-  render(transformId: string, theme: ThemeColors, selection: ProfileSelection | undefined): void {
+  render({ transformId, theme, selection }: ChartState): void {
     this.selection = selection;
     const datasets: ChartDataset<'scatter', ScatterPt[]>[] = [];
     const nullsE: number[] = [];
@@ -126,12 +135,16 @@ export class ReadingScatter {
     });
   }
 
-  select(selection: ProfileSelection | undefined): void {
+  select(selection: ChartSelection | undefined): void {
     this.selection = selection;
     this.chart?.update('none');
   }
 
-  destroy(): void {
+  png(state: ChartState): PngPart[] {
+    return [{ canvas: this.canvas, caption: `S_E vs S_I · ${state.transformId}` }];
+  }
+
+  dispose(): void {
     this.chart?.destroy();
     this.chart = undefined;
   }
