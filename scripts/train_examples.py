@@ -26,7 +26,10 @@ uses a fixed training subset, and writes:
   examples/reference/<name>.<output>.npy  torch outputs on the first 8 probe images (for the ONNX test)
   examples/metrics.json                test accuracy on clean and rotated test images, train time
 
-Usage:  /usr/bin/python3 scripts/train_examples.py [--only name,name] [--threads 2]
+  examples/checkpoints/{plain,rotaug}/epoch_N.onnx   (--checkpoints) the cnn at init and after each epoch,
+                                                    without and with rotation augmentation, for seis series
+
+Usage:  /usr/bin/python3 scripts/train_examples.py [--only name,name] [--threads 2] [--checkpoints]
 Data:   apt-get install dataset-fashion-mnist  (idx files in /usr/share/datasets/fashion-mnist)
 """
 
@@ -330,7 +333,7 @@ SPECS = {
 
 # ----------------------------------------------------------------------------- train / evaluate
 
-def train(name, model, tasks, augment, epochs, lr, xtr01, ytr, log):
+def train(name, model, tasks, augment, epochs, lr, xtr01, ytr, log, after_epoch=None):
     gen = torch.Generator().manual_seed(SEED + sum(map(ord, name)))
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     batch = 128
@@ -358,6 +361,8 @@ def train(name, model, tasks, augment, epochs, lr, xtr01, ytr, log):
             total += float(loss) * len(idx)
             count += len(idx)
         log(f"  {name} epoch {epoch + 1}/{epochs} loss {total / count:.4f}")
+        if after_epoch is not None:
+            after_epoch(epoch + 1)
 
 
 @torch.no_grad()
@@ -425,7 +430,7 @@ def atomic_write(path, write):
         raise
 
 
-def export_onnx(name, model, path):
+def export_onnx(name, model, path, description=None):
     import onnx
 
     model.eval()
@@ -440,12 +445,57 @@ def export_onnx(name, model, path):
                           dynamic_axes=axes, opset_version=OPSET, do_constant_folding=True)
         m = onnx.load(tmp)
         onnx.checker.check_model(m)
-        m.doc_string = f"SEIS Lens example model '{name}' ({SPECS[name][5]}); trained by scripts/train_examples.py"
+        m.doc_string = f"SEIS Lens example model '{name}' ({description or SPECS[name][5]}); trained by scripts/train_examples.py"
         m.producer_name = "pytorch (seis-lens scripts/train_examples.py)"
         onnx.save(m, tmp)
 
     atomic_write(path, write)
     return os.path.getsize(path)
+
+
+# ----------------------------------------------------------------------------- checkpoint series
+
+# A training run as a series of checkpoints, for `seis series` (issue 9): the cnn architecture trained
+# with and without rotation augmentation, exported at initialisation (epoch 0) and after each epoch.
+# A smaller training subset than the single models so both runs fit in minutes on 2 cores; the lr
+# schedule covers all CHECKPOINT_EPOCHS, so epoch N here is not cnn-plain's epoch N.
+CHECKPOINT_RUNS = {"plain": False, "rotaug": True}
+CHECKPOINT_EPOCHS = 4
+CHECKPOINT_TRAIN_SUBSET = 8000
+
+
+def train_checkpoint_series(out_dir, smoke, log):
+    xtr01, ytr = load_split("train")
+    xte01, yte = load_split("t10k")
+    train_subset = 256 if smoke else CHECKPOINT_TRAIN_SUBSET
+    epochs = 1 if smoke else CHECKPOINT_EPOCHS
+    subset = torch.randperm(len(xtr01), generator=torch.Generator().manual_seed(SEED))[:train_subset]
+    xtr01, ytr = xtr01[subset], ytr[subset]
+    eval_idx = torch.randperm(len(xte01), generator=torch.Generator().manual_seed(SEED + 1))[:(200 if smoke else EVAL_IMAGES)]
+    summary = {}
+    for run, augment in CHECKPOINT_RUNS.items():
+        torch.manual_seed(SEED)  # both runs start from the same initial weights
+        model = Cnn()
+        folder = os.path.join(out_dir, "checkpoints", run)
+        accuracy = {}
+
+        def save(epoch, model=model, folder=folder, run=run, augment=augment, accuracy=accuracy):
+            description = f"cnn checkpoint, run '{run}' ({'rotation augmentation' if augment else 'no augmentation'}), after {epoch} epochs"
+            export_onnx(f"cnn-{run}-epoch{epoch}", model, os.path.join(folder, f"epoch_{epoch}.onnx"), description)
+            accuracy[f"epoch_{epoch}"] = evaluate(model, ("class",), xte01[eval_idx], yte[eval_idx])
+            model.train()
+            log(f"  {run} epoch {epoch}: {json.dumps(accuracy[f'epoch_{epoch}'])}")
+
+        save(0)
+        log(f"checkpoints/{run}: {epochs} epochs on {train_subset} images, augment={augment}")
+        train(f"cnn-{run}", model, ("class",), augment, epochs, 3e-3, xtr01, ytr, log, after_epoch=save)
+        summary[run] = {"rotationAugmentation": augment, "epochs": epochs, "trainImages": train_subset, "test": accuracy}
+
+    def write_json(p):
+        with open(p, "w") as f:
+            f.write(json.dumps({"generatedBy": "scripts/train_examples.py --checkpoints", "seed": SEED, "torch": torch.__version__, "runs": summary}, indent=2) + "\n")
+
+    atomic_write(os.path.join(out_dir, "checkpoints", "metrics.json"), write_json)
 
 
 def main():
@@ -455,8 +505,14 @@ def main():
     parser.add_argument("--out", default=OUT, help="output directory (default: examples/)")
     parser.add_argument("--smoke", action="store_true",
                         help="1 epoch on 512 images: checks the pipeline end to end, models are useless")
+    parser.add_argument("--checkpoints", action="store_true",
+                        help="only the checkpoint series (examples/checkpoints/{plain,rotaug}/epoch_N.onnx); leaves the other files alone")
     args = parser.parse_args()
     out_dir = os.path.abspath(args.out)
+    if args.checkpoints:
+        torch.set_num_threads(args.threads)
+        train_checkpoint_series(out_dir, args.smoke, lambda s: print(s, flush=True))
+        return
     train_subset = 512 if args.smoke else TRAIN_SUBSET
     names = [n for n in args.only.split(",") if n] or list(SPECS)
     unknown = [n for n in names if n not in SPECS]
