@@ -2,7 +2,8 @@
  * `npm run demo`: the one-command tour of SEIS Lens. Analyses the example models bundled in
  * examples/ (trained by scripts/train_examples.py on Fashion-MNIST) with the default settings and
  * their own probe set, prints a compact per-layer table for one exact transform, and writes a
- * standalone HTML report comparing the models side by side.
+ * standalone HTML report comparing the models side by side; then runs the example checkpoint series
+ * (examples/checkpoints/{plain,rotaug}) and writes their trajectories (series.html).
  *
  *   npm run demo [-- --out DIR] [--models cnn-plain,cnn-rotaug] [--transforms rot90,flip-h]
  *                   [--table rot90] [--json-only]
@@ -12,14 +13,17 @@
  * Also imported by scripts/validation.ts for the same analyses and tables.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../src/io/atomicWrite';
 import { join, relative, resolve } from 'node:path';
 import { runAnalysis } from '../src/analysis/engine';
+import { orderCheckpoints } from '../src/analysis/checkpoints';
 import { AnalysisError, messageOf } from '../src/analysis/errors';
+import type { IntervalRequest } from '../src/analysis/intervalPass';
 import type { AnalysisRequest } from '../src/analysis/protocol';
-import { findWebviewBundle, writeStandaloneReport } from '../src/report';
-import type { AnalysisResult, LayerResult, ScoreCell } from '../src/shared/results';
+import { startSeries } from '../src/analysis/series';
+import { findWebviewBundle, writeSeriesReport, writeStandaloneReport } from '../src/report';
+import type { AnalysisResult, LayerResult, ScoreCell, SeriesResult } from '../src/shared/results';
 
 export const ROOT = resolve(__dirname, '..');
 /** SEIS_EXAMPLES_DIR points the demo at a fresh training run (train_examples.py --out DIR). */
@@ -89,6 +93,50 @@ export async function analyseExample(
       },
     },
   );
+}
+
+/** The example training runs exported per epoch (scripts/train_examples.py --checkpoints). */
+export const CHECKPOINT_RUNS = ['plain', 'rotaug'] as const;
+
+/**
+ * One example run (examples/checkpoints/<run>/epoch_N.onnx) as a checkpoint series on the bundled
+ * probes, exactly as `seis series` runs it.
+ */
+export async function analyseCheckpointRun(
+  metrics: ExampleMetrics,
+  run: string,
+  analysis: Partial<AnalysisRequest> = {},
+  intervals?: IntervalRequest,
+  onProgress?: (line: string) => void,
+): Promise<SeriesResult> {
+  const dir = join(EXAMPLES_DIR, 'checkpoints', run);
+  if (!existsSync(dir)) throw new DemoError(`${dir} is missing: regenerate the checkpoints with /usr/bin/python3 scripts/train_examples.py --checkpoints`);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.onnx')).map((f) => ({ path: join(dir, f) }));
+  const ordering = orderCheckpoints(files);
+  let last = '';
+  return startSeries(
+    { checkpoints: ordering.checkpoints, order: ordering.order, orderNotes: ordering.notes, analysis: { inputs: join(EXAMPLES_DIR, metrics.probe.file), ...analysis }, ...(intervals ? { intervals } : {}) },
+    {
+      onProgress: (p) => {
+        const key = `${p.checkpoint.index}`;
+        if (onProgress && key !== last) {
+          last = key;
+          onProgress(`${run}: checkpoint ${p.checkpoint.index}/${p.checkpoint.count} ${p.checkpoint.label}`);
+        }
+      },
+    },
+  ).result;
+}
+
+/** S_E (null) of one layer and transform per checkpoint, one line per run. */
+export function trajectoryTable(runs: readonly [string, SeriesResult][], layer: string, transformId: string): string {
+  const labels = runs[0]?.[1].checkpoints.map((c) => c.label) ?? [];
+  const rows = [['run', ...labels]];
+  for (const [run, series] of runs) {
+    rows.push([run, ...series.checkpoints.map((c) => cellText(c.layers.find((l) => l.name === layer)?.scores[transformId])[0])]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => '  ' + r.map((s, c) => pad(s ?? '', widths[c])).join('  ')).join('\n');
 }
 
 /** `/encoder/conv1/Conv_output_0` → `/encoder/conv1/Conv`: the exporter's suffix says nothing. */
@@ -250,10 +298,29 @@ async function main(): Promise<void> {
     const r = relative(process.cwd(), p);
     return r === '' ? '.' : r.startsWith('..') ? p : r;
   };
+
+  // Training dynamics: the cnn at initialisation and after each epoch, without and with rotation augmentation.
+  const runs: [string, SeriesResult][] = [];
+  for (const run of CHECKPOINT_RUNS) {
+    const t0 = performance.now();
+    log(`series: analysing examples/checkpoints/${run}/ …`);
+    const series = await analyseCheckpointRun(metrics, run, { transforms: [args.table] }, undefined, (line) => log(`  ${line}`));
+    runs.push([run, series]);
+    writeJsonAtomic(join(args.out, `series-${run}.json`), series);
+    log(`  done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const lastConv = runs[0]?.[1].checkpoints.at(-1)?.layers.filter((l) => l.status === 'scored' && l.op === 'Conv').at(-1)?.name;
+  if (lastConv) {
+    process.stdout.write(`\nTraining dynamics (${args.table}, ${shortLayerName(lastConv)}): S_E (null) per checkpoint, epoch 0 = the untrained network\n`);
+    process.stdout.write(`${trajectoryTable(runs, lastConv, args.table)}\n`);
+  }
   if (!args.jsonOnly) {
     const html = join(args.out, 'index.html');
     writeStandaloneReport(html, results, { title: 'SEIS Lens demo · example models trained on Fashion-MNIST' });
     process.stdout.write(`\nHTML report (open in any browser): ${rel(html)}\n`);
+    const seriesHtml = join(args.out, 'series.html');
+    writeSeriesReport(seriesHtml, runs.map(([run, series]) => ({ heading: `cnn, run '${run}' (${run === 'rotaug' ? 'rotation augmentation' : 'no augmentation'})`, series })), 'SEIS Lens demo · training dynamics of the example cnn');
+    process.stdout.write(`Trajectories across checkpoints: ${rel(seriesHtml)}\n`);
   }
   process.stdout.write(`Analysis JSON per model: ${rel(args.out)}/<model>.json · total ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
 }

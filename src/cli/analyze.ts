@@ -7,7 +7,7 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AnalysisError } from '../analysis/errors';
-import { startAnalysis } from '../analysis/runner';
+import { startAnalysisWithIntervals, type IntervalRequest } from '../analysis/intervalPass';
 import type { AnalysisProgress, AnalysisRequest, NormalizeName } from '../analysis/protocol';
 import { runTransformIds } from '../analysis/sweeps';
 import { parseTransforms } from '../analysis/transforms';
@@ -17,7 +17,7 @@ import { ANALYSIS_OPTIONS as O, ANALYSIS_VALUES as V } from '../shared/defaults'
 import { NODE_DATA_MEASURES, NodeDataError, nodeDataJson, type NodeDataOptions } from '../shared/nodeData';
 import { READING_RULE, READING_SHORT, readingOf } from '../shared/reading';
 import type { AnalysisResult, ScoreCell } from '../shared/results';
-import { formatFlagHelp, parseArgs, UsageError, type FlagSpecs } from './args';
+import { formatFlagHelp, parseArgs, UsageError, type FlagSpecs, type ParsedFlags } from './args';
 import type { CliIo } from './score';
 import { terminalSafe } from './terminal';
 
@@ -52,6 +52,8 @@ export const ANALYZE_FLAGS = {
   nodeData: { type: 'string', metavar: 'OUT.json', help: "write one score per layer as Model Explorer node data (docs/graph-overlay.md)" },
   measure: { type: 'choice', choices: NODE_DATA_MEASURES, help: 'the score --node-data carries (default equivariance)' },
   transform: { type: 'string', metavar: 'ID', help: 'the transform --node-data carries (default the first one)' },
+  intervals: { type: 'number', default: O.intervals.default, integer: true, min: O.intervals.min, max: O.intervals.max, help: 'resamples for an interval beside every score (delete-d jackknife over probe images, docs/method.md; e.g. 50; 0 = none)' },
+  intervalLevel: { type: 'number', default: V.intervalLevel.default, min: 0, minExclusive: true, max: 0.999, metavar: 'P', help: 'nominal coverage of the intervals' },
   dumpActivations: { type: 'string', metavar: 'DIR', help: 'also save the scored (pooled) activations as .npy files, for seis score' },
   correlations: { type: 'boolean', help: 'keep every canonical correlation in the JSON (large)' },
   quiet: { type: 'boolean', help: 'no progress bar' },
@@ -234,8 +236,54 @@ function progressPrinter(io: CliIo, quiet: boolean): { update(p: AnalysisProgres
   };
 }
 
+/**
+ * The analysis request the analyze options describe, checked (probe source, mean/std, transform ids,
+ * execution provider). Shared by every command that takes analyze's options (seis series), so an
+ * option means the same everywhere.
+ */
+export async function analysisRequestFromFlags(flags: ParsedFlags<typeof ANALYZE_FLAGS>, modelPath: string, argv: readonly string[]): Promise<AnalysisRequest> {
+  if (flags.inputs && flags.images) throw new UsageError('seis analyze: give either --inputs (a .npy tensor) or --images (a folder), not both');
+  if ((flags.mean === undefined) !== (flags.std === undefined)) throw new UsageError('seis analyze: --mean and --std go together');
+  // With --sweep alone, only the sweep runs; an explicit --transforms list is kept beside it.
+  const explicitTransforms = argv.some((a) => a === '--transforms' || a.startsWith('--transforms='));
+  const sweeps = flags.sweep ? flags.sweep.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  const listed = flags.transforms.split(',').map((s) => s.trim()).filter(Boolean);
+  const transforms = runTransformIds(explicitTransforms || sweeps.length === 0 ? listed : undefined, sweeps);
+  parseTransforms(transforms);
+  await checkExecutionProvider(flags.ep);
+  const normalize = flags.mean !== undefined && flags.std !== undefined ? { mean: parseTriple(flags.mean, '--mean'), std: parseTriple(flags.std, '--std') } : (flags.normalize as NormalizeName);
+  return {
+    modelPath: resolve(modelPath),
+    ...(flags.inputs ? { inputs: resolve(flags.inputs) } : {}),
+    ...(flags.images ? { images: resolve(flags.images) } : {}),
+    probeCount: flags.probes,
+    ...(flags.probeSeed !== undefined ? { probeSeed: flags.probeSeed } : {}),
+    maxImages: flags.maxImages,
+    ...(flags.size ? { size: parseSize(flags.size) } : {}),
+    normalize,
+    bgr: flags.bgr,
+    fit: flags.fit,
+    transforms,
+    ...(sweeps.length > 0 ? { sweeps } : {}),
+    ...(flags.patterns > 0 ? { patterns: flags.patterns } : {}),
+    layers: flags.layers,
+    batchSize: flags.batch,
+    maxPositions: flags.maxPositions,
+    keep: flags.keep,
+    nullPermutations: flags.nullPerms,
+    seed: flags.seed,
+    orientation: flags.orientation,
+    executionProvider: flags.ep,
+    ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
+    memoryBudgetMB: flags.memoryBudget,
+    includeCorrelations: flags.correlations,
+    ...(flags.dumpActivations ? { dumpActivations: resolve(flags.dumpActivations) } : {}),
+  };
+}
+
 export async function runAnalyzeCommand(argv: readonly string[], io: CliIo): Promise<number> {
   let request: AnalysisRequest;
+  let intervals: IntervalRequest | undefined;
   let outputs: { json?: string; html?: string; csv?: string; nodeData?: string };
   let nodeDataOptions: NodeDataOptions;
   let quiet: boolean;
@@ -245,8 +293,6 @@ export async function runAnalyzeCommand(argv: readonly string[], io: CliIo): Pro
       io.stdout.write(`${ANALYZE_USAGE}\n`);
       return 0;
     }
-    if (flags.inputs && flags.images) throw new UsageError('seis analyze: give either --inputs (a .npy tensor) or --images (a folder), not both');
-    if ((flags.mean === undefined) !== (flags.std === undefined)) throw new UsageError('seis analyze: --mean and --std go together');
     outputs = { json: flags.json, html: flags.html, csv: flags.csv, nodeData: flags.nodeData };
     if (!flags.nodeData && (flags.measure || flags.transform)) throw new UsageError('seis analyze: --measure and --transform choose what --node-data OUT.json carries; give --node-data too');
     nodeDataOptions = { ...(flags.measure ? { measure: flags.measure } : {}), ...(flags.transform ? { transform: flags.transform } : {}) };
@@ -254,43 +300,10 @@ export async function runAnalyzeCommand(argv: readonly string[], io: CliIo): Pro
     const files = (['json', 'html', 'csv', 'nodeData'] as const).flatMap((k) => (outputs[k] && outputs[k] !== '-' ? [{ flag: k === 'nodeData' ? '--node-data' : `--${k}`, path: outputs[k] as string }] : []));
     checkOutputs(files, inputs);
     if (flags.dumpActivations) checkDumpFolder(flags.dumpActivations);
-    // With --sweep alone, only the sweep runs; an explicit --transforms list is kept beside it.
-    const explicitTransforms = argv.some((a) => a === '--transforms' || a.startsWith('--transforms='));
-    const sweeps = flags.sweep ? flags.sweep.split(',').map((s) => s.trim()).filter(Boolean) : [];
-    const listed = flags.transforms.split(',').map((s) => s.trim()).filter(Boolean);
-    const transforms = runTransformIds(explicitTransforms || sweeps.length === 0 ? listed : undefined, sweeps);
-    parseTransforms(transforms);
-    if (flags.transform && !transforms.includes(flags.transform)) throw new UsageError(`seis analyze: --transform ${flags.transform} is not among the transforms run (${transforms.join(', ')})`);
-    await checkExecutionProvider(flags.ep);
+    request = await analysisRequestFromFlags(flags, positionals[0], argv);
+    intervals = flags.intervals > 0 ? { resamples: flags.intervals, level: flags.intervalLevel } : undefined;
+    if (flags.transform && !request.transforms?.includes(flags.transform)) throw new UsageError(`seis analyze: --transform ${flags.transform} is not among the transforms run (${request.transforms?.join(', ')})`);
     quiet = flags.quiet;
-    const normalize = flags.mean !== undefined && flags.std !== undefined ? { mean: parseTriple(flags.mean, '--mean'), std: parseTriple(flags.std, '--std') } : (flags.normalize as NormalizeName);
-    request = {
-      modelPath: resolve(positionals[0]),
-      ...(flags.inputs ? { inputs: resolve(flags.inputs) } : {}),
-      ...(flags.images ? { images: resolve(flags.images) } : {}),
-      probeCount: flags.probes,
-      ...(flags.probeSeed !== undefined ? { probeSeed: flags.probeSeed } : {}),
-      maxImages: flags.maxImages,
-      ...(flags.size ? { size: parseSize(flags.size) } : {}),
-      normalize,
-      bgr: flags.bgr,
-      fit: flags.fit,
-      transforms,
-      ...(sweeps.length > 0 ? { sweeps } : {}),
-      ...(flags.patterns > 0 ? { patterns: flags.patterns } : {}),
-      layers: flags.layers,
-      batchSize: flags.batch,
-      maxPositions: flags.maxPositions,
-      keep: flags.keep,
-      nullPermutations: flags.nullPerms,
-      seed: flags.seed,
-      orientation: flags.orientation,
-      executionProvider: flags.ep,
-      ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
-      memoryBudgetMB: flags.memoryBudget,
-      includeCorrelations: flags.correlations,
-      ...(flags.dumpActivations ? { dumpActivations: resolve(flags.dumpActivations) } : {}),
-    };
   } catch (err) {
     if (err instanceof UsageError || (err instanceof AnalysisError && err.code === 'bad-option')) {
       io.stderr.write(`${terminalSafe(err instanceof UsageError ? err.message : `seis analyze: ${err.message}`)}\n`);
@@ -301,7 +314,7 @@ export async function runAnalyzeCommand(argv: readonly string[], io: CliIo): Pro
 
   const started = Date.now();
   const bar = progressPrinter(io, quiet);
-  const handle = startAnalysis(request, { onProgress: (p) => bar.update(p) });
+  const handle = startAnalysisWithIntervals(request, intervals, { onProgress: (p) => bar.update(p) });
   const onSignal = () => handle.cancel();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);

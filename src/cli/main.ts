@@ -13,6 +13,7 @@ export const MAIN_USAGE = `seis ${packageJson.version}: SEIS (subspace-based equ
 Usage:
   seis score CLEAN.npy TRANSFORMED.npy [options]   score one pair of activation dumps (.npy)
   seis analyze MODEL.onnx [options]                score every layer of an ONNX vision model
+  seis series PATH... [options]                    the same across a training run's checkpoints
   seis help [COMMAND]                              this text, or a command's options
   seis --version
 
@@ -24,6 +25,7 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   score: async () => (await import('./score.js')).runScoreCommand,
   analyze: async () => (await import('./analyze.js')).runAnalyzeCommand,
+  series: async () => (await import('./series.js')).runSeriesCommand,
 };
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {

@@ -54,4 +54,4 @@ export {
   type EigenOptions,
 } from './linalg/symmetricEigen';
 export { nullPermutation, seededPermutation, createRandom } from './random';
-export { pairIntervals, tensorIntervals, jackknifeInterval, deletedImages, keptImages, normalQuantile, INTERVAL_METHOD, DEFAULT_INTERVAL_LEVEL, MIN_INTERVAL_IMAGES, type ScoreInterval, type PairIntervals, type IntervalOptions } from './intervals';
+export { pairIntervals, tensorIntervals, jackknifeInterval, deletedImages, keptImages, normalQuantile, INTERVAL_METHOD, MIN_INTERVAL_IMAGES, type ScoreInterval, type PairIntervals, type IntervalOptions } from './intervals';

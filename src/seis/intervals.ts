@@ -30,10 +30,9 @@ import { resolveOptions, scoreMatrices } from './score';
 import { matricize } from './matricize';
 import { nullPermutation } from './random';
 import { jsMatMulBackend } from './linalg/jsBackend';
-import { SeisInputError, type ActivationTensor, type MatMulBackend, type ObservationMatrix, type SeisOptions } from './types';
+import { DEFAULT_INTERVAL_LEVEL, SeisInputError, type ActivationTensor, type MatMulBackend, type ObservationMatrix, type SeisOptions } from './types';
 
 export const INTERVAL_METHOD = 'jackknife-delete-d-images' as const;
-export const DEFAULT_INTERVAL_LEVEL = 0.95;
 /** Below this many probe images the subsets are too small to say anything. */
 export const MIN_INTERVAL_IMAGES = 8;
 

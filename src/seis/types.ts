@@ -37,6 +37,9 @@ export const DEFAULT_SEIS_OPTIONS: SeisOptions = Object.freeze({
   orientation: 'spatial' as Orientation,
 });
 
+/** Nominal coverage of score intervals (src/seis/intervals.ts). */
+export const DEFAULT_INTERVAL_LEVEL = 0.95;
+
 /**
  * Matrix products the core needs, on row-major Float64Array matrices.
  * The pure-JS default lives in src/seis; an onnxruntime-backed one is supplied from outside.

@@ -7,7 +7,7 @@
  * Plain data (no node, no vscode, no DOM) so every bundle can import it. The SEIS method's own
  * defaults (τ, null permutations, seed) live with the method in src/seis/types.ts and are quoted here.
  */
-import { DEFAULT_SEIS_OPTIONS } from '../seis/types';
+import { DEFAULT_INTERVAL_LEVEL, DEFAULT_SEIS_OPTIONS } from '../seis/types';
 
 /** Who asked for the analysis: decides whether a message names `--probes` or `seis.probes.count`. */
 export type RequestOrigin = 'cli' | 'vscode';
@@ -52,6 +52,8 @@ export const ANALYSIS_OPTIONS = {
   memoryBudgetMB: { default: 512, min: 16, max: 1 << 20, cli: '--memory-budget' },
   /** Canonical patterns stored per layer and transform (src/seis/patterns.ts); 0 = none. */
   patterns: { default: 0, extensionDefault: 3, min: 0, max: 64, cli: '--patterns', setting: 'seis.patterns' },
+  /** Resamples for an interval beside every score (src/seis/intervals.ts); 0 = none, so the default run stays fast. */
+  intervals: { default: 0, min: 0, max: 10_000, cli: '--intervals' },
 } as const satisfies Record<string, IntegerOption>;
 
 export const ANALYSIS_VALUES = {
@@ -69,6 +71,7 @@ export const ANALYSIS_VALUES = {
   dumpActivations: { default: '', cli: '--dump-activations' },
   /** Sweeps, e.g. `rot:15` (src/analysis/sweeps.ts); empty = none. */
   sweeps: { default: '', cli: '--sweep', setting: 'seis.sweep' },
+  intervalLevel: { default: DEFAULT_INTERVAL_LEVEL, cli: '--interval-level' },
 } as const satisfies Record<string, ValueOption<unknown>>;
 
 export type IntegerOptionKey = keyof typeof ANALYSIS_OPTIONS;
