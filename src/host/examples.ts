@@ -80,8 +80,9 @@ export async function tryExamples(controller: SeisController, examples: BundledE
   }
   const results: AnalysisResult[] = [];
   for (const modelPath of examples.models) {
-    const stored = await controller.resultsFor(modelPath);
-    if (stored && !stored.staleReason) {
+    // Only complete stored results count: what a cancelled tour kept is shown, never reused as done.
+    const stored = await controller.storedResultsFor(modelPath);
+    if (stored && !stored.staleReason && !stored.result.incomplete) {
       results.push(stored.result);
       continue;
     }

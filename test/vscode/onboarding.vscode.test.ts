@@ -92,12 +92,32 @@ describe('Example tour and walkthrough (issue 12)', () => {
     assert.equal(vscode.workspace.workspaceFolders, undefined, 'still no folder: nothing could have been written to one');
   });
 
+  it('in the test folder: Cancel stops the tour, and nothing it kept counts as done', async function () {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (!folder || !vscode.workspace.isTrusted) this.skip();
+    const seis = await api();
+    const first = seis.controller.examples.models[0]!;
+    assert.equal(await seis.controller.storedResultsFor(first), undefined, 'no example results stored yet in this run');
+    const runs = recordRuns(seis);
+    const tour = vscode.commands.executeCommand('seis.tryExamples') as Thenable<TourOutcome>;
+    await waitFor('the first example run', () => (runs.started.length ? true : undefined), 30_000);
+    await vscode.commands.executeCommand('seis.cancel');
+    const outcome = await tour;
+    runs.dispose();
+    assert.deepEqual(outcome, { kind: 'stopped', reason: 'cancelled' });
+    assert.deepEqual(runs.started, [first], 'the second example was not started after Cancel');
+    assert.equal(await seis.controller.storedResultsFor(first), undefined, 'a cancelled run stores nothing');
+  });
+
   it('in the test folder: the tour writes nothing into the workspace, and its results are reused', async function () {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     if (!folder || !vscode.workspace.isTrusted) this.skip();
     const seis = await api();
     const before = snapshot(folder);
+    const firstTour = recordRuns(seis);
     await runTourAndCheckPanel(seis);
+    firstTour.dispose();
+    assert.deepEqual(firstTour.started, [...seis.controller.examples.models], 'both examples analysed (the cancelled tour left nothing to reuse)');
     assert.deepEqual(snapshot(folder), before, 'no file in the workspace was created or changed');
     assert.ok(readdirSync(seis.controller.examples.resultsDir).length >= 2, 'the example results are in the global storage');
     // A second run reuses the stored results: no analysis process starts.
