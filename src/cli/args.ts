@@ -123,7 +123,7 @@ export function parseArgs<S extends FlagSpecs>(argv: readonly string[], specs: S
   if (positionals.length < min || positionals.length > max) {
     const usage = positional.names.join(' ');
     throw new UsageError(
-      `${command}: expected ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'} (${usage}), got ${positionals.length}` +
+      `${command}: expected ${min === max ? min : max === Infinity ? `at least ${min}` : `${min} to ${max}`} argument${(max === Infinity ? min : max) === 1 ? '' : 's'} (${usage}), got ${positionals.length}` +
         (positionals.length > max ? `: ${positionals.slice(max).join(' ')}` : ''),
     );
   }
