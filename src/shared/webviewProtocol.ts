@@ -15,7 +15,7 @@
  * stale cached bundle). Version 2: request ids became messageId / inReplyTo.
  */
 import type { ReplyEnvelope, RequestEnvelope } from './channel';
-import type { AnalysisResult } from './results';
+import { isSeriesResult, type AnalysisResult, type SeriesResult } from './results';
 
 export const WEBVIEW_PROTOCOL_VERSION = 2 as const;
 
@@ -43,6 +43,8 @@ export interface ShowResultsMessage {
   readonly selectedLayer?: LayerRef;
   /** One paragraph shown above the heatmaps under "What to look for" (the example tour, src/host/exampleGuide.ts). */
   readonly guide?: string;
+  /** A checkpoint series (src/host/series.ts): shown above `results`, which then hold the checkpoint whose details are open. */
+  readonly series?: SeriesResult;
 }
 
 /** Select (highlight and show details of) a layer, e.g. because it was picked in the tree view. */
@@ -80,7 +82,7 @@ export interface RequestPngMessage extends RequestEnvelope {
 }
 
 /** `sweep` and `difference` exist only when the panel shows them (a swept family; two models). */
-export type PngChart = 'overview' | 'equivariance' | 'invariance' | 'profile' | 'scatter' | 'sweep' | 'difference';
+export type PngChart = 'overview' | 'equivariance' | 'invariance' | 'profile' | 'scatter' | 'sweep' | 'difference' | 'series';
 
 /** Show an error in the panel (e.g. the analysis failed); earlier results stay visible. */
 export interface ShowErrorMessage {
@@ -210,7 +212,7 @@ const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Num
 const optional = (v: unknown, check: (x: unknown) => boolean): boolean => v === undefined || check(v);
 const oneOf = <T extends string>(values: readonly T[]) => (v: unknown): v is T => typeof v === 'string' && (values as readonly string[]).includes(v);
 
-const PNG_CHARTS = ['overview', 'equivariance', 'invariance', 'profile', 'scatter', 'sweep', 'difference'] as const satisfies readonly PngChart[];
+const PNG_CHARTS = ['overview', 'equivariance', 'invariance', 'profile', 'scatter', 'sweep', 'difference', 'series'] as const satisfies readonly PngChart[];
 const EXPORT_FORMATS = ['json', 'csv', 'html', 'png', 'node-data'] as const satisfies readonly ExportFormat[];
 const PROGRESS_STATES = ['running', 'done', 'cancelled', 'failed'] as const satisfies readonly ProgressMessage['state'][];
 
@@ -230,7 +232,7 @@ function isResultLike(v: unknown): v is AnalysisResult {
 const HOST_TO_WEBVIEW: { readonly [K in HostToWebviewMessage['type']]: (m: Fields) => boolean } = {
   showResults: (m) => Array.isArray(m.results) && m.results.every(isResultLike)
     && optional(m.stale, (s) => isObject(s) && isString(s.reason)) && optional(m.transformId, isString)
-    && optional(m.selectedLayer, isLayerRef) && optional(m.guide, isString),
+    && optional(m.selectedLayer, isLayerRef) && optional(m.guide, isString) && optional(m.series, isSeriesResult),
   selectLayer: (m) => isLayerRef(m.layer) && optional(m.reveal, (r) => typeof r === 'boolean'),
   setTransform: (m) => isString(m.transformId),
   progress: (m) => isString(m.stage) && isFiniteNumber(m.done) && isFiniteNumber(m.total) && oneOf(PROGRESS_STATES)(m.state) && optional(m.message, isString),

@@ -6,8 +6,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import type { AnalysisResult } from '../../src/shared/results';
-import { panelsResult } from './fixtures/panelsFixtures';
+import type { AnalysisResult, SeriesResult } from '../../src/shared/results';
+import { checkpointResult } from '../../webview-ui/src/views/seriesModel';
+import { panelsResult, panelsSeries } from './fixtures/panelsFixtures';
 import { tinyConvNetResult } from './fixtures/tinyConvNet';
 import { openVsCodePage, postToWebview, posted, startHarness, watchErrors, type Harness } from './harness';
 
@@ -26,6 +27,7 @@ interface CanvasLike {
 let h: Harness;
 let a: AnalysisResult;
 let b: AnalysisResult;
+let series: SeriesResult;
 
 async function panelWith(results: AnalysisResult[], name: string): Promise<{ page: Page; errors: string[] }> {
   const page = await openVsCodePage(h, name);
@@ -66,6 +68,7 @@ async function lastPosted(page: Page, type: string): Promise<Record<string, unkn
 describe('panels: patterns, sweep and difference views (Chromium)', () => {
   before(async () => {
     [a, b] = [await panelsResult({ seed: 5, intervals: true, fileName: 'model-a.onnx' }), await panelsResult({ seed: 6, intervals: true, noisyPool: true, fileName: 'model-b.onnx' })];
+    series = await panelsSeries();
     h = await startHarness();
   });
   after(async () => { await h?.close(); });
@@ -205,6 +208,52 @@ describe('panels: patterns, sweep and difference views (Chromium)', () => {
     await page.locator(`.difference-table tr[data-diff-layer="${SCRAMBLE}"]`).focus();
     await page.keyboard.press('Enter');
     assert.deepEqual(await lastPosted(page, 'selectLayer'), { type: 'selectLayer', layer: { modelIndex: 1, layerName: SCRAMBLE } });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+  test('series view: trajectories against the step, layers × checkpoints heatmap, bands, and a click opens that checkpoint', async () => {
+    const page = await openVsCodePage(h, 'series');
+    const errors = watchErrors(page);
+    await page.waitForFunction('window.__posted.length > 0');
+    await postToWebview(page, { type: 'showResults', results: [checkpointResult(series, 3)], series, transformId: 'rot90' });
+    await page.waitForSelector('canvas.series-chart[data-series]');
+    assert.equal(await page.locator('.series-block h2').innerText(), 'Across 4 checkpoints');
+    const chart = page.locator('canvas.series-chart');
+    assert.deepEqual((await chart.getAttribute('data-series'))?.split('\n'), series.checkpoints[0].layers.map((l) => l.name));
+    assert.match(await page.locator('.series-note').innerText(), /epoch_0, the random-initialisation baseline/);
+    assert.equal(await page.locator('.model-title').innerText(), 'epoch_3.onnx', 'the last checkpoint is open below');
+
+    // The heatmap: the pointwise layer keeps everything (S_E = 1: viridis yellow) at every checkpoint.
+    const [labelW, headerH, cellW, cellH] = (await page.locator('canvas.series-heatmap').getAttribute('data-geometry'))!.split(',').map(Number);
+    const rows = series.checkpoints[0].layers.map((l) => l.name);
+    const [r, g, bl] = await pixel(page, 'canvas.series-heatmap', labelW + 0.5 * cellW, headerH + (rows.indexOf(MIX) + 0.5) * cellH);
+    assert.ok(r > 230 && g > 210 && bl < 80, `S_E = 1 drawn yellow: ${r},${g},${bl}`);
+
+    // Click the pooled layer at epoch 1: that checkpoint's details open with the layer selected.
+    const box = (await page.locator('canvas.series-heatmap').boundingBox())!;
+    await page.mouse.click(box.x + labelW + 1.5 * cellW, box.y + headerH + (rows.indexOf(POOL) + 0.5) * cellH);
+    await page.waitForFunction(`document.querySelector('.model-title')?.textContent === 'epoch_1.onnx'`);
+    assert.equal(await page.locator('.details-name').innerText(), POOL);
+    assert.deepEqual(await lastPosted(page, 'selectLayer'), { type: 'selectLayer', layer: { modelIndex: 0, layerName: POOL } });
+    // The selected layer's line carries its null band and interval band; it settled at epoch 2.
+    await page.waitForFunction(`document.querySelector('canvas.series-chart')?.dataset.bands === 'null band,interval'`);
+    assert.equal(await chart.getAttribute('data-settled'), '2');
+    assert.match(await page.locator('.series-note').innerText(), /settled at step 2 \(within the final score's interval\)/);
+
+    // The table: overlapping intervals are never called a change; the jump at epoch 2 is one.
+    await page.locator('.series-table summary').click();
+    const td = (j: number) => page.locator(`.series-table tr[data-series-layer="${POOL}"] td[data-checkpoint="${j}"]`);
+    assert.equal(await td(1).getAttribute('data-change'), 'overlapping-intervals');
+    assert.match(await td(1).innerText(), /≈$/);
+    assert.equal(await td(2).getAttribute('data-change'), 'different');
+    assert.doesNotMatch(await td(2).innerText(), /≈/);
+    assert.match(await page.locator(`.series-table tr[data-series-layer="${POOL}"] td.spark`).innerText(), /^[▁▂▃▄▅▆▇█ ]{4}$/);
+    // Keyboard: arrows move between cells, Enter opens the checkpoint.
+    await td(3).focus();
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(`document.querySelector('.model-title')?.textContent === 'epoch_2.onnx'`);
+    assert.equal(await page.locator('.details-name').innerText(), POOL);
     assert.deepEqual(errors, []);
     await page.close();
   });

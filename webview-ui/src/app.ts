@@ -6,7 +6,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
-import type { AnalysisResult, TransformInfo } from '../../src/shared/results';
+import type { AnalysisResult, SeriesResult, TransformInfo } from '../../src/shared/results';
 import { replyTo } from '../../src/shared/channel';
 import {
   WEBVIEW_PROTOCOL_VERSION,
@@ -27,6 +27,8 @@ import { buildModelView, unionTransforms, type ModelView } from './viewModel';
 import { DifferenceView } from './views/difference';
 import { PatternsView } from './views/patterns';
 import { SweepView } from './views/sweep';
+import { SeriesView } from './views/series';
+import { checkpointResult } from './views/seriesModel';
 
 interface Selection {
   readonly modelIndex: number;
@@ -55,6 +57,10 @@ export class App {
   private readonly patterns = new PatternsView();
   private difference: DifferenceView | undefined;
   private sweep: SweepView | undefined;
+  /** A checkpoint series shown above the panel; `results` then hold its checkpoint `seriesIndex`. */
+  private seriesView: SeriesView | undefined;
+  private seriesDoc: SeriesResult | undefined;
+  private seriesIndex = 0;
   private readonly header: HTMLElement;
   private readonly banners: HTMLElement;
   private readonly progressEl: HTMLElement;
@@ -101,6 +107,10 @@ export class App {
     }
     const saved = this.bridge.getState();
     this.teardown();
+    this.seriesView?.destroy();
+    this.seriesDoc = message.series;
+    this.seriesIndex = message.series ? Math.max(0, message.series.checkpoints.findIndex((c) => c.model?.path === results[0].model?.path)) : 0;
+    this.seriesView = message.series ? new SeriesView(message.series, (i, name) => this.openCheckpoint(i, name)) : undefined;
     this.results = results;
     this.guide = message.guide;
     this.transforms = unionTransforms(results);
@@ -157,7 +167,7 @@ export class App {
     this.charts = CHARTS.map((spec) => ({ spec, chart: spec.create(views, (mi, li) => this.select({ modelIndex: mi, rowIndex: li + 1 }, true, true)) }));
     modelsEl.append(...this.buildExtraViews(views));
     const guide = this.guide ? [h('section', { class: 'guide', 'aria-label': 'What to look for' }, h('h2', {}, 'What to look for'), h('p', {}, this.guide))] : [];
-    this.body.replaceChildren(...guide, h('div', { class: 'layout' },
+    this.body.replaceChildren(...guide, ...(this.seriesView ? [this.seriesView.element] : []), h('div', { class: 'layout' },
       legend(),
       modelsEl,
       h('aside', { class: 'details-col' }, this.details.element, this.patterns.element),
@@ -175,7 +185,7 @@ export class App {
     const drawFrom = (i: number): void => {
       if (build !== this.buildId || i >= this.charts.length) return;
       this.charts[i]!.chart.render(this.chartState());
-      if (i === 0) this.sweep?.render(this.theme);
+      if (i === 0) { this.sweep?.render(this.theme); this.seriesView?.setTransform(this.transformId, this.theme); }
       afterPaint(() => drawFrom(i + 1));
     };
     afterPaint(() => drawFrom(0));
@@ -196,6 +206,20 @@ export class App {
     }
     for (const e of extras) e.classList.add('extra-view');
     return extras;
+  }
+
+  /** Opens one checkpoint of the series in the panel below it, with the layer selected. */
+  private openCheckpoint(index: number, layerName: string | undefined): void {
+    const series = this.seriesDoc;
+    if (!series?.checkpoints[index]) return;
+    this.seriesIndex = index;
+    this.teardown();
+    this.results = [checkpointResult(series, index)];
+    this.transforms = unionTransforms(this.results);
+    this.build();
+    if (layerName && this.models[0]?.view.layerIndexByName.has(layerName)) this.selectRef({ modelIndex: 0, layerName }, true, true);
+    else this.seriesView?.select(layerName, index);
+    this.saveState();
   }
 
   private renderHeader(views: readonly ModelView[]): void {
@@ -246,6 +270,7 @@ export class App {
   private renderLineCharts(): void {
     const state = this.chartState();
     for (const c of this.charts) c.chart.render(state);
+    this.seriesView?.setTransform(this.transformId, this.theme);
   }
 
   private chartState(): ChartState {
@@ -294,6 +319,7 @@ export class App {
     for (const c of this.charts) c.chart.select(this.chartSelection());
     this.difference?.select(row.layer?.name);
     if (sel.modelIndex === 0) this.sweep?.select(row.layer?.name);
+    this.seriesView?.select(row.layer?.name, this.seriesIndex);
     this.refreshDetails();
     this.saveState();
     if (notify && row.layer) this.bridge.post({ type: 'selectLayer', layer: { modelIndex: sel.modelIndex, layerName: row.layer.name } });
@@ -335,6 +361,9 @@ export class App {
 
   private png(chart: PngChart): string {
     switch (chart) {
+      case 'series':
+        if (!this.seriesView) throw new Error('There is no series to export: these results are not a checkpoint series.');
+        return canvasesToPng([{ canvas: this.seriesView.canvas, caption: `Across checkpoints · ${this.transformId}` }, { canvas: this.seriesView.heatmap, caption: 'Layers × checkpoints' }], this.theme);
       case 'sweep':
         if (!this.sweep) throw new Error('There is no sweep to export: these results have no transform family with 3 or more members (seis.sweep).');
         return canvasesToPng([{ canvas: this.sweep.canvas, caption: `Sweep · ${this.sweep.canvas.dataset.family ?? ''}` }], this.theme);

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { applyTransform, parseTransform } from '../../../src/analysis/transforms';
 import { compareScores } from '../../../src/shared/difference';
 import { NULL_MARGIN } from '../../../src/shared/reading';
-import type { AnalysisResult, ScoreCell, ScoreInterval } from '../../../src/shared/results';
+import type { AnalysisResult, ScoreCell, ScoreInterval, SeriesResult } from '../../../src/shared/results';
+import { settledStep, sparkline } from '../../../src/shared/trajectory';
+import { changeFromPrevious, checkpointResult, seriesLayerNames, trajectory } from '../../../webview-ui/src/views/seriesModel';
 import { divergingRgb, symmetricLimit } from '../../../webview-ui/src/views/diverging';
 import { buildDifference } from '../../../webview-ui/src/views/differenceModel';
 import { absCosine, movePattern } from '../../../webview-ui/src/views/positionMap';
@@ -97,4 +99,38 @@ test('buildDifference matches layers by tensor name, lists the unmatched ones, k
   assert.deepEqual(d.rows.map((r) => [r.layerName, r.indexA, r.indexB, r.equivariance[0].verdict]), [['y', 1, 1, 'different'], ['x', 0, 2, 'within-margin']]);
   assert.deepEqual(d.onlyInA, ['onlyA']);
   assert.deepEqual(d.onlyInB, ['onlyB']);
+});
+
+test('settledStep: the first step from which every later score stays in the final interval (else ± the margin)', () => {
+  const pt = (checkpoint: number, value: number | null, low?: number, high?: number) => ({ checkpoint, step: checkpoint * 10, value, null: 0.3, ...(low !== undefined ? { low, high } : {}) });
+  assert.deepEqual(settledStep([pt(0, 0.2), pt(1, 0.6), pt(2, 0.8, 0.7, 0.9), pt(3, 0.82, 0.75, 0.88)]), { step: 20, checkpoint: 2, band: 'interval' });
+  // Back out of the band after entering it: settles only from the last entry.
+  assert.deepEqual(settledStep([pt(0, 0.8), pt(1, 0.5), pt(2, 0.79), pt(3, 0.8)]), { step: 20, checkpoint: 2, band: 'margin' });
+  // A gap does not break it; no score at all gives nothing.
+  assert.equal(settledStep([pt(0, 0.1), pt(1, null), pt(2, 0.12)])?.step, 0);
+  assert.equal(settledStep([pt(0, null)]), undefined);
+  assert.equal(sparkline([0, 0.5, 0.99, 1, null]), '▁▅██ ');
+});
+
+test('series model: a checkpoint as a result, trajectories minus the null, changes judged by the shared rule', () => {
+  const layer = (e: number, iv?: [number, number]) => ({ name: 'L', node: 'L', op: 'Conv', shape: [1, 4, 4, 4], layout: 'NCHW' as const, positions: 16, status: 'scored' as const, scores: { rot90: cellOf(e, 0.2, iv) } });
+  const model = (i: number) => ({ path: `/r/e${i}.onnx`, fileName: `e${i}.onnx`, sha256: '', sizeBytes: 1, opsets: {}, nodeCount: 1, inputName: 'x', declaredInputShape: [1, 3, 8, 8], probeInputShape: [8, 3, 8, 8], inputLayout: 'NCHW' as const });
+  const series = {
+    schemaVersion: 1, kind: 'series', tool: { name: 'seis-lens', version: '0' }, createdAt: '', settings: {} as never, transforms: [parseTransform('rot90')],
+    inputFloor: {}, order: 'step', warnings: [],
+    checkpoints: [
+      { label: 'e0', step: null, model: model(0), layers: [layer(0.3, [0.25, 0.35])], warnings: [] },
+      { label: 'e5', step: 5, model: model(5), layers: [], missingLayers: ['L'], message: 'e5 lacks L', warnings: [] },
+      { label: 'e9', step: 9, model: model(9), layers: [layer(0.5, [0.45, 0.55])], warnings: [] },
+    ],
+  } as SeriesResult;
+  const r = checkpointResult(series, 1);
+  assert.equal(r.model.fileName, 'e5.onnx');
+  assert.deepEqual(r.warnings, ['e5 lacks L']);
+  assert.deepEqual(seriesLayerNames(series), ['L']);
+  const t = trajectory(series, 'L', 'rot90', 'equivariance', true);
+  assert.deepEqual(t.map((p) => [p.step, p.value === null ? null : Number(p.value.toFixed(6)), p.null]), [[0, 0.1, 0], [5, null, null], [9, 0.3, 0]]);
+  assert.deepEqual([t[2].low, t[2].high].map((x) => Number(x!.toFixed(6))), [0.25, 0.35]);
+  assert.equal(changeFromPrevious(series, 2, 'L', 'rot90', 'equivariance')?.verdict, 'missing');
+  assert.equal(changeFromPrevious(series, 0, 'L', 'rot90', 'equivariance'), undefined);
 });
