@@ -6,16 +6,18 @@
  *
  * For each layer shown: the analysis of the example (as `npm run demo` runs it) dumps the scored
  * activations; scorePairWithPatterns gives the top pairs; each pair is drawn as its clean pattern w,
- * w moved by the transform (what a layer that rotates its maps along with the input would show) and
- * the transformed pattern v, and `moved cos` = cos(v, g·w) says how close v is to g·w.
+ * w moved by the transform (src/shared/positionMap.ts: what a layer that rotates its maps along with
+ * the input would show) and the transformed pattern v, and `moved cos` = cos(v, g·w) says how close v
+ * is to g·w.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { applyTransform, parseTransform } from '../src/analysis/transforms';
+import { parseTransform } from '../src/analysis/transforms';
 import { readNpyFile } from '../src/io/npy';
-import { scorePairWithPatterns, type CanonicalPattern, type PositionGrid } from '../src/seis';
+import { patternPairs, scorePairWithPatterns, type PositionGrid } from '../src/seis';
+import { movedCosine, movePattern } from '../src/shared/positionMap';
 import { readingOf } from '../src/shared/reading';
 import type { TransformInfo } from '../src/shared/results';
 import { analyseExample, fmt, loadExampleMetrics, ROOT, shortLayerName } from './demo';
@@ -26,24 +28,6 @@ const LAYERS = ['/encoder/conv1/Conv_output_0', '/encoder/conv4/Conv_output_0'];
 const MODELS = ['cnn-rotaug', 'cnn-plain'];
 const OUT_DOC = join(ROOT, 'docs', 'patterns.md');
 const OUT_DIR = join(ROOT, 'docs', 'patterns');
-
-/** cos(v, g·w): 1 when the transformed pattern is the clean one moved like the input. */
-export function movedCosine(pattern: CanonicalPattern, grid: PositionGrid, transform: TransformInfo): number {
-  const moved = movedMap(pattern.clean, grid, transform);
-  let dot = 0;
-  let nm = 0;
-  let nv = 0;
-  for (let i = 0; i < moved.length; i++) {
-    dot += moved[i] * pattern.transformed[i];
-    nm += moved[i] * moved[i];
-    nv += pattern.transformed[i] ** 2;
-  }
-  return dot / Math.sqrt(nm * nv);
-}
-
-function movedMap(map: Float64Array, grid: PositionGrid, transform: TransformInfo): Float32Array {
-  return applyTransform(transform, Float32Array.from(map), [1, 1, grid.height, grid.width]);
-}
 
 // ------------------------------------------------------------------ PNG drawing
 
@@ -117,7 +101,10 @@ async function figuresOf(model: string, transform: TransformInfo): Promise<Layer
       // The dumps are the engine's scored activations: the same scores, recomputed, must agree.
       if (Math.abs(score.equivariance - cell.equivariance) > 1e-9) throw new Error(`${model} ${layer}: S_E ${score.equivariance} vs the analysis's ${cell.equivariance}`);
       const image = `${model}-${shortLayerName(layer).replace(/^\//, '').replace(/[^A-Za-z0-9]+/g, '-')}-${TRANSFORM}.png`;
-      writeFileSync(join(OUT_DIR, image), drawRows(patterns.map((p) => [p.clean, movedMap(p.clean, grid, transform), p.transformed]), grid));
+      const [, , height, width] = result.model.probeInputShape;
+      const input = { height, width };
+      const pairs = patternPairs(patterns, grid);
+      writeFileSync(join(OUT_DIR, image), drawRows(pairs.map((p) => [p.clean, movePattern(p.clean, grid, transform, input) as Float64Array, p.transformed]), grid));
       figures.push({
         model,
         layer,
@@ -127,7 +114,7 @@ async function figuresOf(model: string, transform: TransformInfo): Promise<Layer
         nullE: cell.null.equivariance,
         nullI: cell.null.invariance,
         reading: readingOf(cell),
-        pairs: patterns.map((p) => ({ rho: p.rho, cosine: p.cosine, moved: movedCosine(p, grid, transform), tied: p.tied })),
+        pairs: pairs.map((p) => ({ rho: p.rho, cosine: p.cosine, moved: movedCosine(p, transform, input) as number, tied: p.tied })),
         image,
       });
     }
@@ -212,7 +199,9 @@ async function main(): Promise<void> {
     'canonical pair (top four by ρ) and three maps per row, on one colour scale per row (blue negative,',
     'red positive): the clean pattern w, **w rotated by 90°** (what a layer that rotates its maps with the',
     'input would show), and the transformed pattern v. `moved cos` is cos(v, rot90·w): 1 when v is w',
-    'rotated.',
+    'rotated. `movePattern` and `movedCosine` in `src/shared/positionMap.ts` compute both for any stored',
+    'pattern and any transform that moves whole positions on the layer\'s grid (90° turns, flips, shifts',
+    'by whole cells of the layer: a 4-pixel shift is one cell of a 7×7 map of a 28×28 input).',
     '',
     `In the last conv layer the augmented model carries the rotation as a rotation of its maps: its top`,
     `pairs have a mean moved cos of ${movedMean(deepRot)}. The plain model keeps part of the information`,

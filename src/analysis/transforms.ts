@@ -13,6 +13,7 @@ import type { TransformInfo, TransformKind } from '../shared/results';
 import { AnalysisError } from './errors';
 import { createRandom } from '../seis/random';
 import { familyOf } from './sweeps';
+import { positionSourceIndex } from '../shared/positionMap';
 
 // The default list lives with every other default; re-exported for existing importers.
 export { DEFAULT_TRANSFORMS } from '../shared/defaults';
@@ -143,7 +144,7 @@ export function applyTransform(t: TransformInfo, data: Float32Array, shape: read
   const planes = b * c;
   const hw = h * w;
   if (t.exact && (t.kind === 'rotation' || t.kind === 'shift' || t.kind === 'flip' || t.kind === 'identity' || t.kind === 'scale')) {
-    const src = exactIndex(t, h, w);
+    const src = positionSourceIndex(t, h, w);
     for (let pl = 0; pl < planes; pl++) {
       const base = pl * hw;
       for (let i = 0; i < hw; i++) out[base + i] = data[base + src[i]];
@@ -191,30 +192,4 @@ export function applyTransform(t: TransformInfo, data: Float32Array, shape: read
     }
   }
   return out;
-}
-
-/** Source index of every output pixel for the transforms that only move whole pixels. */
-function exactIndex(t: TransformInfo, h: number, w: number): Uint32Array {
-  const idx = new Uint32Array(h * w);
-  const p = t.params;
-  const turns = t.kind === 'rotation' ? (((Math.round(p.degrees / 90) % 4) + 4) % 4) : 0;
-  for (let i = 0; i < h; i++) {
-    for (let j = 0; j < w; j++) {
-      let si = i;
-      let sj = j;
-      if (t.kind === 'rotation') {
-        if (turns === 1) [si, sj] = [j, w - 1 - i];
-        else if (turns === 2) [si, sj] = [h - 1 - i, w - 1 - j];
-        else if (turns === 3) [si, sj] = [h - 1 - j, i];
-      } else if (t.kind === 'flip') {
-        if (p.axis === 1) sj = w - 1 - j;
-        else si = h - 1 - i;
-      } else if (t.kind === 'shift') {
-        si = (((i - Math.round(p.dy)) % h) + h) % h;
-        sj = (((j - Math.round(p.dx)) % w) + w) % w;
-      }
-      idx[i * w + j] = si * w + sj;
-    }
-  }
-  return idx;
 }
