@@ -14,6 +14,7 @@ import {
   WEBVIEW_PROTOCOL_VERSION, handshakeProblem, isHostToWebviewMessage, isWebviewPersistedState, isWebviewToHostMessage,
 } from '../../src/shared/webviewProtocol';
 import { buildModelView, colorFor, shortLabel, unionTransforms } from '../../webview-ui/src/viewModel';
+import { heatKey } from '../../webview-ui/src/charts/heatmapKeys';
 import { tinyConvNetResult } from './fixtures/tinyConvNet';
 import { buildWebviewBundle } from './harness';
 
@@ -36,6 +37,20 @@ describe('view model (the reading itself is tested in test/unit/shared/reading.u
     assert.equal(colorFor(0), 'rgba(68,1,84,1)');
     assert.equal(colorFor(1), 'rgba(253,231,37,1)');
     assert.equal(colorFor(2), colorFor(1));
+  });
+});
+
+describe('heatmap keyboard rules (charts/heatmapKeys.ts)', () => {
+  const at = (row: number, col: number, measure: 'equivariance' | 'invariance' = 'equivariance') => ({ row, col, measure });
+  test('arrows cross from the S_E heatmap into the S_I one and stop at the edges', () => {
+    assert.deepEqual(heatKey('ArrowRight', at(2, 3), 10, 4, 5), { kind: 'move', focus: at(2, 0, 'invariance') });
+    assert.deepEqual(heatKey('ArrowLeft', at(2, 0, 'invariance'), 10, 4, 5), { kind: 'move', focus: at(2, 3) });
+    assert.deepEqual(heatKey('ArrowLeft', at(2, 0), 10, 4, 5), { kind: 'move', focus: at(2, 0) });
+    assert.deepEqual(heatKey('ArrowDown', at(9, 1), 10, 4, 5), { kind: 'move', focus: at(9, 1) });
+    assert.deepEqual(heatKey('PageDown', at(7, 1), 10, 4, 5), { kind: 'move', focus: at(9, 1) });
+    assert.deepEqual(heatKey('Home', at(7, 1), 10, 4, 5), { kind: 'move', focus: at(0, 1) });
+    assert.deepEqual(heatKey('Enter', at(7, 1), 10, 4, 5), { kind: 'select' });
+    assert.deepEqual(heatKey('a', at(7, 1), 10, 4, 5), { kind: 'none' });
   });
 });
 

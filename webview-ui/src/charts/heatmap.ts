@@ -7,60 +7,46 @@
  * Keyboard: the container is focusable; arrows move a focus cell across both heatmaps, Enter selects
  * the layer, and a live region reads the cell out, since a canvas has no accessible content.
  */
-import { Chart, type ChartConfiguration, type Plugin, type TooltipItem } from 'chart.js';
+import { Chart } from 'chart.js';
 import type { TransformInfo } from '../../../src/shared/results';
 import { clearlyAboveNull } from '../../../src/shared/reading';
-import { colorFor, describeCell, fmt, scoreOf, shortLabel, type HeatRow, type Measure, type ModelView } from '../viewModel';
-import { htmlTooltip, type ThemeColors } from './setup';
+import { describeCell, scoreOf, type Measure, type ModelView } from '../viewModel';
+import { heatmapConfig } from './heatmapConfig';
+import {
+  AXIS_HEIGHT, LABEL_WIDTH, MEASURE_TITLE, ROW_HEIGHT, columnWidth, type CellPoint, type HeatmapView,
+} from './heatmapView';
+import { heatKey, type HeatFocus } from './heatmapKeys';
+import type { ThemeColors } from './setup';
 
-export const ROW_HEIGHT = 18;
 export const MAX_VISIBLE_ROWS = 36;
 const EXPORT_MAX_ROWS = 1500;
-const LABEL_WIDTH = 160;
-
-/** Narrower columns when there are many transforms, so two models still fit side by side. */
-function columnWidth(transforms: number): number {
-  return transforms > 4 ? 40 : 46;
-}
-const AXIS_HEIGHT = 34;
-
-interface CellPoint {
-  x: number;
-  y: number;
-  v: number | undefined;
-  hatched: boolean;
-}
 
 export interface HeatmapEvents {
   select(rowIndex: number): void;
 }
 
-const MEASURE_TITLE: Record<Measure, string> = {
-  equivariance: 'S_E · equivariance',
-  invariance: 'S_I · invariance',
-};
-
-export class HeatmapPair {
+export class HeatmapPair implements HeatmapView {
   readonly element: HTMLElement;
   private readonly scroller: HTMLElement;
   private readonly live: HTMLElement;
   private readonly charts = new Map<Measure, Chart<'matrix', CellPoint[]>>();
   private readonly canvases = new Map<Measure, HTMLCanvasElement>();
-  private readonly visibleRows: number;
-  private start = 0;
-  private selectedRow = -1;
-  private focus: { row: number; col: number; measure: Measure } = { row: 0, col: 0, measure: 'equivariance' };
-  private focusVisible = false;
-  private theme: ThemeColors;
+  readonly visibleRows: number;
+  /** First row in view (HeatmapView; changed only by scrolling). */
+  start = 0;
+  selectedRow = -1;
+  focus: HeatFocus = { row: 0, col: 0, measure: 'equivariance' };
+  focusVisible = false;
+  theme: ThemeColors;
 
   constructor(
-    private readonly model: ModelView,
-    private readonly transforms: readonly TransformInfo[],
+    readonly model: ModelView,
+    readonly transforms: readonly TransformInfo[],
     theme: ThemeColors,
     private readonly events: HeatmapEvents,
     tableId: string,
     /** False when a model to the left already shows the same layer names: saves width in comparisons. */
-    private readonly showLabels = true,
+    readonly showLabels = true,
     maxVisibleRows = MAX_VISIBLE_ROWS,
   ) {
     this.theme = theme;
@@ -124,7 +110,7 @@ export class HeatmapPair {
     for (const measure of ['equivariance', 'invariance'] as const) {
       const canvas = this.canvases.get(measure);
       if (!canvas) continue;
-      const chart = new Chart(canvas, this.config(measure));
+      const chart = new Chart(canvas, heatmapConfig(this, measure));
       this.charts.set(measure, chart);
       // chart.js reports clicks only inside the plot area; a click on a row label selects the row too.
       canvas.addEventListener('click', (ev) => {
@@ -143,7 +129,7 @@ export class HeatmapPair {
   setTheme(theme: ThemeColors): void {
     this.theme = theme;
     for (const [measure, chart] of this.charts) {
-      chart.options = this.config(measure).options ?? {};
+      chart.options = heatmapConfig(this, measure).options ?? {};
       chart.update('none');
     }
   }
@@ -200,7 +186,8 @@ export class HeatmapPair {
     this.redraw(true);
   }
 
-  private windowPoints(measure: Measure): CellPoint[] {
+  /** The cells of the rows in view (HeatmapView). */
+  windowPoints(measure: Measure): CellPoint[] {
     const points: CellPoint[] = [];
     const end = Math.min(this.model.rows.length, this.start + this.visibleRows);
     for (let y = this.start; y < end; y++) {
@@ -210,6 +197,12 @@ export class HeatmapPair {
       });
     }
     return points;
+  }
+
+  /** A click on a cell focuses it and selects its layer (HeatmapView). */
+  clickCell(measure: Measure, point: CellPoint): void {
+    this.focus = { row: point.y, col: point.x, measure };
+    this.events.select(point.y);
   }
 
   private redraw(dataChanged = false): void {
@@ -226,208 +219,16 @@ export class HeatmapPair {
     }
   }
 
-  private config(measure: Measure): ChartConfiguration<'matrix', CellPoint[]> {
-    const theme = this.theme;
-    const rows = this.model.rows;
-    const transforms = this.transforms;
-    const withLabels = measure === 'equivariance' && this.showLabels;
-    const cols = transforms.length;
-    const visible = this.visibleRows;
-    return {
-      type: 'matrix',
-      data: {
-        datasets: [{
-          label: MEASURE_TITLE[measure],
-          data: this.windowPoints(measure),
-          backgroundColor: (ctx) => {
-            const p = ctx.raw as CellPoint | undefined;
-            return colorFor(p?.v, p?.hatched ? 0.45 : 1);
-          },
-          borderWidth: 0,
-          width: ({ chart }) => Math.max(1, (chart.chartArea?.width ?? 0) / cols - 2),
-          height: ({ chart }) => Math.max(1, (chart.chartArea?.height ?? 0) / visible - 2),
-          clip: 0,
-        }],
-      },
-      options: {
-        responsive: false,
-        maintainAspectRatio: false,
-        layout: { padding: { right: 4, bottom: 2 } },
-        onClick: (_e, elements) => {
-          const el = elements[0];
-          const p = el ? this.charts.get(measure)?.data.datasets[0].data[el.index] : undefined;
-          if (p) {
-            this.focus = { row: p.y, col: p.x, measure };
-            this.events.select(p.y);
-          }
-        },
-        onHover: (e, elements) => {
-          const target = e.native?.target as HTMLElement | undefined;
-          if (target) target.style.cursor = elements.length ? 'pointer' : 'default';
-        },
-        scales: {
-          x: {
-            type: 'linear',
-            position: 'top',
-            min: -0.5,
-            max: cols - 0.5,
-            offset: false,
-            grid: { display: false },
-            border: { display: false },
-            afterBuildTicks: (axis) => { axis.ticks = transforms.map((_t, i) => ({ value: i })); },
-            ticks: {
-              color: theme.fg,
-              font: { size: cols > 4 ? 10 : 11 },
-              maxRotation: 0,
-              autoSkip: false,
-              callback: (v) => {
-                const t = transforms[Number(v)];
-                return t ? shortLabel(t.id, cols > 4 ? 8 : 9) : '';
-              },
-            },
-          },
-          y: {
-            type: 'linear',
-            reverse: true,
-            min: this.start - 0.5,
-            max: this.start + visible - 0.5,
-            offset: false,
-            grid: { display: false },
-            border: { display: false },
-            afterBuildTicks: (axis) => {
-              const ticks = [];
-              for (let i = Math.ceil(axis.min); i <= Math.floor(axis.max); i++) ticks.push({ value: i });
-              axis.ticks = ticks;
-            },
-            afterFit: (axis) => { axis.width = withLabels ? LABEL_WIDTH - 4 : 4; },
-            ticks: {
-              display: withLabels,
-              autoSkip: false,
-              color: (ctx) => (ctx.tick?.value === this.selectedRow ? theme.accent : ctx.tick?.value === 0 ? theme.muted : theme.fg),
-              font: (ctx) => ({ weight: ctx.tick?.value === this.selectedRow ? 'bold' : 'normal', size: 11 }),
-              callback: (v) => {
-                const row = rows[Number(v)];
-                return row ? fitLabel(row.label, LABEL_WIDTH - 12, `${Number(v) === this.selectedRow ? 'bold ' : ''}11px ${theme.font}`) : '';
-              },
-            },
-          },
-        },
-        plugins: {
-          legend: { display: false },
-          tooltip: {
-            enabled: false,
-            external: htmlTooltip,
-            callbacks: {
-              title: (items: TooltipItem<'matrix'>[]) => {
-                const p = items[0]?.raw as CellPoint | undefined;
-                const row = p ? rows[p.y] : undefined;
-                const t = p ? transforms[p.x] : undefined;
-                return row && t ? `${row.label}\n${t.label}${t.exact ? ' (exact)' : ' (interpolated)'}` : '';
-              },
-              label: (item: TooltipItem<'matrix'>) => tooltipLines(rows, item.raw as CellPoint, measure),
-            },
-          },
-        },
-      },
-      plugins: [this.overlayPlugin(measure)],
-    };
-  }
-
-  /** Hatching for cells not clearly above their null, the input-floor separator, selection and focus rings. */
-  private overlayPlugin(measure: Measure): Plugin<'matrix'> {
-    return {
-      id: `seis-overlay-${measure}`,
-      afterDatasetsDraw: (chart) => {
-        const { ctx, chartArea } = chart;
-        // Geometry for tests and tools that need to hit a cell (a canvas has no DOM per cell).
-        chart.canvas.dataset.area = [chartArea.left, chartArea.top, chartArea.width, chartArea.height].map((v) => v.toFixed(1)).join(',');
-        chart.canvas.dataset.window = `${this.start},${this.visibleRows},${this.transforms.length}`;
-        const meta = chart.getDatasetMeta(0);
-        const data = chart.data.datasets[0].data as CellPoint[];
-        ctx.save();
-        ctx.beginPath();
-        ctx.rect(chartArea.left, chartArea.top, chartArea.width, chartArea.height);
-        ctx.clip();
-        ctx.strokeStyle = this.theme.fg;
-        ctx.globalAlpha = 0.55;
-        ctx.lineWidth = 1;
-        meta.data.forEach((el, i) => {
-          const p = data[i];
-          if (!p?.hatched) return;
-          const { x, y, width, height } = el.getProps(['x', 'y', 'width', 'height'], true) as unknown as { x: number; y: number; width: number; height: number };
-          ctx.save();
-          ctx.beginPath();
-          ctx.rect(x, y, width, height);
-          ctx.clip();
-          ctx.beginPath();
-          for (let d = -height; d < width; d += 5) {
-            ctx.moveTo(x + d, y + height);
-            ctx.lineTo(x + d + height, y);
-          }
-          ctx.stroke();
-          ctx.restore();
-        });
-        ctx.globalAlpha = 1;
-        const yScale = chart.scales.y;
-        const rowTop = (r: number): number => yScale.getPixelForValue(r - 0.5);
-        if (this.start === 0) {
-          // The input floor is a reference, not a layer: separate it visibly.
-          ctx.strokeStyle = this.theme.muted;
-          ctx.lineWidth = 1.5;
-          ctx.beginPath();
-          ctx.moveTo(chartArea.left, rowTop(1));
-          ctx.lineTo(chartArea.right, rowTop(1));
-          ctx.stroke();
-        }
-        if (this.selectedRow >= this.start && this.selectedRow < this.start + this.visibleRows) {
-          ctx.strokeStyle = this.theme.accent;
-          ctx.lineWidth = 2;
-          ctx.strokeRect(chartArea.left + 1, rowTop(this.selectedRow) + 1, chartArea.width - 2, ROW_HEIGHT - 2);
-        }
-        if (this.focusVisible && this.focus.measure === measure) {
-          const xScale = chart.scales.x;
-          const left = xScale.getPixelForValue(this.focus.col - 0.5);
-          const right = xScale.getPixelForValue(this.focus.col + 0.5);
-          ctx.strokeStyle = this.theme.fg;
-          ctx.lineWidth = 2;
-          ctx.setLineDash([3, 2]);
-          ctx.strokeRect(left + 1, rowTop(this.focus.row) + 1, right - left - 2, ROW_HEIGHT - 2);
-        }
-        ctx.restore();
-      },
-    };
-  }
-
   private onKey(e: KeyboardEvent): void {
-    const rows = this.model.rows.length;
-    const cols = this.transforms.length;
-    let { row, col, measure } = this.focus;
-    switch (e.key) {
-      case 'ArrowUp': row = Math.max(0, row - 1); break;
-      case 'ArrowDown': row = Math.min(rows - 1, row + 1); break;
-      case 'PageUp': row = Math.max(0, row - this.visibleRows); break;
-      case 'PageDown': row = Math.min(rows - 1, row + this.visibleRows); break;
-      case 'Home': row = 0; break;
-      case 'End': row = rows - 1; break;
-      case 'ArrowLeft':
-        if (col > 0) col--;
-        else if (measure === 'invariance') { measure = 'equivariance'; col = cols - 1; }
-        break;
-      case 'ArrowRight':
-        if (col < cols - 1) col++;
-        else if (measure === 'equivariance') { measure = 'invariance'; col = 0; }
-        break;
-      case 'Enter':
-      case ' ':
-        e.preventDefault();
-        this.events.select(row);
-        return;
-      default:
-        return;
-    }
+    const action = heatKey(e.key, this.focus, this.model.rows.length, this.transforms.length, this.visibleRows);
+    if (action.kind === 'none') return;
     e.preventDefault();
-    this.focus = { row, col, measure };
-    this.reveal(row);
+    if (action.kind === 'select') {
+      this.events.select(this.focus.row);
+      return;
+    }
+    this.focus = action.focus;
+    this.reveal(this.focus.row);
     this.announce();
     this.redraw();
   }
@@ -438,43 +239,4 @@ export class HeatmapPair {
     if (!row || !t) return;
     this.live.textContent = `${row.label}, ${t.label}: ${describeCell(row.cells[this.focus.col], this.focus.measure)}`;
   }
-}
-
-let measureCtx: CanvasRenderingContext2D | null | undefined;
-const fitCache = new Map<string, string>();
-
-/** Shortens a label from the left (keeping the informative end) until it fits `maxPx` in `font`. */
-function fitLabel(label: string, maxPx: number, font: string): string {
-  const key = `${font}|${maxPx}|${label}`;
-  const hit = fitCache.get(key);
-  if (hit !== undefined) return hit;
-  measureCtx ??= document.createElement('canvas').getContext('2d');
-  let out = label;
-  if (measureCtx) {
-    measureCtx.font = font;
-    for (let keep = label.length; keep > 4 && measureCtx.measureText(out).width > maxPx; keep--) out = shortLabel(label, keep);
-  } else out = shortLabel(label, 24);
-  if (fitCache.size > 5000) fitCache.clear();
-  fitCache.set(key, out);
-  return out;
-}
-
-function tooltipLines(rows: readonly HeatRow[], p: CellPoint, measure: Measure): string[] {
-  const row = rows[p.y];
-  const cell = row?.cells[p.x];
-  if (!row) return [];
-  if (!cell) {
-    const why = row.layer?.message ?? (row.layer?.status === 'scored' ? 'transform not analysed' : row.layer?.status ?? 'no score');
-    return [`not scored: ${why}`];
-  }
-  const other: Measure = measure === 'equivariance' ? 'invariance' : 'equivariance';
-  const lines = [
-    describeCell(cell, measure),
-    describeCell(cell, other),
-    `ranks k=${cell.rankClean} k'=${cell.rankTransformed} r=${cell.r}; n=${cell.observations}, d=${cell.variables}`,
-  ];
-  if (cell.underdetermined) lines.push('underdetermined: n small against k + k′, scores inflated');
-  if (cell.warnings?.length) lines.push(...cell.warnings.map((w) => `⚠ ${w}`));
-  if (p.v === undefined) lines.push(`score: ${fmt(undefined)}`);
-  return lines;
 }
