@@ -76,9 +76,7 @@ export interface EngineListeners {
 
 /** Forks the analysis child (dist/analysisWorker.js beside dist/extension.js) and returns at once. */
 export function startEngine(request: EngineRequest, listeners: EngineListeners): EngineRun {
-  // onPartial is the runner's contract for results as they arrive (src/analysis/protocol.ts,
-  // `partial`); typed here as well so the host compiles against a runner that does not declare it yet.
-  const options: RunnerOptions & { readonly onPartial?: (result: AnalysisResult) => void } = {
+  const options: RunnerOptions = {
     onProgress: (p) => listeners.onProgress(toEngineProgress(p)),
     onLog: listeners.onLog,
     onPartial: (result) => {

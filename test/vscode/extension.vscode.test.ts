@@ -216,6 +216,45 @@ describe('SEIS Lens in VS Code', () => {
     else assert.equal(shown.result.createdAt, firstResult!.createdAt);
   });
 
+  it('results arrive layer by layer; Cancel keeps the scored layers visible, marked incomplete, and stores nothing', async () => {
+    const seis = await api();
+    const det = join(workspaceRoot(), 'models', 'det.onnx');
+    let firstPartial: AnalysisResult | undefined;
+    const sub = seis.controller.onDidChangeResults((s) => {
+      if (s.modelPath === det && s.result.incomplete?.reason === 'running') firstPartial ??= s.result;
+    });
+    try {
+      const running = vscode.commands.executeCommand('seis.analyze', vscode.Uri.file(det)) as Thenable<RunOutcome>;
+      await until('the first partial result of the detector', () => firstPartial, 150_000);
+      assert.ok(firstPartial!.layers.length > 0, 'the partial result carries scored layers');
+      // While the run goes on, the inspector already lists them.
+      const treeLayers = (): vscode.TreeItem[] => seis.tree.getChildren().flatMap((n) => [n, ...seis.tree.getChildren(n)])
+        .map((n) => seis.tree.getTreeItem(n)).filter((i) => typeof i.id === 'string' && i.id.startsWith('layer:'));
+      assert.ok(treeLayers().length >= firstPartial!.layers.length, 'the tree shows the layers scored so far');
+      await vscode.commands.executeCommand('seis.cancel');
+      const outcome = await running;
+      assert.equal(outcome.kind, 'cancelled', 'cancelled mid-run (the detector has many more layers to go)');
+
+      const shown = seis.controller.current();
+      assert.equal(shown?.modelPath, det);
+      const incomplete = shown!.result.incomplete;
+      assert.equal(incomplete?.reason, 'cancelled');
+      assert.ok(shown!.result.layers.length >= firstPartial!.layers.length, 'no scored layer is lost');
+      assert.ok(incomplete!.layersDone < incomplete!.layersPlanned, `cancelled before the end (${incomplete!.layersDone} of ${incomplete!.layersPlanned})`);
+      const summary = `incomplete: cancelled after ${incomplete!.layersDone} of ${incomplete!.layersPlanned} layers`;
+      assert.equal(treeLayers().length, shown!.result.layers.length, 'the tree keeps every scored layer');
+      assert.ok(seis.tree.getChildren().some((n) => seis.tree.getTreeItem(n).description === summary), 'the tree says it is incomplete');
+      assert.ok(String(seis.tree.view.description).includes(summary));
+      const panel = await until('the detector panel', () => seis.panels.get(det));
+      await until('the panel to show the cancelled result', () => panel.shownResults?.results[0]?.incomplete?.reason === 'cancelled' || undefined);
+      assert.deepEqual(panel.shownResults?.results[0]?.layers.map((l) => l.name), shown!.result.layers.map((l) => l.name));
+      assert.equal(await seis.controller.storedResultsFor(det), undefined, 'a cancelled run stores nothing');
+    } finally {
+      sub.dispose();
+    }
+    await seis.controller.show(clsPath());
+  });
+
   it('a corrupt model shows an error message and leaves the earlier results intact', async () => {
     const seis = await api();
     const path = clsPath();
