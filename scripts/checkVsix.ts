@@ -4,7 +4,7 @@
  *   node --import tsx scripts/checkVsix.ts seis-lens-linux-x64-0.1.0.vsix
  * - at most 20 MiB;
  * - the example tour's files (src/host/exampleGuide.ts), and no other example model or tensor;
- * - package.json's icon and every walkthrough image / markdown it names;
+ * - package.json's icon and every walkthrough image / markdown it names (and what that markdown links);
  * - every README link: anchors name a heading, relative targets are inside the VSIX.
  * Run by scripts/vscode-test/package.mjs after vsce; exits non-zero with the list of problems.
  */
@@ -102,7 +102,16 @@ export function checkVsix(file: string): { problems: string[]; figures: string[]
   if (!manifest) problems.push('extension/package.json is missing');
   else {
     for (const f of manifestFiles(JSON.parse(zipRead(zip, manifest).toString('utf8')))) {
-      if (!has(f)) problems.push(`package.json names ${f}, which is not in the VSIX`);
+      const entry = byName.get(ROOT_IN_VSIX + posix.normalize(f));
+      if (!entry) {
+        problems.push(`package.json names ${f}, which is not in the VSIX`);
+        continue;
+      }
+      // A walkthrough page's own links resolve against its folder.
+      if (f.endsWith('.md')) {
+        const dir = posix.dirname(f);
+        problems.push(...brokenLinks(zipRead(zip, entry).toString('utf8'), (rel) => has(posix.join(dir, rel))).map((p) => `${f} ${p}`));
+      }
     }
   }
   // The Marketplace page is the asset the manifest names (vsce renames README.md to readme.md).

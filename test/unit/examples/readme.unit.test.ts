@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { brokenLinks, githubSlug, headingAnchors, markdownLinks } from '../../../scripts/readmeLinks';
 import { manifestFiles } from '../../../scripts/checkVsix';
@@ -37,10 +37,14 @@ describe('README and CHANGELOG links', () => {
     assert.deepEqual(brokenLinks(md, inRepo), ['line 7: #nowhere names no heading', 'line 13: image docs/none.png does not resolve']);
   });
 
-  it('finds the icon and every walkthrough file package.json names, and they exist', () => {
+  it('finds the icon and every walkthrough file package.json names; they and their links exist', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     const files = manifestFiles(pkg);
     assert.ok(files.includes('media/icon.png'));
     for (const f of files) assert.ok(inRepo(f), `${f} exists`);
+    for (const md of files.filter((f) => f.endsWith('.md'))) {
+      const dir = dirname(md);
+      assert.deepEqual(brokenLinks(readFileSync(join(ROOT, md), 'utf8'), (rel) => inRepo(join(dir, rel))), [], `${md}: its links resolve`);
+    }
   });
 });
