@@ -115,7 +115,7 @@ export async function analyseCheckpointRun(
   const ordering = orderCheckpoints(files);
   let last = '';
   return startSeries(
-    { checkpoints: ordering.checkpoints, order: ordering.order, orderNotes: ordering.notes, analysis: { inputs: join(EXAMPLES_DIR, metrics.probe.file), ...analysis }, ...(intervals ? { intervals } : {}) },
+    { checkpoints: ordering.checkpoints, order: ordering.order, orderNotes: ordering.notes, analysis: { inputs: join(EXAMPLES_DIR, metrics.probe.file), ...analysis, ...(intervals ? { intervals } : {}) } },
     {
       onProgress: (p) => {
         const key = `${p.checkpoint.index}`;

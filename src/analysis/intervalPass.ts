@@ -14,13 +14,10 @@ import { jsMatMulBackend, tensorIntervals, DEFAULT_INTERVAL_LEVEL, type Activati
 import type { AnalysisResult, LayerResult, ScoreCell, ScoreIntervals } from '../shared/results';
 import { AnalysisError, messageOf } from './errors';
 import { createOrtMatMulBackend } from './ortMatMulBackend';
+import { runAnalysis, type EngineHooks } from './engine';
 import type { AnalysisRequest } from './protocol';
-import { startAnalysis, type AnalysisHandle, type RunnerOptions } from './runner';
 
-export interface IntervalRequest {
-  readonly resamples: number;
-  readonly level?: number;
-}
+export type IntervalRequest = NonNullable<AnalysisRequest['intervals']>;
 
 export interface IntervalProgress {
   readonly done: number;
@@ -99,33 +96,24 @@ export async function addIntervals(
 }
 
 /**
- * startAnalysis, then (when asked) the intervals of its scores: the analysis dumps the activations it
- * scores into a temporary folder (or the caller's --dump-activations folder), which is removed after.
- * Without `intervals` this is startAnalysis unchanged.
+ * runAnalysis, then (when the request asks for intervals) the intervals of its scores: the analysis
+ * dumps the activations it scores into a temporary folder (or the request's dumpActivations folder),
+ * removed afterwards. Runs wherever runAnalysis runs — in the analysis child process (worker.ts), so
+ * the resampling never loads the extension host or the CLI's own process.
  */
-export function startAnalysisWithIntervals(request: AnalysisRequest, intervals: IntervalRequest | undefined, options: RunnerOptions = {}): AnalysisHandle {
-  if (!intervals || intervals.resamples <= 0) return startAnalysis(request, options);
+export async function runAnalysisWithIntervals(request: AnalysisRequest, hooks: EngineHooks = {}): Promise<AnalysisResult> {
+  const intervals = request.intervals;
+  if (!intervals || intervals.resamples <= 0) return runAnalysis(request, hooks);
   const temporary = request.dumpActivations ? undefined : mkdtempSync(join(tmpdir(), 'seis-intervals-'));
   const dumpDir = request.dumpActivations ?? (temporary as string);
-  let cancelled = false;
-  const inner = startAnalysis({ ...request, dumpActivations: dumpDir }, options);
-  const result = (async () => {
-    try {
-      const analysed = await inner.result;
-      return await addIntervals(analysed, dumpDir, intervals, {
-        isCancelled: () => cancelled,
-        onProgress: (p) => options.onProgress?.({ stage: 'scoring', message: `intervals: layer ${p.done}/${p.total} ${p.layer}`, fraction: 0.99, layer: { index: p.done, count: p.total, name: p.layer } }),
-      });
-    } finally {
-      if (temporary) rmSync(temporary, { recursive: true, force: true });
-    }
-  })();
-  return {
-    result,
-    pid: inner.pid,
-    cancel() {
-      cancelled = true;
-      inner.cancel();
-    },
-  };
+  try {
+    const analysed = await runAnalysis({ ...request, dumpActivations: dumpDir }, hooks);
+    return await addIntervals(analysed, dumpDir, intervals, {
+      isCancelled: hooks.isCancelled,
+      backend: hooks.backend,
+      onProgress: (p) => hooks.onProgress?.({ stage: 'scoring', message: `intervals: layer ${p.done}/${p.total} ${p.layer}`, fraction: 0.99, layer: { index: p.done, count: p.total, name: p.layer } }),
+    });
+  } finally {
+    if (temporary) rmSync(temporary, { recursive: true, force: true });
+  }
 }

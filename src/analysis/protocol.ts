@@ -43,6 +43,9 @@ export interface AnalysisRequest {
   readonly sweeps?: readonly string[];
   /** Canonical patterns kept per score cell (src/seis/patterns.ts); default 0. */
   readonly patterns?: number;
+  /** An interval beside every score: delete-d jackknife over probe images (src/seis/intervals.ts,
+   *  computed in the child by src/analysis/intervalPass.ts); absent or 0 resamples = none. */
+  readonly intervals?: { readonly resamples: number; readonly level?: number };
   /** Layer selection: default | all | op:Conv,Add | /regex/ | name,name. */
   readonly layers?: string;
   /** Probe images per forward pass. */

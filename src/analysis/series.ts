@@ -13,11 +13,10 @@ import type { AnalysisResult, LayerResult, SeriesCheckpoint, SeriesResult } from
 import { RESULTS_SCHEMA_VERSION } from '../shared/results';
 import type { CheckpointOrder, OrderedCheckpoint } from './checkpoints';
 import { AnalysisError, messageOf } from './errors';
-import { startAnalysisWithIntervals, type IntervalRequest } from './intervalPass';
 import { candidateTensors } from './layers';
 import { loadModel } from './onnxModel';
 import type { AnalysisProgress, AnalysisRequest } from './protocol';
-import type { AnalysisHandle, RunnerOptions } from './runner';
+import { startAnalysis, type AnalysisHandle, type RunnerOptions } from './runner';
 
 /** Below this share of common tensor names two graphs are different architectures, not one model's checkpoints. */
 export const SAME_ARCHITECTURE_SHARE = 0.5;
@@ -27,9 +26,8 @@ export interface SeriesRequest {
   readonly order: CheckpointOrder;
   /** Notes from ordering (e.g. the fallback to name order). */
   readonly orderNotes?: readonly string[];
-  /** Everything but the model: what `seis analyze` would be given. */
+  /** Everything but the model: what `seis analyze` would be given (intervals included). */
   readonly analysis: Omit<AnalysisRequest, 'modelPath'>;
-  readonly intervals?: IntervalRequest;
 }
 
 export interface SeriesProgress extends AnalysisProgress {
@@ -125,7 +123,7 @@ async function runSeries(request: SeriesRequest, hooks: SeriesHooks, isCancelled
       hooks.onProgress?.({ ...p, fraction: (i + p.fraction) / count, message: `checkpoint ${i + 1}/${count} ${checkpoint.label}${layer}: ${p.message}`, checkpoint: { index: i + 1, count, label: checkpoint.label } });
     };
     try {
-      const handle = startAnalysisWithIntervals({ ...request.analysis, modelPath: checkpoint.path }, request.intervals, { ...hooks.runner, onProgress: tell });
+      const handle = startAnalysis({ ...request.analysis, modelPath: checkpoint.path }, { ...hooks.runner, onProgress: tell });
       setCurrent(handle);
       const analysed = await handle.result;
       finished.push({ checkpoint, result: analysed, graph });

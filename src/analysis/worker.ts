@@ -6,7 +6,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { AnalysisError, messageOf } from './errors';
-import { runAnalysis } from './engine';
+import type { runAnalysis } from './engine';
+import { runAnalysisWithIntervals } from './intervalPass';
 import { isParentMessage, type ChildMessage } from './protocol';
 
 function send(message: ChildMessage): Promise<void> {
@@ -26,7 +27,7 @@ async function start(request: Parameters<typeof runAnalysis>[0]): Promise<void> 
   // Progress is throttled: a message per scored layer is plenty for a bar, and IPC is not free.
   let lastSent = 0;
   try {
-    const result = await runAnalysis(request, {
+    const result = await runAnalysisWithIntervals(request, {
       isCancelled: () => cancelled,
       onProgress: (progress) => {
         const now = Date.now();

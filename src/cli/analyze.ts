@@ -7,7 +7,7 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AnalysisError } from '../analysis/errors';
-import { startAnalysisWithIntervals, type IntervalRequest } from '../analysis/intervalPass';
+import { startAnalysis } from '../analysis/runner';
 import type { AnalysisProgress, AnalysisRequest, NormalizeName } from '../analysis/protocol';
 import { runTransformIds } from '../analysis/sweeps';
 import { parseTransforms } from '../analysis/transforms';
@@ -278,12 +278,12 @@ export async function analysisRequestFromFlags(flags: ParsedFlags<typeof ANALYZE
     memoryBudgetMB: flags.memoryBudget,
     includeCorrelations: flags.correlations,
     ...(flags.dumpActivations ? { dumpActivations: resolve(flags.dumpActivations) } : {}),
+    ...(flags.intervals > 0 ? { intervals: { resamples: flags.intervals, level: flags.intervalLevel } } : {}),
   };
 }
 
 export async function runAnalyzeCommand(argv: readonly string[], io: CliIo): Promise<number> {
   let request: AnalysisRequest;
-  let intervals: IntervalRequest | undefined;
   let outputs: { json?: string; html?: string; csv?: string; nodeData?: string };
   let nodeDataOptions: NodeDataOptions;
   let quiet: boolean;
@@ -301,7 +301,6 @@ export async function runAnalyzeCommand(argv: readonly string[], io: CliIo): Pro
     checkOutputs(files, inputs);
     if (flags.dumpActivations) checkDumpFolder(flags.dumpActivations);
     request = await analysisRequestFromFlags(flags, positionals[0], argv);
-    intervals = flags.intervals > 0 ? { resamples: flags.intervals, level: flags.intervalLevel } : undefined;
     if (flags.transform && !request.transforms?.includes(flags.transform)) throw new UsageError(`seis analyze: --transform ${flags.transform} is not among the transforms run (${request.transforms?.join(', ')})`);
     quiet = flags.quiet;
   } catch (err) {
@@ -314,7 +313,7 @@ export async function runAnalyzeCommand(argv: readonly string[], io: CliIo): Pro
 
   const started = Date.now();
   const bar = progressPrinter(io, quiet);
-  const handle = startAnalysisWithIntervals(request, intervals, { onProgress: (p) => bar.update(p) });
+  const handle = startAnalysis(request, { onProgress: (p) => bar.update(p) });
   const onSignal = () => handle.cancel();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);

@@ -128,7 +128,6 @@ export async function runSeriesCommand(argv: readonly string[], io: CliIo): Prom
       order: ordering.order,
       orderNotes: ordering.notes,
       analysis,
-      ...(flags.intervals > 0 ? { intervals: { resamples: flags.intervals, level: flags.intervalLevel } } : {}),
     };
   } catch (err) {
     if (err instanceof UsageError || (err instanceof AnalysisError && err.code === 'bad-option')) {

@@ -52,7 +52,7 @@ describe('series: each checkpoint equals seis analyze on that file alone', { ski
   });
 
   it('intervals: every score gets one, centred on the score, with the documented fields', async () => {
-    const series = await startSeries(seriesOf(files.slice(0, 1), { ...analysis, transforms: ['rot90'] }, { intervals: { resamples: 12, level: 0.9 } })).result;
+    const series = await startSeries(seriesOf(files.slice(0, 1), { ...analysis, transforms: ['rot90'], intervals: { resamples: 12, level: 0.9 } })).result;
     assert.deepEqual(series.settings.intervals, { resamples: 12, level: 0.9 });
     const scored = series.checkpoints[0].layers.filter((l) => l.status === 'scored');
     assert.ok(scored.length > 0);
