@@ -13,6 +13,7 @@ import * as vscode from 'vscode';
 import type { SeisExtensionApi } from '../../src/extension';
 import type { RunOutcome } from '../../src/host/controller';
 import type { TourOutcome } from '../../src/host/examples';
+import type { SeisPanel } from '../../src/host/panel';
 import { EXAMPLE_MODELS, lastConvFigures } from '../../src/host/exampleGuide';
 import { EXTENSION_ID, MODEL_REFUSALS, WALKTHROUGH_ID, WALKTHROUGH_STEPS, WHAT_MODELS_WORK } from '../../src/host/walkthrough';
 import { vectorModel } from '../unit/analysis/modelFactory';
@@ -126,6 +127,16 @@ describe('Example tour and walkthrough (issue 12)', () => {
     runs.dispose();
     assert.equal(again.kind, 'shown');
     assert.deepEqual(runs.started, [], 'no new analysis for fresh stored results');
+
+    // Any analysed models side by side, in the order asked, without the tour's guide.
+    const [plainPath, augmentedPath] = seis.controller.examples.models;
+    const compared = (await vscode.commands.executeCommand('seis.compareModels', [augmentedPath, plainPath])) as SeisPanel | undefined;
+    assert.ok(compared, 'a comparison panel');
+    assert.notEqual(compared, again.kind === 'shown' ? again.panel : undefined, 'its own panel, not the tour\'s');
+    assert.deepEqual(compared.shownResults?.results.map((r) => r.model.fileName), ['cnn-rotaug.onnx', 'cnn-plain.onnx']);
+    assert.equal(compared.shownResults?.guide, undefined);
+    assert.equal(await vscode.commands.executeCommand('seis.compareModels', [plainPath]), undefined, 'one model is not a comparison');
+    compared.panel.dispose();
   });
 
   it('a refused model offers "What models work?", which opens the walkthrough at the model step', async function () {
