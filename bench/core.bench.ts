@@ -9,13 +9,15 @@
  *   small products for the CCA and the nulls. This is the yardstick (target core/SciPy ≤ 1).
  *
  * Options: --repeats N (best of N for the ort core and the baselines; default 2), --skip-js,
- *          --python PATH (the numpy baseline's and first SciPy interpreter; default $SEIS_BENCH_PYTHON
- *          or python3), --scipy-python PATH[,PATH…] (default: that python and /usr/bin/python3),
- *          --keep-openblas-env.
+ *          --python PATH (the baselines' interpreter; default $SEIS_BENCH_PYTHON or python3),
+ *          --scipy-python PATH[,PATH…] (SciPy under several interpreters, e.g. python3,/usr/bin/python3
+ *          for Debian's python3-scipy; the ratio uses the fastest), --all-threads, --keep-openblas-env.
  * Python runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment (they are set
  * on some machines here because old OpenBLAS builds compute wrong results or crash without them, and
- * they slow a current one down); --keep-openblas-env keeps them. Each baseline runs with OpenBLAS's
- * default threads and with one thread, with every interpreter given, and the ratio uses the fastest.
+ * they slow a current one down); --keep-openblas-env keeps them. The baselines run with one OpenBLAS
+ * thread: OpenBLAS's threads spin while they wait, and on this 2-core machine shared with other work
+ * its default threading measured several-fold slower (e.g. numpy 75 s instead of 4.8 s); --all-threads
+ * also runs them with the default threads, and the ratio uses the fastest configuration.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,7 +45,8 @@ function flag(name: string): string | undefined {
 const repeats = Math.max(1, Number(flag('--repeats') ?? 2));
 const skipJs = process.argv.includes('--skip-js');
 const python = flag('--python') ?? process.env.SEIS_BENCH_PYTHON ?? 'python3';
-const scipyPythons = (flag('--scipy-python') ?? [python, '/usr/bin/python3'].filter((x, i, all) => all.indexOf(x) === i).join(',')).split(',');
+const scipyPythons = (flag('--scipy-python') ?? python).split(',');
+const allThreads = process.argv.includes('--all-threads');
 /** Scores agree when every one of S_E, S_I and their nulls is within this of the other implementation's. */
 const AGREEMENT = 1e-9;
 const keepOpenblasEnv = process.argv.includes('--keep-openblas-env');
@@ -184,13 +187,8 @@ type BaselineRun = { numpy: string; scipy?: string; python: string; blas: Record
 
 /** One Python baseline script under each interpreter and thread setting; null entries did not run. */
 function runBaselines(script: string, pythons: string[], specPath: string, env: NodeJS.ProcessEnv, installHint: string): BaselineRun[] {
-  // OpenBLAS's worker threads spin while they wait; on a machine whose cores are busy with other
-  // work that can cost it several-fold, so each baseline also runs single-threaded and the ratio
-  // uses whichever configuration was faster.
-  const settings: [string, Record<string, string>][] = [
-    ['default threads', {}],
-    ['1 thread', { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' }],
-  ];
+  const settings: [string, Record<string, string>][] = [['1 thread', { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' }]];
+  if (allThreads) settings.push(['default threads', {}]);
   const runs: BaselineRun[] = [];
   for (const interpreter of pythons) {
     for (const [setting, extraEnv] of settings) {
