@@ -17,9 +17,14 @@ function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 
 function remote(op: 'times' | 'transposeTimes', a: Float64Array, rows: number, inner: number, b: Float64Array, cols: number): Promise<Float64Array> {
   const id = nextProductId++;
+  // Operands are often views into larger arrays the solver keeps using (posting a view would clone
+  // its whole buffer): copy just the view and hand the copy over, so nothing is serialized.
+  const aCopy = a.slice();
+  const bCopy = b === a ? aCopy : b.slice();
+  const transfer = bCopy === aCopy ? [aCopy.buffer] : [aCopy.buffer, bCopy.buffer];
   return new Promise((resolve, reject) => {
     waiting.set(id, { resolve, reject });
-    post({ kind: 'product', id, op, a, rows, inner, b, cols });
+    post({ kind: 'product', id, op, a: aCopy, rows, inner, b: bCopy, cols }, transfer);
   });
 }
 

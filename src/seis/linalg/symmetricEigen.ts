@@ -146,6 +146,18 @@ function reduceUnblocked(work: SymvWorkspace, n: number, from: number, tri: Trid
 }
 
 /**
+ * √(x² + y²). Math.hypot guards against overflow in a way that costs several times the plain formula
+ * in V8, and the QL sweeps call it once per rotation; the plain formula is as accurate (a few ulps)
+ * whenever the squares cannot overflow or underflow, which is checked.
+ */
+function hypot(x: number, y: number): number {
+  const ax = Math.abs(x);
+  const ay = Math.abs(y);
+  const larger = ax > ay ? ax : ay;
+  return larger < 1e150 && larger > 1e-150 ? Math.sqrt(x * x + y * y) : Math.hypot(x, y);
+}
+
+/**
  * Implicit QL on the tridiagonal (d, e); eigenvalues land in d, unsorted. When `zt` is given
  * (n×n, rows = vectors, initially the identity), every rotation is applied to it.
  */
@@ -163,7 +175,7 @@ function qlImplicit(d: Float64Array, e: Float64Array, n: number, zt: Float64Arra
         if (++iterations > 60) throw new Error('Symmetric eigensolver did not converge (60 QL sweeps on one eigenvalue).');
         const g0 = d[l];
         let p = (d[l + 1] - g0) / (2 * e[l]);
-        let r = Math.hypot(p, 1);
+        let r = hypot(p, 1);
         if (p < 0) r = -r;
         d[l] = e[l] / (p + r);
         d[l + 1] = e[l] * (p + r);
@@ -185,7 +197,7 @@ function qlImplicit(d: Float64Array, e: Float64Array, n: number, zt: Float64Arra
           s2 = s;
           const g = c * e[i];
           h = c * p;
-          r = Math.hypot(p, e[i]);
+          r = hypot(p, e[i]);
           e[i + 1] = s * r;
           s = e[i] / r;
           c = p / r;
@@ -492,11 +504,10 @@ function reducePanel(matrixWork: SymvWorkspace, n: number, start: number, block:
     // Column j (rows j..n−1) with the panel's earlier rank-2 updates applied.
     for (let r = j; r < n; r++) column[r] = a[r * n + j];
     for (let l = 0; l < i; l++) {
-      const vl = l * n;
-      const wj = ws[vl + j];
-      const vj = vs[vl + j];
-      for (let r = j; r < n; r++) column[r] -= vs[vl + r] * wj + ws[vl + r] * vj;
+      t1[l] = ws[l * n + j];
+      t2[l] = vs[l * n + j];
     }
+    subtractPending(column, 0, j, n, vs, ws, n, i, t1, t2);
     // (Column j is not written back: nothing reads it again.)
     diagonal[j] = column[j];
     const m = n - j - 1;
@@ -532,23 +543,8 @@ function reducePanel(matrixWork: SymvWorkspace, n: number, start: number, block:
     // y = B·v with B the trailing block as it was at the panel's start …
     matrixWork.symv(base, m, v, y);
     // … minus the panel's pending terms: y −= V·(Wᵀv) + W·(Vᵀv).
-    for (let l = 0; l < i; l++) {
-      const row = l * n + base;
-      let dw = 0;
-      let dv = 0;
-      for (let r = 0; r < m; r++) {
-        dw += ws[row + r] * v[r];
-        dv += vs[row + r] * v[r];
-      }
-      t1[l] = dw;
-      t2[l] = dv;
-    }
-    for (let l = 0; l < i; l++) {
-      const row = l * n + base;
-      const c1 = t1[l];
-      const c2 = t2[l];
-      for (let r = 0; r < m; r++) y[r] -= vs[row + r] * c1 + ws[row + r] * c2;
-    }
+    pendingDots(v, base, m, vs, ws, n, i, t1, t2);
+    subtractPending(y, base, base, n, vs, ws, n, i, t1, t2);
     // w = β·y − (β²/2)(yᵀv)·v: B − v·wᵀ − w·vᵀ is the reflected trailing block.
     let ytv = 0;
     for (let r = 0; r < m; r++) {
@@ -557,6 +553,75 @@ function reducePanel(matrixWork: SymvWorkspace, n: number, start: number, block:
     }
     const halfK = 0.5 * beta * ytv;
     for (let r = 0; r < m; r++) ws[vi + base + r] = y[r] - halfK * v[r];
+  }
+}
+
+/**
+ * dst[r − shift] −= Σ_{l<count} (vs[l][r]·cv[l] + ws[l][r]·cw[l]) for r in [from, to), rows of vs/ws
+ * of length n. Two reflectors per pass, so each dst element is loaded and stored half as often.
+ */
+function subtractPending(
+  dst: Float64Array,
+  shift: number,
+  from: number,
+  to: number,
+  vs: Float64Array,
+  ws: Float64Array,
+  n: number,
+  count: number,
+  cv: Float64Array,
+  cw: Float64Array,
+): void {
+  let l = 0;
+  for (; l + 1 < count; l += 2) {
+    const row0 = l * n;
+    const row1 = row0 + n;
+    const v0 = cv[l];
+    const w0 = cw[l];
+    const v1 = cv[l + 1];
+    const w1 = cw[l + 1];
+    for (let r = from; r < to; r++) dst[r - shift] -= vs[row0 + r] * v0 + ws[row0 + r] * w0 + (vs[row1 + r] * v1 + ws[row1 + r] * w1);
+  }
+  if (l < count) {
+    const row = l * n;
+    const v0 = cv[l];
+    const w0 = cw[l];
+    for (let r = from; r < to; r++) dst[r - shift] -= vs[row + r] * v0 + ws[row + r] * w0;
+  }
+}
+
+/** cw[l] = ws[l][base..]·v and cv[l] = vs[l][base..]·v (v of length m), two reflectors per pass. */
+function pendingDots(v: Float64Array, base: number, m: number, vs: Float64Array, ws: Float64Array, n: number, count: number, cw: Float64Array, cv: Float64Array): void {
+  let l = 0;
+  for (; l + 1 < count; l += 2) {
+    const row0 = l * n + base;
+    const row1 = row0 + n;
+    let w0 = 0;
+    let v0 = 0;
+    let w1 = 0;
+    let v1 = 0;
+    for (let r = 0; r < m; r++) {
+      const x = v[r];
+      w0 += ws[row0 + r] * x;
+      v0 += vs[row0 + r] * x;
+      w1 += ws[row1 + r] * x;
+      v1 += vs[row1 + r] * x;
+    }
+    cw[l] = w0;
+    cv[l] = v0;
+    cw[l + 1] = w1;
+    cv[l + 1] = v1;
+  }
+  if (l < count) {
+    const row = l * n + base;
+    let w0 = 0;
+    let v0 = 0;
+    for (let r = 0; r < m; r++) {
+      w0 += ws[row + r] * v[r];
+      v0 += vs[row + r] * v[r];
+    }
+    cw[l] = w0;
+    cv[l] = v0;
   }
 }
 
