@@ -6,7 +6,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
-import { timesSync, transposeTimesSync, type MatMulBackend } from '../seis';
+import { timesSync, timesTransposeSync, transposeTimesSync, type MatMulBackend } from '../seis';
 import { EigenWorkerPool } from './eigenWorkerPool';
 import { MIN_WORK_FOR_BACKEND } from './eigenProtocol';
 
@@ -17,22 +17,35 @@ function valueInfo(name: string, dims: string[]): onnx.IValueInfoProto {
   };
 }
 
-/** Y = (transposeA ? Aᵀ : A)·B as a one- or two-node ONNX graph with symbolic dims. */
-function productModel(transposeA: boolean): Uint8Array {
-  const nodes: onnx.INodeProto[] = transposeA
-    ? [
-        { opType: 'Transpose', input: ['A'], output: ['At'], attribute: [{ name: 'perm', type: onnx.AttributeProto.AttributeType.INTS, ints: [1, 0] }] },
-        { opType: 'MatMul', input: ['At', 'B'], output: ['Y'] },
-      ]
-    : [{ opType: 'MatMul', input: ['A', 'B'], output: ['Y'] }];
+type Product = 'transpose_times' | 'times' | 'times_transpose';
+
+/** Y = Aᵀ·B, A·B or A·Bᵀ as a one- or two-node ONNX graph with symbolic dims. */
+function productModel(product: Product): Uint8Array {
+  const transposeNode = (input: string, output: string): onnx.INodeProto => ({
+    opType: 'Transpose',
+    input: [input],
+    output: [output],
+    attribute: [{ name: 'perm', type: onnx.AttributeProto.AttributeType.INTS, ints: [1, 0] }],
+  });
+  const nodes: onnx.INodeProto[] =
+    product === 'transpose_times'
+      ? [transposeNode('A', 'At'), { opType: 'MatMul', input: ['At', 'B'], output: ['Y'] }]
+      : product === 'times_transpose'
+        ? [transposeNode('B', 'Bt'), { opType: 'MatMul', input: ['A', 'Bt'], output: ['Y'] }]
+        : [{ opType: 'MatMul', input: ['A', 'B'], output: ['Y'] }];
+  const inputs: Record<Product, [string[], string[]]> = {
+    transpose_times: [['m', 'p'], ['m', 'q']],
+    times: [['m', 'k'], ['k', 'n']],
+    times_transpose: [['m', 'k'], ['n', 'k']],
+  };
   const model: onnx.IModelProto = {
     irVersion: 7,
     opsetImport: [{ domain: '', version: 13 }],
     producerName: 'seis-lens',
     graph: {
-      name: transposeA ? 'transpose_times' : 'times',
+      name: product,
       node: nodes,
-      input: [valueInfo('A', transposeA ? ['m', 'p'] : ['m', 'k']), valueInfo('B', transposeA ? ['m', 'q'] : ['k', 'n'])],
+      input: [valueInfo('A', inputs[product][0]), valueInfo('B', inputs[product][1])],
       output: [valueInfo('Y', ['rows', 'cols'])],
     },
   };
@@ -61,9 +74,10 @@ export async function createOrtMatMulBackend(options: OrtBackendOptions = {}): P
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
   };
-  const [transposeTimesSession, timesSession] = await Promise.all([
-    ort.InferenceSession.create(productModel(true), sessionOptions),
-    ort.InferenceSession.create(productModel(false), sessionOptions),
+  const [transposeTimesSession, timesSession, timesTransposeSession] = await Promise.all([
+    ort.InferenceSession.create(productModel('transpose_times'), sessionOptions),
+    ort.InferenceSession.create(productModel('times'), sessionOptions),
+    ort.InferenceSession.create(productModel('times_transpose'), sessionOptions),
   ]);
   const run = async (session: ort.InferenceSession, a: Float64Array, aDims: number[], b: Float64Array, bDims: number[]): Promise<Float64Array> => {
     const outputs = await session.run({ A: new ort.Tensor('float64', a, aDims), B: new ort.Tensor('float64', b, bDims) });
@@ -72,7 +86,7 @@ export async function createOrtMatMulBackend(options: OrtBackendOptions = {}): P
     y.dispose?.();
     return data;
   };
-  const products: Pick<MatMulBackend, 'times' | 'transposeTimes'> = {
+  const products: Pick<MatMulBackend, 'times' | 'transposeTimes' | 'timesTranspose'> = {
     transposeTimes: (a, m, p, b, q) =>
       m * p * q < MIN_WORK_FOR_BACKEND || m === 0 || p === 0 || q === 0
         ? Promise.resolve(transposeTimesSync(a, m, p, b, q))
@@ -81,6 +95,10 @@ export async function createOrtMatMulBackend(options: OrtBackendOptions = {}): P
       m * k * n < MIN_WORK_FOR_BACKEND || m === 0 || k === 0 || n === 0
         ? Promise.resolve(timesSync(a, m, k, b, n))
         : run(timesSession, a, [m, k], b, [k, n]),
+    timesTranspose: (a, m, k, b, n) =>
+      m * k * n < MIN_WORK_FOR_BACKEND || m === 0 || k === 0 || n === 0
+        ? Promise.resolve(timesTransposeSync(a, m, k, b, n))
+        : run(timesTransposeSession, a, [m, k], b, [n, k]),
   };
   const pool = options.eigenThreads === 0 ? null : new EigenWorkerPool(products, options.eigenThreads);
   return {
@@ -89,7 +107,7 @@ export async function createOrtMatMulBackend(options: OrtBackendOptions = {}): P
     ...(pool ? { symmetricEigen: (matrix, n, eigenOptions) => pool.symmetricEigen(matrix, n, eigenOptions) } : {}),
     dispose: async () => {
       await pool?.close();
-      await Promise.all([transposeTimesSession.release(), timesSession.release()]);
+      await Promise.all([transposeTimesSession.release(), timesSession.release(), timesTransposeSession.release()]);
     },
   };
 }

@@ -43,7 +43,7 @@ export {
   type PositionGrid,
   type ScoreWithPatterns,
 } from './patterns';
-export { jsMatMulBackend, transposeTimesSync, timesSync } from './linalg/jsBackend';
+export { jsMatMulBackend, transposeTimesSync, timesSync, timesTransposeSync } from './linalg/jsBackend';
 export {
   symmetricEigen,
   symmetricEigenBlocked,

@@ -184,8 +184,13 @@ export async function decomposeCentered(centered: Float64Array, n: number, d: nu
     scaleColumns(u, n, k, reciprocal(singularValues));
     return { n, d, k, singularValues, u, v, totalEnergy: total };
   }
-  const centeredT = transpose(centered, n, d);
-  const gram = await backend.transposeTimes(centeredT, d, n, centeredT, n);
+  // A·Aᵀ straight from the rows when the backend can (no d×n transposed copy of the activations).
+  const gram = backend.timesTranspose
+    ? await backend.timesTranspose(centered, n, d, centered, n)
+    : await (async () => {
+        const centeredT = transpose(centered, n, d);
+        return backend.transposeTimes(centeredT, d, n, centeredT, n);
+      })();
   const { columns: u, singularValues, k, total } = await keptEigenvectors(gram, n, keep, backend);
   if (k === 0) return { n, d, k, singularValues, u, v: new Float64Array(0), totalEnergy: total };
   const v = await backend.transposeTimes(centered, n, d, u, k);

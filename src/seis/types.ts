@@ -52,6 +52,11 @@ export interface MatMulBackend {
   /** C = A·B for A (m×k) and B (k×n); returns m×n. */
   times(a: Float64Array, m: number, k: number, b: Float64Array, n: number): Promise<Float64Array>;
   /**
+   * Optional: C = A·Bᵀ for A (m×k) and B (n×k); returns m×n. With b === a this is the Gram of the
+   * rows, which the core otherwise forms from an explicit transposed copy of A.
+   */
+  timesTranspose?(a: Float64Array, m: number, k: number, b: Float64Array, n: number): Promise<Float64Array>;
+  /**
    * Optional: the symmetric eigensolver, e.g. the core's own solver run on a pool of worker threads
    * so independent decompositions use every core. Absent → solved in the calling thread.
    */

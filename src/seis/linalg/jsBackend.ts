@@ -55,10 +55,33 @@ export function timesSync(a: Float64Array, m: number, k: number, b: Float64Array
   return c;
 }
 
+/** C = A·Bᵀ for A (m×k), B (n×k): dot products of contiguous rows. */
+export function timesTransposeSync(a: Float64Array, m: number, k: number, b: Float64Array, n: number): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    const aRow = i * k;
+    for (let j = 0; j < n; j++) {
+      const bRow = j * k;
+      let d0 = 0;
+      let d1 = 0;
+      let l = 0;
+      for (; l + 1 < k; l += 2) {
+        d0 += a[aRow + l] * b[bRow + l];
+        d1 += a[aRow + l + 1] * b[bRow + l + 1];
+      }
+      if (l < k) d0 += a[aRow + l] * b[bRow + l];
+      c[i * n + j] = d0 + d1;
+    }
+  }
+  return c;
+}
+
 export const jsMatMulBackend: MatMulBackend = Object.freeze({
   name: 'js',
   transposeTimes: (a: Float64Array, m: number, p: number, b: Float64Array, q: number) =>
     Promise.resolve(transposeTimesSync(a, m, p, b, q)),
   times: (a: Float64Array, m: number, k: number, b: Float64Array, n: number) =>
     Promise.resolve(timesSync(a, m, k, b, n)),
+  timesTranspose: (a: Float64Array, m: number, k: number, b: Float64Array, n: number) =>
+    Promise.resolve(timesTransposeSync(a, m, k, b, n)),
 });

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   createRandom,
+  decomposeObservations,
   jsMatMulBackend,
   symmetricEigen,
   symmetricEigenBlocked,
@@ -169,5 +170,35 @@ describe('blocked symmetric eigensolver', () => {
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) lowerOnly[i * n + j] = Number.NaN;
     const blocked = await symmetricEigenBlocked(lowerOnly, n, { vectors: 5 }, jsMatMulBackend, SMALL);
     assertEigenpairs(a, n, blocked, 'lower triangle');
+  });
+});
+
+describe('A·Bᵀ products (the Gram of the rows when d > n)', () => {
+  it('timesTranspose equals A·Bᵀ on both backends, and a backend without it decomposes the same', async () => {
+    const ort = await createOrtMatMulBackend({ eigenThreads: 0 });
+    try {
+      const [m, k, n] = [70, 90, 60];
+      const a = uniform(m * k, 1);
+      const b = uniform(n * k, 2);
+      const expected = new Float64Array(m * n);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) for (let l = 0; l < k; l++) expected[i * n + j] += a[i * k + l] * b[j * k + l];
+      for (const backend of [jsMatMulBackend, ort]) {
+        const product = await backend.timesTranspose!(a, m, k, b, n);
+        for (let i = 0; i < m * n; i++) assert.ok(Math.abs(product[i] - expected[i]) <= 1e-12, `${backend.name}: entry ${i}`);
+      }
+      // Wide matrix (d > n): the decomposition through timesTranspose and through an explicit transpose.
+      const rows = 40;
+      const cols = 120;
+      const data = uniform(rows * cols, 3);
+      const { timesTranspose: _omitted, ...withoutTimesTranspose } = jsMatMulBackend;
+      const [direct, viaTranspose] = await Promise.all([
+        decomposeObservations({ data, n: rows, d: cols }, { keep: 0.9 }, ort),
+        decomposeObservations({ data, n: rows, d: cols }, { keep: 0.9 }, withoutTimesTranspose),
+      ]);
+      assert.equal(direct.k, viaTranspose.k);
+      for (let i = 0; i < direct.k; i++) assert.ok(Math.abs(direct.singularValues[i] - viaTranspose.singularValues[i]) <= 1e-10 * direct.singularValues[0]);
+    } finally {
+      await ort.dispose();
+    }
   });
 });
