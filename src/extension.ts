@@ -3,6 +3,7 @@
  * here; analysis happens in a child process (src/analysis/runner.ts) driven by the controller.
  */
 import * as vscode from 'vscode';
+import { CheckpointSeries, registerCheckpointSeries } from './host/series';
 import { registerCommands } from './host/commands';
 import { registerCompare } from './host/compare';
 import { registerExampleTour } from './host/examples';
@@ -20,11 +21,14 @@ export interface SeisExtensionApi {
   readonly panels: { get(modelPath: string): SeisPanel | undefined };
   /** The last error notification and its buttons (src/host/walkthrough.ts). */
   readonly lastNotice: () => ShownNotice | undefined;
+  /** SEIS: Analyze SEIS Across Checkpoints (src/host/series.ts). */
+  readonly series: CheckpointSeries;
 }
 
 export function activate(context: vscode.ExtensionContext): SeisExtensionApi {
   const output = vscode.window.createOutputChannel('SEIS Lens', { log: true });
   const controller = new SeisController(context, output);
+  const series = new CheckpointSeries(controller, (context.storageUri ?? context.globalStorageUri).fsPath);
   const tree = LayerTreeProvider.register(controller);
   const decorations = SeisDecorations.register(controller);
   context.subscriptions.push(
@@ -35,13 +39,14 @@ export function activate(context: vscode.ExtensionContext): SeisExtensionApi {
     ...registerCommands(controller),
     registerExampleTour(controller, controller.examples),
     registerCompare(controller),
+    ...registerCheckpointSeries(series),
     vscode.workspace.onDidGrantWorkspaceTrust(() => output.info('Workspace trusted: SEIS analysis is available.')),
   );
   void vscode.commands.executeCommand('setContext', 'seis.running', false);
   context.subscriptions.push(controller.onDidChangeRunState((s) => void vscode.commands.executeCommand('setContext', 'seis.running', s.running)));
   // Stored results of earlier sessions: badges and the tree come back without re-running anything.
   void controller.loadStored().catch((err: unknown) => output.warn(`Could not read stored results: ${String(err)}`));
-  return { controller, tree, decorations, panels: { get: (p) => controller.panels.get(p) }, lastNotice: () => lastNotice };
+  return { controller, tree, decorations, panels: { get: (p) => controller.panels.get(p) }, lastNotice: () => lastNotice, series };
 }
 
 export function deactivate(): void {

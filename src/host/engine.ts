@@ -6,8 +6,10 @@
 import { AnalysisError, type AnalysisErrorCode } from '../analysis/errors';
 import type { AnalysisRequest, AnalysisProgress } from '../analysis/protocol';
 import { startAnalysis, type RunnerOptions } from '../analysis/runner';
+import { orderCheckpoints } from '../analysis/checkpoints';
+import { startSeries } from '../analysis/series';
 import { DEFAULT_TRANSFORMS } from '../shared/defaults';
-import type { AnalysisResult, AnalysisSettings } from '../shared/results';
+import type { AnalysisResult, AnalysisSettings, SeriesResult } from '../shared/results';
 
 export interface EngineRequest {
   readonly modelPath: string;
@@ -92,4 +94,48 @@ export type { AnalysisErrorCode };
 /** The engine's code for why a run failed (e.g. 'no-image-input'), when the error carries one. */
 export function analysisErrorCode(err: unknown): AnalysisErrorCode | undefined {
   return err instanceof AnalysisError ? err.code : undefined;
+}
+
+export interface SeriesEngineRequest {
+  /** The checkpoints' .onnx files, in any order: they are ordered by the step in their names (else by name). */
+  readonly files: readonly { readonly path: string; readonly mtimeMs?: number }[];
+  /** Everything but the model, as for one analysis. */
+  readonly analysis: Omit<EngineRequest, 'modelPath'>;
+  /** Resamples for an interval beside every score; 0 = none. */
+  readonly intervals: number;
+}
+
+export interface SeriesEngineRun {
+  readonly result: Promise<SeriesResult>;
+  /** Stops the running checkpoint; `result` then resolves with the finished ones, marked incomplete. */
+  cancel(): void;
+  /** The checkpoints in the order they will run. */
+  readonly labels: readonly string[];
+}
+
+export interface SeriesEngineListeners {
+  /** `message` names the checkpoint and layer ("checkpoint 2/5 epoch_1, layer 3/7: …"); `fraction` is over the whole series. */
+  readonly onProgress: (p: EngineProgress & { readonly checkpoint: { readonly index: number; readonly count: number; readonly label: string } }) => void;
+  /** The series so far, after each finished checkpoint. */
+  readonly onCheckpoint?: (partial: SeriesResult) => void;
+}
+
+/**
+ * A checkpoint series through the same child-process engine, one checkpoint after another
+ * (src/analysis/series.ts). Throws AnalysisError when the files cannot form a series.
+ */
+export function startSeriesEngine(request: SeriesEngineRequest, listeners: SeriesEngineListeners): SeriesEngineRun {
+  const ordering = orderCheckpoints(request.files, 'step');
+  const { modelPath: _none, ...analysis } = toAnalysisRequest({ ...request.analysis, modelPath: '' });
+  const handle = startSeries({
+    checkpoints: ordering.checkpoints,
+    order: ordering.order,
+    orderNotes: ordering.notes,
+    analysis: { ...analysis, origin: 'vscode' },
+    ...(request.intervals > 0 ? { intervals: { resamples: request.intervals } } : {}),
+  }, {
+    onProgress: (p) => listeners.onProgress({ ...toEngineProgress(p), checkpoint: p.checkpoint }),
+    onCheckpoint: listeners.onCheckpoint,
+  });
+  return { result: handle.result, cancel: () => handle.cancel(), labels: ordering.checkpoints.map((c) => c.label) };
 }

@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import type { AnalysisResult } from '../shared/results';
+import type { AnalysisResult, SeriesResult } from '../shared/results';
+import { checkpointResult } from '../shared/seriesParts';
 import { RequestChannel } from '../shared/channel';
 import {
   isWebviewPersistedState,
@@ -118,6 +119,18 @@ export class PanelManager implements vscode.Disposable {
     return shown;
   }
 
+  /**
+   * A checkpoint series in its own panel (keyed by its files, src/host/series.ts): the series view
+   * above the details of its last analysed checkpoint. `preserveFocus` while a run updates it.
+   */
+  async showSeries(key: string, series: SeriesResult, title: string, preserveFocus = false): Promise<SeisPanel> {
+    let shown = this.panels.get(key);
+    if (shown) shown.panel.reveal(undefined, preserveFocus);
+    else shown = this.adopt(vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Active, preserveFocus }, webviewOptions(this.host.extensionUri)), [key]);
+    await shown.showSeries(series);
+    return shown;
+  }
+
   private adopt(webviewPanel: vscode.WebviewPanel, modelPaths: readonly string[], guide?: string): SeisPanel {
     const key = panelKey(modelPaths);
     const panel = new SeisPanel(webviewPanel, modelPaths, this.host, () => {
@@ -190,6 +203,19 @@ export class SeisPanel implements vscode.Disposable {
     );
   }
 
+  /** The checkpoint series this panel shows (series panels only). */
+  private series: SeriesResult | undefined;
+
+  get shownSeries(): SeriesResult | undefined {
+    return this.series;
+  }
+
+  async showSeries(series: SeriesResult): Promise<void> {
+    this.series = series;
+    const analysed = series.checkpoints.map((c, i) => (c.failed ? -1 : i)).filter((i) => i >= 0);
+    await this.send([checkpointResult(series, analysed.at(-1) ?? 0)]);
+  }
+
   /** The results (in model order), stale reason and guide the webview shows now. */
   get shownResults(): { readonly results: readonly AnalysisResult[]; readonly staleReason?: string; readonly guide?: string } | undefined {
     return this.shown;
@@ -233,6 +259,10 @@ export class SeisPanel implements vscode.Disposable {
 
   /** Sends the latest (possibly stale) results; called after `ready` and whenever results change. */
   async refresh(): Promise<void> {
+    if (this.series) {
+      await this.showSeries(this.series);
+      return;
+    }
     const loaded = (await Promise.all(this.modelPaths.map((p) => this.host.resultsFor(p)))).filter((l) => l !== undefined);
     if (loaded.length === 0) return;
     await this.send(loaded.map((l) => l.result), loaded.find((l) => l.staleReason)?.staleReason);
@@ -251,6 +281,7 @@ export class SeisPanel implements vscode.Disposable {
       stale: staleReason ? { reason: staleReason } : undefined,
       selectedLayer: selected ? { modelIndex: 0, layerName: selected } : undefined,
       guide: this.guide,
+      ...(this.series ? { series: this.series } : {}),
     });
   }
 
@@ -337,6 +368,8 @@ export class SeisPanel implements vscode.Disposable {
         return;
       case 'selectLayer':
         this.pendingSelection = raw.layer.layerName;
+        // A series panel's checkpoints are not the model the tree follows.
+        if (this.series) return;
         this.host.onLayerSelectedInWebview(this.modelPaths[raw.layer.modelIndex] ?? this.modelPath, raw.layer.layerName);
         return;
       case 'transformChanged':
@@ -346,6 +379,10 @@ export class SeisPanel implements vscode.Disposable {
         if (!this.requests.settle(raw)) this.host.log(`SEIS panel: an exportPng answer to no pending request (${raw.inReplyTo}) was ignored`);
         return;
       case 'requestExport':
+        if (this.series) {
+          this.host.reportError('SEIS: a checkpoint series is exported on the command line: seis series FOLDER --json series.json --html series.html --csv series.csv.');
+          return;
+        }
         void this.host.exportResults(this.modelPath, raw.format);
         return;
       case 'requestRerun':

@@ -219,7 +219,8 @@ export function progressText(p: EngineProgress): string {
   return `${Math.round(p.fraction * 100)}% ${p.message}`;
 }
 
-function requestFor(modelPath: string, s: SeisSettings): EngineRequest {
+/** The engine request for a model under the given settings (also the checkpoint series' shared request). */
+export function requestFor(modelPath: string, s: SeisSettings): EngineRequest {
   const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(modelPath))?.uri.fsPath ?? dirname(modelPath);
   const abs = (p: string): string => (isAbsolute(p) ? p : join(folder, p));
   if (s.probeSource === 'images' && !s.probeImagesFolder) throw new Error('seis.probes.source is "images" but seis.probes.imagesFolder is empty. Set the folder of probe images, or switch the source back to "builtin".');

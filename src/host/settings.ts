@@ -29,6 +29,8 @@ export interface SeisSettings {
   readonly patterns: number;
   /** Sweeps to score after the transforms, e.g. `rot:15`; empty = none. */
   readonly sweeps: readonly string[];
+  /** Resamples for an interval beside every score of a checkpoint series; 0 = none. */
+  readonly intervals: number;
   /** onnxruntime execution provider, e.g. `cpu`. */
   readonly executionProvider: string;
   /** After-line score decorations in the layer listing and Python sources. */
@@ -65,6 +67,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): SeisSettings {
     nullPermutations: positiveInt(c.get('nullPermutations'), 3),
     executionProvider: c.get<string>('executionProvider', 'cpu') || 'cpu',
     patterns: nonNegativeInt(c.get('patterns'), ANALYSIS_OPTIONS.patterns.extensionDefault),
+    intervals: nonNegativeInt(c.get('intervals'), ANALYSIS_OPTIONS.intervals.default),
     sweeps: (c.get<string>('sweep', '') ?? '').split(',').map((x) => x.trim()).filter(Boolean),
     decorationsEnabled: c.get<boolean>('decorations.enabled', true),
     pythonDecorations: c.get<boolean>('decorations.python', true),
@@ -90,7 +93,7 @@ export function analysisRelevantSettings(s: SeisSettings): Record<string, unknow
 }
 
 export function affectsAnalysis(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['probes', 'transforms', 'layers', 'batchSize', 'maxPositions', 'nullPermutations', 'executionProvider', 'patterns', 'sweep']
+  return ['probes', 'transforms', 'layers', 'batchSize', 'maxPositions', 'nullPermutations', 'executionProvider', 'patterns', 'sweep', 'intervals']
     .some((k) => e.affectsConfiguration(`${SETTINGS_SECTION}.${k}`));
 }
 

@@ -53,7 +53,7 @@ export const ANALYSIS_OPTIONS = {
   /** Canonical patterns stored per layer and transform (src/seis/patterns.ts); 0 = none. */
   patterns: { default: 0, extensionDefault: 3, min: 0, max: 64, cli: '--patterns', setting: 'seis.patterns' },
   /** Resamples for an interval beside every score (src/seis/intervals.ts); 0 = none, so the default run stays fast. */
-  intervals: { default: 0, min: 0, max: 10_000, cli: '--intervals' },
+  intervals: { default: 0, min: 0, max: 10_000, cli: '--intervals', setting: 'seis.intervals' },
 } as const satisfies Record<string, IntegerOption>;
 
 export const ANALYSIS_VALUES = {

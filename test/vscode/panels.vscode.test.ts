@@ -11,8 +11,11 @@ import type { SeisExtensionApi } from '../../src/extension';
 import type { RunOutcome } from '../../src/host/controller';
 import type { GraphNodeData } from '../../src/shared/nodeData';
 import type { AnalysisResult } from '../../src/shared/results';
+import type { SeriesOutcome } from '../../src/host/series';
 
 const EXTENSION_ID = 'seis-lens.seis-lens';
+
+type Finished = Extract<SeriesOutcome, { kind: 'done' | 'stored' }>;
 
 async function api(): Promise<SeisExtensionApi> {
   const ext = vscode.extensions.getExtension<SeisExtensionApi>(EXTENSION_ID);
@@ -82,5 +85,44 @@ describe('SEIS panels in VS Code: sweep, patterns, Model Explorer export', () =>
     const bad = vscode.Uri.file(join(root(), 'bad.node-data.json'));
     assert.equal(await seis.controller.exportResults(model(), 'node-data', bad, { measure: 'equivariance', transform: 'rot45' }), undefined);
     assert.ok(!existsSync(bad.fsPath), 'nothing written for a refused export');
+  });
+  it('Analyze SEIS Across Checkpoints on a multi-selection: the series panel, intervals, stored and shown again', async function () {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const dir = join(ext.extensionPath, 'examples', 'checkpoints', 'plain');
+    if (!vscode.workspace.isTrusted || !existsSync(join(dir, 'epoch_2.onnx'))) this.skip();
+    const seis = await api();
+    // Given out of order: the series orders them by the epoch in their names.
+    const uris = ['epoch_2.onnx', 'epoch_0.onnx', 'epoch_1.onnx'].map((f) => vscode.Uri.file(join(dir, f)));
+    const config = vscode.workspace.getConfiguration('seis');
+    await config.update('intervals', 8, vscode.ConfigurationTarget.Workspace);
+    try {
+      const outcome = (await vscode.commands.executeCommand('seis.analyzeCheckpoints', uris[0], uris)) as SeriesOutcome;
+      assert.equal(outcome.kind, 'done', 'message' in outcome ? outcome.message : outcome.kind);
+      const series = (outcome as Finished).series;
+      assert.deepEqual(series.checkpoints.map((c) => [c.label, c.step]), [['epoch_0', 0], ['epoch_1', 1], ['epoch_2', 2]]);
+      assert.deepEqual(series.transforms.map((t) => t.id), ['rot180', 'flip-h'], 'the workspace settings, shared by every checkpoint');
+      const names = series.checkpoints.map((c) => c.layers.map((l) => l.name).join(','));
+      assert.ok(names[0] && names.every((n) => n === names[0]), 'the same layers at every checkpoint');
+      const cell = series.checkpoints[2]!.layers.find((l) => l.status === 'scored')!.scores.rot180!;
+      assert.ok(cell.intervals && cell.intervals.equivariance.low <= cell.equivariance && cell.equivariance <= cell.intervals.equivariance.high, 'an interval around each score (seis.intervals)');
+
+      const panel = seis.panels.get((outcome as Finished).panelKey);
+      assert.ok(panel, 'the series has its panel');
+      assert.equal(panel.shownSeries, series);
+      assert.equal(panel.shownResults?.results[0]?.model.fileName, 'epoch_2.onnx', 'the last checkpoint\'s details are open below the series');
+      const drawn = pngSize(await panel.requestPng('series'));
+      assert.ok(drawn.width > 300 && drawn.height > 150, `the webview drew the series view: ${drawn.width}×${drawn.height}`);
+
+      // Same files, same settings: the stored series is shown without running again.
+      const again = (await vscode.commands.executeCommand('seis.analyzeCheckpoints', uris[1], [uris[1], uris[2], uris[0]])) as SeriesOutcome;
+      assert.equal(again.kind, 'stored');
+      assert.equal((again as Finished).series.createdAt, series.createdAt);
+    } finally {
+      await config.update('intervals', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    // One checkpoint is not a series: a clear message, nothing started.
+    const single = (await vscode.commands.executeCommand('seis.analyzeCheckpoints', uris[0], [uris[0]])) as SeriesOutcome;
+    assert.equal(single.kind, 'refused');
+    assert.match('message' in single ? single.message : '', /needs at least two \.onnx checkpoints; only epoch_2\.onnx was found/);
   });
 });

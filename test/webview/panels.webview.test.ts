@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import type { AnalysisResult, SeriesResult } from '../../src/shared/results';
-import { checkpointResult } from '../../webview-ui/src/views/seriesModel';
+import { checkpointResult } from '../../src/shared/seriesParts';
 import { panelsResult, panelsSeries } from './fixtures/panelsFixtures';
 import { tinyConvNetResult } from './fixtures/tinyConvNet';
 import { openVsCodePage, postToWebview, posted, startHarness, watchErrors, type Harness } from './harness';

@@ -28,7 +28,7 @@ import { DifferenceView } from './views/difference';
 import { PatternsView } from './views/patterns';
 import { SweepView } from './views/sweep';
 import { SeriesView } from './views/series';
-import { checkpointResult } from './views/seriesModel';
+import { checkpointResult } from '../../src/shared/seriesParts';
 
 interface Selection {
   readonly modelIndex: number;

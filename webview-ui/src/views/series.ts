@@ -16,7 +16,8 @@ import { withAlpha } from '../charts/profile';
 import type { ThemeColors } from '../charts/setup';
 import { h } from '../dom';
 import { colorFor, fmt, shortLabel } from '../viewModel';
-import { cellAt, changeFromPrevious, seriesLayerNames, stepOf, trajectory } from './seriesModel';
+import { cellAt, seriesLayerNames, stepOf, trajectory } from '../../../src/shared/seriesParts';
+import { changeFromPrevious } from './seriesModel';
 
 type Pt = { x: number; y: number | null };
 

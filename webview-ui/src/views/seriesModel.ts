@@ -1,68 +1,10 @@
 /**
- * What the series view plots, without the DOM: a checkpoint of a series as the analysis result the
- * rest of the panel shows, the layers of the series, and a layer's trajectory under one transform.
- * Pure: unit-tested in Node.
+ * The series view's judgement of a change between consecutive checkpoints (the shared rule of
+ * src/shared/difference.ts); the series' parts themselves are in src/shared/seriesParts.ts. Pure.
  */
 import { compareScores, type Measure, type ScoreDifference } from '../../../src/shared/difference';
-import type { AnalysisResult, ScoreCell, SeriesResult } from '../../../src/shared/results';
-import type { TrajectoryPoint } from '../../../src/shared/trajectory';
-
-/** One checkpoint as a result document: its model and layers with the series' shared settings. */
-export function checkpointResult(series: SeriesResult, index: number): AnalysisResult {
-  const c = series.checkpoints[index];
-  return {
-    schemaVersion: series.schemaVersion,
-    tool: series.tool,
-    createdAt: series.createdAt,
-    model: c.model,
-    settings: series.settings,
-    transforms: series.transforms,
-    inputFloor: series.inputFloor,
-    layers: c.layers,
-    ...(c.timing ? { timing: c.timing } : {}),
-    warnings: [...(c.message ? [c.message] : []), ...(c.warnings ?? [])],
-  };
-}
-
-/** Every layer of the series, in the graph order of the first checkpoint that has it. */
-export function seriesLayerNames(series: SeriesResult): string[] {
-  const seen = new Set<string>();
-  for (const c of series.checkpoints) for (const l of c.layers) seen.add(l.name);
-  return [...seen];
-}
-
-export function stepOf(series: SeriesResult, index: number): number {
-  const step = series.checkpoints[index]?.step;
-  return typeof step === 'number' && Number.isFinite(step) ? step : index;
-}
-
-export function cellAt(series: SeriesResult, index: number, layerName: string, transformId: string): ScoreCell | undefined {
-  return series.checkpoints[index]?.layers.find((l) => l.name === layerName)?.scores?.[transformId];
-}
-
-function finite(x: unknown): number | null {
-  return typeof x === 'number' && Number.isFinite(x) ? x : null;
-}
-
-/** The layer's score (or its excess over the null) at each checkpoint; a gap where it has none. */
-export function trajectory(series: SeriesResult, layerName: string, transformId: string, measure: Measure, minusNull = false): TrajectoryPoint[] {
-  return series.checkpoints.map((_c, i) => {
-    const cell = cellAt(series, i, layerName, transformId);
-    const value = finite(cell?.[measure]);
-    const nul = finite(cell?.null?.[measure]);
-    const shift = minusNull ? nul ?? Number.NaN : 0;
-    const interval = cell?.intervals?.[measure];
-    const low = finite(interval?.low);
-    const high = finite(interval?.high);
-    return {
-      checkpoint: i,
-      step: stepOf(series, i),
-      value: value === null || !Number.isFinite(shift) ? null : value - shift,
-      null: minusNull ? (nul === null ? null : 0) : nul,
-      ...(low !== null && high !== null && Number.isFinite(shift) ? { low: low - shift, high: high - shift } : {}),
-    };
-  });
-}
+import type { SeriesResult } from '../../../src/shared/results';
+import { cellAt } from '../../../src/shared/seriesParts';
 
 /** The change from the previous checkpoint with the shared verdict (overlapping intervals are never "different"). */
 export function changeFromPrevious(series: SeriesResult, index: number, layerName: string, transformId: string, measure: Measure): ScoreDifference | undefined {
