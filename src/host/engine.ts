@@ -46,6 +46,8 @@ export interface EngineRun {
 export function toAnalysisRequest(r: EngineRequest): AnalysisRequest {
   return {
     modelPath: r.modelPath,
+    // Engine messages then name seis.* settings rather than CLI flags.
+    origin: 'vscode',
     ...(r.probes.source === 'images' ? { images: r.probes.path, maxImages: r.probes.count } : {}),
     ...(r.probes.source === 'npy' ? { inputs: r.probes.path } : {}),
     ...(r.probes.source === 'builtin' ? { probeCount: r.probes.count } : {}),

@@ -23,3 +23,7 @@ test('explicit transforms stay as given; no sweep and 0 patterns leave the engin
   assert.equal('patterns' in r, false);
   assert.equal('transforms' in toAnalysisRequest(base), false);
 });
+
+test('the extension asks as vscode, so engine messages name its settings', () => {
+  assert.equal(toAnalysisRequest(base).origin, 'vscode');
+});
