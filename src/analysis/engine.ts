@@ -65,7 +65,16 @@ export async function runAnalysis(request: AnalysisRequest, hooks: EngineHooks =
     ctx.progress({ stage: 'floor', message: 'input floor', fraction: 0.04 });
     const floor = await scoreInputFloor(ctx, prepared);
     partials = new PartialResults(ctx, prepared, floor, hooks.onPartialResult);
-    await scoreLayers(ctx, prepared, { clock, onRow: (index, row) => partials?.add(index, row, clock), onFirstJob: () => warnIfLong(ctx, prepared, clock) });
+    let estimated = false;
+    const onRow = (index: number, row: LayerResult) => {
+      partials?.add(index, row, clock);
+      // The first final layer: every pass of its group is in, so the rate no longer includes them.
+      if (!estimated && row.status === 'scored') {
+        estimated = true;
+        warnIfLong(ctx, prepared, clock);
+      }
+    };
+    await scoreLayers(ctx, prepared, { clock, onRow });
     ctx.progress({ stage: 'finishing', message: 'assembling the result', fraction: 0.99 });
     return assembleResult(ctx, prepared, partials.rows(), floor);
   } finally {
@@ -134,7 +143,7 @@ function workTotals(prepared: PreparedRun) {
   return { layers: plan.planned, count: probes.probes.count, transforms: plan.transforms.length, batches: plan.groups.length * (1 + plan.transforms.length) * batchesPerPass };
 }
 
-/** Runs estimated at minutes get a warning as soon as the first layer job is timed, naming cheaper settings. */
+/** Runs estimated at minutes get a warning once the first layer is scored, naming cheaper settings. */
 function warnIfLong(ctx: AnalysisContext, prepared: PreparedRun, clock: WorkClock): void {
   const total = clock.estimateSeconds();
   if (total === undefined || total < LONG_RUN_SECONDS) return;

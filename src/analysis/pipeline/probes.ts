@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { extname } from 'node:path';
 import { AnalysisError, messageOf } from '../errors';
 import { chooseProbeSize, feedShape, roundedSizes, type ImageInput, type ProbeSize } from '../imageInput';
-import { candidateTensors, type Candidate } from '../layers';
+import { candidateTensors, type Candidate, type LayerSelection } from '../layers';
 import { poolPlan } from '../pooling';
 import { builtinProbes, IMAGE_EXTENSIONS, imageProbes, npyProbes, toInputLayout, type ProbeSet } from '../probes';
 import { openSession, runBatch, type InstrumentedSession } from '../session';
@@ -38,17 +38,20 @@ export async function prepareProbes(ctx: AnalysisContext): Promise<ProbeStage> {
     throw new AnalysisError('probe-input', `${model.fileName} fixes its batch to ${input.fixedBatch}, and ${probes.count} probes do not split into such batches; use a multiple of ${input.fixedBatch} probes`);
   }
   const candidates = candidateTensors(model);
-  // Every tensor is an output of the shape run, so it uses the smallest batch that still tells the
-  // batch axis apart (2), not the full one.
+  // Every tensor the selection may pick is an output of the shape run, and onnxruntime holds them
+  // all at once; so it uses the smallest batch that still tells the batch axis apart (2), and an
+  // explicit selection (names, operators, a pattern) learns only the shapes it can pick.
+  const shapeOutputs = selectable(candidates, ctx.options.selection).map((c) => c.name);
   const shapeBatch = input.fixedBatch ?? Math.min(2, probes.count);
-  ctx.progress({ stage: 'shapes', message: `learning tensor shapes (${candidates.length} tensors)`, fraction: 0.02 });
+  ctx.progress({ stage: 'shapes', message: `learning tensor shapes (${shapeOutputs.length} tensors)`, fraction: 0.02 });
 
-  let shapes: Map<string, readonly number[]>;
+  let shapes = new Map<string, readonly number[]>();
   let shapeRunMs = 0;
   let shapeSession: InstrumentedSession | undefined;
-  for (let attempt = 0; ; attempt++) {
+  // Nothing selectable: no shape run; the plan stage says what the selection missed.
+  for (let attempt = 0; shapeOutputs.length > 0; attempt++) {
     try {
-      shapeSession = await openSession(model, candidates.map((c) => c.name), 'all', ctx.options.executionProvider);
+      shapeSession = await openSession(model, shapeOutputs, 'all', ctx.options.executionProvider);
       const t0 = performance.now();
       shapes = await learnShapes(shapeSession, input, probes, shapeBatch);
       shapeRunMs = performance.now() - t0;
@@ -102,6 +105,24 @@ function imageFileCount(folder: string): number | undefined {
     return readdirSync(folder).filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase())).length;
   } catch {
     return undefined;
+  }
+}
+
+/** The candidates a selection can pick (selectLayers picks among these for names, ops and patterns). */
+function selectable(candidates: readonly Candidate[], selection: LayerSelection): readonly Candidate[] {
+  switch (selection.kind) {
+    case 'names': {
+      const wanted = new Set(selection.names);
+      return candidates.filter((c) => wanted.has(c.name));
+    }
+    case 'op':
+      return candidates.filter((c) => selection.ops?.has(c.node.op));
+    case 'pattern':
+      // A global or sticky pattern remembers its last match: testing it twice could pick differently.
+      if (selection.pattern?.global || selection.pattern?.sticky) return candidates;
+      return candidates.filter((c) => selection.pattern?.test(c.name) || selection.pattern?.test(c.node.name));
+    default:
+      return candidates;
   }
 }
 

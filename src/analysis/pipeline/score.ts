@@ -28,8 +28,6 @@ export interface ScoreSinks {
   /** A row is final (scored under every transform, or failed). */
   readonly onRow: (index: number, row: LayerResult) => void;
   readonly clock: WorkClock;
-  /** Called once, when the first layer job gives the time estimate something to go on. */
-  readonly onFirstJob?: () => void;
 }
 
 type Captured = Map<PlannedLayer, Float32Array>;
@@ -41,7 +39,6 @@ export async function scoreLayers(ctx: AnalysisContext, prepared: PreparedRun, s
   const { seis, dumpDir, concurrency } = ctx.options;
   const count = probes.count;
 
-  let firstJobSeen = false;
   const session = await openCaptureSession(ctx, ctx.model, planned.map((p) => p.candidate.name), probes, batch);
   try {
     for (const group of groups) {
@@ -96,10 +93,6 @@ export async function scoreLayers(ctx: AnalysisContext, prepared: PreparedRun, s
       endClean();
     }
     sinks.clock.jobDone(p, performance.now() - cleanStart);
-    if (!firstJobSeen) {
-      firstJobSeen = true;
-      sinks.onFirstJob?.();
-    }
 
     const cells: Record<string, ScoreCell> = {};
     for (const [i, t] of transforms.entries()) {

@@ -40,6 +40,22 @@ describe('pipeline stages: prepared probes and plan', () => {
     assert.ok(otherFile.layers.every((l) => l.status === 'scored'));
   });
 
+  it('progress carries a time-left estimate once layers are being scored, and it shrinks to the end', async () => {
+    const etas: number[] = [];
+    await runAnalysis(request(first), { ...hooks, onProgress: (p) => p.etaSeconds !== undefined && etas.push(p.etaSeconds) });
+    assert.ok(etas.length >= 3, `estimates seen: ${etas.length}`);
+    assert.ok(etas.every((e) => Number.isFinite(e) && e >= 0));
+    assert.equal(etas[etas.length - 1], 0, 'nothing left at the last scored job');
+  });
+
+  it('an explicit layer selection runs the shape pass on its own tensors only, with the same result', async () => {
+    const messages: string[] = [];
+    const named = await runAnalysis(request(first), { ...hooks, onProgress: (p) => p.stage === 'shapes' && messages.push(p.message) });
+    assert.deepEqual(messages, ['learning tensor shapes (3 tensors)']);
+    const all = await runAnalysis({ ...request(first), layers: 'all' }, hooks);
+    for (const layer of named.layers) assert.deepEqual(layer, all.layers.find((l) => l.name === layer.name));
+  });
+
   it('a model that cannot take the prepared probes is refused, naming why', async () => {
     let prepared: PreparedRun | undefined;
     await runAnalysis(request(first), hooks, { onPrepared: (p) => (prepared = p) });
