@@ -1,6 +1,7 @@
 /**
  * End-to-end benchmark (not a test): the analysis as users run it, in its own child process
- * (startAnalysis, as the CLI and the extension do), with default settings unless noted, on real
+ * (startAnalysis, as the CLI and the extension do) running the bundle the extension ships
+ * (dist/analysisWorker.js, rebuilt first), with default settings unless noted, on real
  * models. Per model it prints wall time, the child's CPU time, the inference / capture / scoring
  * split (they overlap: the pipeline runs inference while it scores), peak RSS of the process tree
  * (this process + the analysis child, sampled every 50 ms, and the child's own high-water mark),
@@ -13,6 +14,7 @@
  * (or ISNET_PREFIX=DIR); its dist/resources.json lists the model as chunks, joined here into a
  * file under the OS temp folder.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +26,7 @@ const ocr = join(root, 'node_modules', '@gutenye', 'ocr-models', 'assets');
 const ISNET_PREFIX = process.env.ISNET_PREFIX ?? '/tmp/isnet';
 const MiB = 2 ** 20;
 const RSS_TARGET = 1024 * MiB;
+const WORKER = join(root, 'dist', 'analysisWorker.js');
 
 interface Case {
   readonly key: string;
@@ -88,6 +91,7 @@ async function runCase(c: Case): Promise<boolean> {
   let childHwm = 0;
   let childCpu = 0;
   const handle = startAnalysis({ modelPath, ...c.extra }, {
+    workerPath: WORKER,
     onPartial: () => {
       firstLayerS ??= (performance.now() - t0) / 1000;
     },
@@ -129,7 +133,9 @@ async function runCase(c: Case): Promise<boolean> {
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-  console.log(`bench:e2e on ${os.availableParallelism()} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}`);
+  console.log(`bench:e2e on ${os.availableParallelism()} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; worker ${WORKER}`);
   let failed = false;
   for (const c of cases.filter((x) => only.length === 0 || only.includes(x.key))) failed = !(await runCase(c)) || failed;
   console.log(`load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);

@@ -11,7 +11,6 @@
  * responsive use runner.ts, which puts it in a child process.
  */
 import { mkdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { jsMatMulBackend, type MatMulBackend } from '../seis';
 import { optionName } from '../shared/defaults';
 import type { AnalysisResult, LayerResult, ScoreCell } from '../shared/results';
@@ -59,7 +58,7 @@ export async function runAnalysis(request: AnalysisRequest, hooks: EngineHooks =
     const prepared = run.prepared ? reusePrepared(ctx, run.prepared) : await prepareRun(ctx);
     run.onPrepared?.(prepared);
     if (options.dumpDir) mkdirSync(options.dumpDir, { recursive: true });
-    const clock = new WorkClock(workTotals(prepared), Math.min(options.concurrency, availableParallelism()));
+    const clock = new WorkClock(workTotals(prepared));
     clock.seedBatchMs((prepared.probes.shapeRunMs * prepared.plan.batch) / prepared.probes.shapeBatch);
     // The floor first: it is small, and partial results can carry it.
     ctx.progress({ stage: 'floor', message: 'input floor', fraction: 0.04 });

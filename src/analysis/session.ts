@@ -36,6 +36,9 @@ export async function openSession(model: ModelView, extraOutputs: readonly strin
       graphOptimizationLevel: optimization,
       executionProviders: [executionProvider],
       logSeverityLevel: 3,
+      // The arena keeps its peak (every captured output of a batch) for the session's life, outside
+      // the memory budget; without it each run's buffers go back when the run's outputs are released.
+      enableCpuMemArena: false,
     });
     return { session, optimization, outputs: extraOutputs };
   } catch (err) {

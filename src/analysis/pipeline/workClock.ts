@@ -32,19 +32,22 @@ export interface WorkTotals {
 export class WorkClock {
   private readonly jobsPerLayer: number;
   private readonly jobsDone = new Map<PlannedLayer, number>();
+  private readonly skipped = new Set<PlannedLayer>();
   private totalCost = 0;
   private doneCost = 0;
   private batchesDone = 0;
   private batchMs = 0;
-  private msPerCost: number | undefined;
   private firstJobAt: number | undefined;
   private layersFinal = 0;
+  // Least-squares sums for job ms = a + b·cost (cost in units of 1e9: fixed per-job overhead
+  // dominates small layers, so a rate per unit alone would extrapolate them 100× too high).
+  private jobs = 0;
+  private sumCost = 0;
+  private sumMs = 0;
+  private sumCost2 = 0;
+  private sumCostMs = 0;
 
-  /** `parallel`: layer jobs that run at the same speed side by side (lanes, at most one per core). */
-  constructor(
-    private readonly totals: WorkTotals,
-    private readonly parallel: number,
-  ) {
+  constructor(private readonly totals: WorkTotals) {
     this.jobsPerLayer = 1 + totals.transforms;
     for (const p of totals.layers) this.totalCost += this.jobsPerLayer * layerCost(p, totals.count);
   }
@@ -60,20 +63,23 @@ export class WorkClock {
   }
 
   jobDone(p: PlannedLayer, ms: number): void {
-    const now = performance.now();
-    this.firstJobAt ??= now - ms;
+    this.firstJobAt ??= performance.now() - ms;
     this.jobsDone.set(p, (this.jobsDone.get(p) ?? 0) + 1);
-    const first = this.doneCost === 0;
-    this.doneCost += layerCost(p, this.totals.count);
-    // The first job ran beside others sharing the cores; until more are done, its rate is divided
-    // among the jobs in flight.
-    this.msPerCost = (now - this.firstJobAt) / this.doneCost / (first ? this.parallel : 1);
+    const cost = layerCost(p, this.totals.count);
+    this.doneCost += cost;
+    const c = cost / 1e9;
+    this.jobs++;
+    this.sumCost += c;
+    this.sumMs += ms;
+    this.sumCost2 += c * c;
+    this.sumCostMs += c * ms;
   }
 
   /** A layer that will not be scored (failed): its remaining work leaves the total. */
   skipLayer(p: PlannedLayer): void {
     const left = this.jobsPerLayer - (this.jobsDone.get(p) ?? 0);
     this.totalCost -= left * layerCost(p, this.totals.count);
+    this.skipped.add(p);
   }
 
   layerFinal(): void {
@@ -84,23 +90,45 @@ export class WorkClock {
     return this.batchesDone === 0 ? this.batchMs : this.batchMs / this.batchesDone;
   }
 
-  /** Seconds left, once there is something to extrapolate from. */
+  /** Job milliseconds as a + b·cost, fitted on the jobs done (a constant until two sizes are seen). */
+  private jobModel(): { a: number; b: number } {
+    const n = this.jobs;
+    const denominator = n * this.sumCost2 - this.sumCost ** 2;
+    let b = n >= 2 && denominator > 1e-12 * n * this.sumCost2 ? (n * this.sumCostMs - this.sumCost * this.sumMs) / denominator : 0;
+    b = Math.max(0, b);
+    const a = Math.max(0, (this.sumMs - b * this.sumCost) / n);
+    return { a, b };
+  }
+
+  /** Wall milliseconds per summed job millisecond: below 1 when jobs run side by side. */
+  private wallPerJobMs(): number {
+    if (this.firstJobAt === undefined || this.sumMs <= 0) return 1;
+    return Math.min(1, (performance.now() - this.firstJobAt) / this.sumMs);
+  }
+
+  private scoringMs(layers: readonly PlannedLayer[], count: number, jobsOf: (p: PlannedLayer) => number): number {
+    const { a, b } = this.jobModel();
+    let ms = 0;
+    for (const p of layers) if (!this.skipped.has(p)) ms += jobsOf(p) * (a + (b * layerCost(p, count)) / 1e9);
+    return ms * this.wallPerJobMs();
+  }
+
+  /** Seconds left, once a layer is final (before, the passes running beside the first jobs skew it). */
   etaSeconds(): number | undefined {
-    if (this.msPerCost === undefined) return undefined;
+    if (this.jobs === 0 || this.layersFinal === 0) return undefined;
     const inference = Math.max(0, this.totals.batches - this.batchesDone) * this.averageBatchMs();
-    const scoring = Math.max(0, this.totalCost - this.doneCost) * this.msPerCost;
+    const scoring = this.scoringMs(this.totals.layers, this.totals.count, (p) => this.jobsPerLayer - (this.jobsDone.get(p) ?? 0));
     return (inference + scoring) / 1000;
   }
 
-  /** Estimated seconds for the whole scoring stage with other settings (for cheaper suggestions). */
+  /** Estimated seconds for the whole run with other settings (for cheaper suggestions). */
   estimateSeconds(change: { count?: number; transforms?: number } = {}): number | undefined {
-    if (this.msPerCost === undefined) return undefined;
+    if (this.jobs === 0) return undefined;
     const count = change.count ?? this.totals.count;
     const transforms = change.transforms ?? this.totals.transforms;
-    let cost = 0;
-    for (const p of this.totals.layers) cost += (1 + transforms) * layerCost(p, count);
+    const scoring = this.scoringMs(this.totals.layers, count, () => 1 + transforms);
     const batches = (this.totals.batches * (1 + transforms) * count) / (this.jobsPerLayer * this.totals.count);
-    return (cost * this.msPerCost + batches * this.averageBatchMs()) / 1000;
+    return (scoring + batches * this.averageBatchMs()) / 1000;
   }
 
   fraction(): number {
