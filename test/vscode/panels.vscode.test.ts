@@ -36,20 +36,21 @@ describe('SEIS panels in VS Code: sweep, patterns, Model Explorer export', () =>
   const root = (): string => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
   const model = (): string => join(root(), 'models', 'cnn-plain.onnx');
   let result: AnalysisResult | undefined;
+  after(async () => {
+    if (vscode.workspace.isTrusted && vscode.workspace.workspaceFolders?.length) await vscode.workspace.getConfiguration('seis').update('sweep', undefined, vscode.ConfigurationTarget.Workspace);
+  });
 
   it('seis.sweep and seis.patterns reach the analysis, and the panel draws the sweep', async function () {
     if (!vscode.workspace.isTrusted || !existsSync(model())) this.skip();
     const seis = await api();
     const config = vscode.workspace.getConfiguration('seis');
     assert.equal(config.get('patterns'), 3, 'the extension stores 3 patterns by default');
+    // Reset only after both tests (the after hook): resetting re-reads the stored results, and an
+    // earlier run of this model without a sweep (the Python decorations test) then matches again.
     await config.update('sweep', 'rot:90', vscode.ConfigurationTarget.Workspace);
-    try {
-      const outcome = (await vscode.commands.executeCommand('seis.analyze', vscode.Uri.file(model()))) as RunOutcome;
-      assert.equal(outcome.kind, 'done', outcome.kind === 'failed' || outcome.kind === 'refused' ? outcome.message : outcome.kind);
-      result = outcome.kind === 'done' ? outcome.result : undefined;
-    } finally {
-      await config.update('sweep', undefined, vscode.ConfigurationTarget.Workspace);
-    }
+    const outcome = (await vscode.commands.executeCommand('seis.analyze', vscode.Uri.file(model()))) as RunOutcome;
+    assert.equal(outcome.kind, 'done', outcome.kind === 'failed' || outcome.kind === 'refused' ? outcome.message : outcome.kind);
+    result = outcome.kind === 'done' ? outcome.result : undefined;
     // The workspace's transforms (rot180, flip-h), then the sweep members they do not list.
     assert.deepEqual(result!.transforms.map((t) => t.id), ['rot180', 'flip-h', 'rot90', 'rot270']);
     assert.deepEqual(result!.transforms.filter((t) => t.family === 'rot').map((t) => t.parameter).sort((a, b) => a! - b!), [90, 180, 270]);
