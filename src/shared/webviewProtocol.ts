@@ -259,6 +259,12 @@ export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMe
   return check<HostToWebviewMessage>(HOST_TO_WEBVIEW, value);
 }
 
+/** For a message of a host type whose payload fails its check: what was refused. Else undefined. */
+export function hostMessageProblem(value: unknown): string | undefined {
+  if (!isObject(value) || !isString(value.type) || !Object.hasOwn(HOST_TO_WEBVIEW, value.type) || isHostToWebviewMessage(value)) return undefined;
+  return `ignored a "${value.type}" message whose payload does not match the protocol (${JSON.stringify(value).slice(0, 160)})`;
+}
+
 export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMessage {
   return check<WebviewToHostMessage>(WEBVIEW_TO_HOST, value);
 }

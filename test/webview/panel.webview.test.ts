@@ -56,8 +56,12 @@ describe('webview in VS Code panel mode (Chromium)', () => {
     await postToWebview(page, { type: 'requestPng', messageId: 3 });
     await page.waitForFunction(`window.__posted.some((m) => m.inReplyTo === 3)`);
     assert.match(String((await lastPosted(page, 'exportPng'))?.error), /no heatmaps to export: no results are shown/);
-    // Foreign messages on the window are ignored rather than breaking the view.
+    // Foreign messages on the window are ignored rather than breaking the view; one of ours with a
+    // broken payload is ignored too, and reported to the host's log.
     await postToWebview(page, { hello: 'world' });
+    await postToWebview(page, { type: 'selectLayer', layer: { layerName: 7 } });
+    await page.waitForFunction(`window.__posted.some((m) => m.type === 'webviewError')`);
+    assert.match(String((await lastPosted(page, 'webviewError'))?.message), /ignored a "selectLayer" message whose payload does not match the protocol/);
     await postToWebview(page, { type: 'showResults', results: [plain], stale: { reason: 'the model changed on disk' } });
     await page.waitForSelector('canvas.heatmap[data-area]');
     const labels = await page.locator('tbody th[scope="row"]').allTextContents();

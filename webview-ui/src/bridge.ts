@@ -4,6 +4,7 @@
  * the page). The app talks to a Bridge and never checks which one it has.
  */
 import {
+  hostMessageProblem,
   isHostToWebviewMessage,
   isWebviewPersistedState,
   type HostToWebviewMessage,
@@ -36,20 +37,27 @@ export interface EmbeddedReport {
   readonly results: readonly AnalysisResult[];
 }
 
-function listen(handler: (message: HostToWebviewMessage) => void): void {
-  window.addEventListener('message', (event: MessageEvent) => {
-    // Anything else (extensions, devtools) may post to the window too; ignore what isn't ours.
-    if (isHostToWebviewMessage(event.data)) handler(event.data);
+function listener(post: (message: WebviewToHostMessage) => void): (handler: (message: HostToWebviewMessage) => void) => void {
+  return (handler) => window.addEventListener('message', (event: MessageEvent) => {
+    if (isHostToWebviewMessage(event.data)) {
+      handler(event.data);
+      return;
+    }
+    // Anything else (extensions, devtools) may post to the window too and is ignored; one of our
+    // types with a payload that does not check out is a host bug, so the host's log hears of it.
+    const problem = hostMessageProblem(event.data);
+    if (problem) post({ type: 'webviewError', message: problem });
   });
 }
 
 export function createBridge(): Bridge {
   if (typeof acquireVsCodeApi === 'function') {
     const api = acquireVsCodeApi();
+    const post = (m: WebviewToHostMessage): void => api.postMessage(m);
     return {
       kind: 'vscode',
-      post: (m) => api.postMessage(m),
-      onMessage: listen,
+      post,
+      onMessage: listener(post),
       getState: () => {
         const s = api.getState();
         return isWebviewPersistedState(s) ? s : undefined;
@@ -62,7 +70,7 @@ export function createBridge(): Bridge {
   return {
     kind: 'standalone',
     post: () => undefined,
-    onMessage: listen,
+    onMessage: listener(() => undefined),
     getState: () => undefined,
     setState: () => undefined,
   };
