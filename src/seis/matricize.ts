@@ -27,7 +27,22 @@ export function resolveLayout(tensor: ActivationTensor): ActivationLayout {
   );
 }
 
+/** Like MatricizedActivations, but the data may be the tensor's own array (float32 or float64, not copied). */
+export interface MatricizedView extends Omit<MatricizedActivations, 'data'> {
+  readonly data: Float32Array | Float64Array;
+}
+
 export function matricize(tensor: ActivationTensor, orientation: Orientation = 'spatial'): MatricizedActivations {
+  const view = matricizeView(tensor, orientation);
+  return view.data === tensor.data ? { ...view, data: new Float64Array(view.data) } : (view as MatricizedActivations);
+}
+
+/**
+ * The observations × variables matrix without copying where the tensor's memory already is that matrix
+ * (NCHW spatial, NHWC channel): then `data` is the tensor's own array, in its own precision. Otherwise
+ * a float64 rearranged copy, as matricize.
+ */
+export function matricizeView(tensor: ActivationTensor, orientation: Orientation = 'spatial'): MatricizedView {
   const { shape, data } = tensor;
   const layout = resolveLayout(tensor);
   const expectedRank = layout === 'tokens' ? 3 : 4;
@@ -75,7 +90,7 @@ export function matricize(tensor: ActivationTensor, orientation: Orientation = '
   const [b, c, h, w] = layout === 'NCHW' ? shape : [shape[0], shape[3], shape[1], shape[2]];
   const positions = h * w;
   if (orientation === 'spatial') {
-    if (layout === 'NCHW') return { data: new Float64Array(data), n: b * c, d: positions, layout, droppedClassToken: false, warnings };
+    if (layout === 'NCHW') return { data, n: b * c, d: positions, layout, droppedClassToken: false, warnings };
     const out = new Float64Array(b * c * positions);
     for (let s = 0; s < b; s++) {
       for (let pos = 0; pos < positions; pos++) {
@@ -85,7 +100,7 @@ export function matricize(tensor: ActivationTensor, orientation: Orientation = '
     }
     return { data: out, n: b * c, d: positions, layout, droppedClassToken: false, warnings };
   }
-  if (layout === 'NHWC') return { data: new Float64Array(data), n: b * positions, d: c, layout, droppedClassToken: false, warnings };
+  if (layout === 'NHWC') return { data, n: b * positions, d: c, layout, droppedClassToken: false, warnings };
   const out = new Float64Array(b * positions * c);
   for (let s = 0; s < b; s++) {
     for (let ch = 0; ch < c; ch++) {

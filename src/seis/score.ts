@@ -22,7 +22,7 @@
  */
 import { energyRank, symmetricEigenBlocked, type EigenOptions, type SymmetricEigen } from './linalg/symmetricEigen';
 import { jsMatMulBackend } from './linalg/jsBackend';
-import { matricize } from './matricize';
+import { matricize, matricizeView } from './matricize';
 import { nullPermutation } from './random';
 import {
   DEFAULT_SEIS_OPTIONS,
@@ -100,16 +100,26 @@ export function keptRank(sortedEnergies: ArrayLike<number>, keep: number, totalE
   return energyRank(sortedEnergies, keep, totalEnergy);
 }
 
-/** Column-centers a copy; rejects NaN/Inf with a message that counts them. */
-export function centerColumns(matrix: ObservationMatrix, label = 'activations', inPlace = false): Float64Array {
+/** Observations × variables in either precision: float32 activations are centered straight into float64. */
+interface AnyObservationMatrix {
+  readonly data: Float32Array | Float64Array;
+  readonly n: number;
+  readonly d: number;
+}
+
+/**
+ * Column-centers into float64 (a copy, or the matrix's own float64 data when inPlace); rejects
+ * NaN/Inf with a message that counts them. The copy is written in the same pass that subtracts the
+ * means, so float32 activations are read twice and never held in float64 uncentered.
+ */
+export function centerColumns(matrix: AnyObservationMatrix, label = 'activations', inPlace = false): Float64Array {
   const { data, n, d } = matrix;
-  const centered = inPlace ? data : new Float64Array(data);
   const means = new Float64Array(d);
   let nonFinite = 0;
   for (let i = 0; i < n; i++) {
     const row = i * d;
     for (let j = 0; j < d; j++) {
-      const x = centered[row + j];
+      const x = data[row + j];
       if (!Number.isFinite(x)) nonFinite++;
       means[j] += x;
     }
@@ -121,9 +131,10 @@ export function centerColumns(matrix: ObservationMatrix, label = 'activations', 
     );
   }
   for (let j = 0; j < d; j++) means[j] /= n;
+  const centered = inPlace && data instanceof Float64Array ? data : new Float64Array(n * d);
   for (let i = 0; i < n; i++) {
     const row = i * d;
-    for (let j = 0; j < d; j++) centered[row + j] -= means[j];
+    for (let j = 0; j < d; j++) centered[row + j] = data[row + j] - means[j];
   }
   return centered;
 }
@@ -199,7 +210,7 @@ export async function decomposeCentered(centered: Float64Array, n: number, d: nu
 }
 
 export async function decomposeObservations(
-  matrix: ObservationMatrix,
+  matrix: ObservationMatrix | AnyObservationMatrix,
   options: Partial<SeisOptions> = {},
   backend: MatMulBackend = jsMatMulBackend,
   label = 'activations',
@@ -542,8 +553,8 @@ export function scoreMatrices(
 }
 
 async function scoreMatricesWithOwnership(
-  clean: ObservationMatrix,
-  transformed: ObservationMatrix,
+  clean: AnyObservationMatrix,
+  transformed: AnyObservationMatrix,
   options: ScoreOptions,
   backend: MatMulBackend,
   baseWarnings: readonly string[],
@@ -573,14 +584,15 @@ export async function scorePair(
         'Both must come from the same layer and the same number of probe images.',
     );
   }
-  const a = matricize(clean, resolved.orientation);
-  const b = matricize({ ...transformed, layout: transformed.layout ?? a.layout }, resolved.orientation);
+  // Views where the tensors already are the matrices: centering then writes the one float64 copy.
+  const a = matricizeView(clean, resolved.orientation);
+  const b = matricizeView({ ...transformed, layout: transformed.layout ?? a.layout }, resolved.orientation);
   const warnings = [...a.warnings];
   if (resolved.orientation === 'channel') {
     warnings.push('Channel orientation (observations = samples·positions, variables = channels): a diagnostic, not SEIS.');
   }
-  // The matricized copies are ours: center them in place rather than copying 2× more.
-  return scoreMatricesWithOwnership(a, b, options, backend, warnings, true);
+  // Rearranged copies are ours to center in place; the caller's own tensor data is never written.
+  return scoreMatricesWithOwnership(a, b, options, backend, warnings, a.data !== clean.data && b.data !== transformed.data);
 }
 
 /** Scores a pair from accumulated moments (exact, the same numbers as scoreMatrices). */

@@ -233,6 +233,18 @@ describe('properties', () => {
     assert.equal(s32.equivariance, s64.equivariance);
   });
 
+  it("never writes into the caller's activation arrays (NCHW and NHWC, float32 and float64)", async () => {
+    for (const data of [Float64Array.from(a), Float32Array.from(a)]) {
+      for (const layout of ['NCHW', 'NHWC'] as const) {
+        const before = data.slice();
+        const other = data.slice().reverse();
+        await scorePair({ data, shape, layout }, { data: other, shape, layout });
+        await scorePair({ data, shape, layout }, { data: other, shape, layout }, { orientation: 'channel' });
+        assert.deepEqual(data, before, `${data.constructor.name} ${layout}`);
+      }
+    }
+  });
+
   it('the null is reproducible for a seed and changes with it', async () => {
     const one = await scorePair({ data: a, shape }, { data: t, shape }, { seed: 1 });
     const again = await scorePair({ data: a, shape }, { data: t, shape }, { seed: 1 });
