@@ -133,8 +133,8 @@ export function startSeriesEngine(request: SeriesEngineRequest, listeners: Serie
     checkpoints: ordering.checkpoints,
     order: ordering.order,
     orderNotes: ordering.notes,
-    analysis: { ...analysis, origin: 'vscode' },
-    ...(request.intervals > 0 ? { intervals: { resamples: request.intervals } } : {}),
+    // Intervals travel inside the analysis request, as for one analysis (src/analysis/series.ts).
+    analysis: { ...analysis, origin: 'vscode', ...(request.intervals > 0 ? { intervals: { resamples: request.intervals } } : {}) },
   }, {
     onProgress: (p) => listeners.onProgress({ ...toEngineProgress(p), checkpoint: p.checkpoint }),
     onCheckpoint: listeners.onCheckpoint,

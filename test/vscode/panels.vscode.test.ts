@@ -95,6 +95,8 @@ describe('SEIS panels in VS Code: sweep, patterns, Model Explorer export', () =>
     // Given out of order: the series orders them by the epoch in their names.
     const uris = ['epoch_2.onnx', 'epoch_0.onnx', 'epoch_1.onnx'].map((f) => vscode.Uri.file(join(dir, f)));
     const config = vscode.workspace.getConfiguration('seis');
+    // The sweep test above leaves seis.sweep set until the after hook; this test wants the plain workspace transforms.
+    await config.update('sweep', undefined, vscode.ConfigurationTarget.Workspace);
     await config.update('intervals', 8, vscode.ConfigurationTarget.Workspace);
     try {
       const outcome = (await vscode.commands.executeCommand('seis.analyzeCheckpoints', uris[0], uris)) as SeriesOutcome;
