@@ -12,7 +12,7 @@
  * Accuracy: backward stable; eigenvalues to ~n·ε·‖A‖ absolute, vectors to ε·‖A‖/gap.
  */
 import type { MatMulBackend } from '../types';
-import { symvWorkspace, type SymvWorkspace } from './symv';
+import { reductionWorkspace, symvWorkspace, type ReductionWorkspace, type SymvWorkspace } from './symv';
 
 export interface SymmetricEigen {
   /** Eigenvalues in descending order (all n). */
@@ -450,17 +450,9 @@ async function tridiagonalizeBlocked(
 ): Promise<Tridiagonal> {
   const tri = emptyTridiagonal(n);
   // Only the lower triangle is read and kept up to date (the only part callers promise).
-  const matrixWork = symvWorkspace(n);
-  const a = matrixWork.matrix;
-  a.set(matrix);
-  const work: PanelWork = {
-    v: new Float64Array(block * n),
-    w: new Float64Array(block * n),
-    y: new Float64Array(n),
-    column: new Float64Array(n),
-    t1: new Float64Array(block),
-    t2: new Float64Array(block),
-  };
+  const matrixWork = reductionWorkspace(n, block);
+  matrixWork.matrix.set(matrix);
+  const work: PanelWork = { t1: new Float64Array(block), t2: new Float64Array(block) };
   let start = 0;
   // Every panel column j has a reflector (j ≤ n−3); the last unblockedTail columns go to the level-2 code.
   // The loops live in synchronous helpers: locals of an async function that live across an await
@@ -470,33 +462,26 @@ async function tridiagonalizeBlocked(
     // Trailing update A₂₂ ← A₂₂ − V·Wᵀ − W·Vᵀ = [V W]·[W V]ᵀ as one product.
     const next = start + block;
     const size = n - next;
-    const { vw, wv } = trailingFactors(work, n, next, block);
+    const { vw, wv } = trailingFactors(matrixWork, n, next, block);
     const update = await backend.transposeTimes(vw, 2 * block, size, wv, size);
-    subtractLower(a, n, next, update);
+    subtractLower(matrixWork.matrix, n, next, update);
     start = next;
   }
   reduceUnblocked(matrixWork, n, start, tri);
   return tri;
 }
 
-/**
- * Scratch of one panel. Row l of `v` (block×n, global row index) is the panel's reflector l, row l of
- * `w` its w: stored by reflector so every loop below runs along a long contiguous row.
- */
+/** Coefficient scratch of one panel (the pending reflectors themselves live in the workspace). */
 interface PanelWork {
-  readonly v: Float64Array;
-  readonly w: Float64Array;
-  readonly y: Float64Array;
-  readonly column: Float64Array;
   readonly t1: Float64Array;
   readonly t2: Float64Array;
 }
 
 /** Reduces columns start..start+block−1 (dlatrd, lower), leaving the trailing update to the caller. */
-function reducePanel(matrixWork: SymvWorkspace, n: number, start: number, block: number, tri: Tridiagonal, work: PanelWork): void {
+function reducePanel(matrixWork: ReductionWorkspace, n: number, start: number, block: number, tri: Tridiagonal, work: PanelWork): void {
   const { diagonal, sub, reflectors, reflectorOffsets, betas } = tri;
-  const a = matrixWork.matrix;
-  const { v: vs, w: ws, y, column, t1, t2 } = work;
+  const { matrix: a, panelV: vs, panelW: ws, y, column } = matrixWork;
+  const { t1, t2 } = work;
   vs.fill(0);
   ws.fill(0);
   for (let i = 0; i < block; i++) {
@@ -507,7 +492,7 @@ function reducePanel(matrixWork: SymvWorkspace, n: number, start: number, block:
       t1[l] = ws[l * n + j];
       t2[l] = vs[l * n + j];
     }
-    subtractPending(column, 0, j, n, vs, ws, n, i, t1, t2);
+    matrixWork.subtractPending('column', 0, j, n, i, t1, t2);
     // (Column j is not written back: nothing reads it again.)
     diagonal[j] = column[j];
     const m = n - j - 1;
@@ -543,8 +528,8 @@ function reducePanel(matrixWork: SymvWorkspace, n: number, start: number, block:
     // y = B·v with B the trailing block as it was at the panel's start …
     matrixWork.symv(base, m, v, y);
     // … minus the panel's pending terms: y −= V·(Wᵀv) + W·(Vᵀv).
-    pendingDots(v, base, m, vs, ws, n, i, t1, t2);
-    subtractPending(y, base, base, n, vs, ws, n, i, t1, t2);
+    matrixWork.pendingDots(base, m, i, t1, t2);
+    matrixWork.subtractPending('y', base, base, n, i, t1, t2);
     // w = β·y − (β²/2)(yᵀv)·v: B − v·wᵀ − w·vᵀ is the reflected trailing block.
     let ytv = 0;
     for (let r = 0; r < m; r++) {
@@ -556,78 +541,9 @@ function reducePanel(matrixWork: SymvWorkspace, n: number, start: number, block:
   }
 }
 
-/**
- * dst[r − shift] −= Σ_{l<count} (vs[l][r]·cv[l] + ws[l][r]·cw[l]) for r in [from, to), rows of vs/ws
- * of length n. Two reflectors per pass, so each dst element is loaded and stored half as often.
- */
-function subtractPending(
-  dst: Float64Array,
-  shift: number,
-  from: number,
-  to: number,
-  vs: Float64Array,
-  ws: Float64Array,
-  n: number,
-  count: number,
-  cv: Float64Array,
-  cw: Float64Array,
-): void {
-  let l = 0;
-  for (; l + 1 < count; l += 2) {
-    const row0 = l * n;
-    const row1 = row0 + n;
-    const v0 = cv[l];
-    const w0 = cw[l];
-    const v1 = cv[l + 1];
-    const w1 = cw[l + 1];
-    for (let r = from; r < to; r++) dst[r - shift] -= vs[row0 + r] * v0 + ws[row0 + r] * w0 + (vs[row1 + r] * v1 + ws[row1 + r] * w1);
-  }
-  if (l < count) {
-    const row = l * n;
-    const v0 = cv[l];
-    const w0 = cw[l];
-    for (let r = from; r < to; r++) dst[r - shift] -= vs[row + r] * v0 + ws[row + r] * w0;
-  }
-}
-
-/** cw[l] = ws[l][base..]·v and cv[l] = vs[l][base..]·v (v of length m), two reflectors per pass. */
-function pendingDots(v: Float64Array, base: number, m: number, vs: Float64Array, ws: Float64Array, n: number, count: number, cw: Float64Array, cv: Float64Array): void {
-  let l = 0;
-  for (; l + 1 < count; l += 2) {
-    const row0 = l * n + base;
-    const row1 = row0 + n;
-    let w0 = 0;
-    let v0 = 0;
-    let w1 = 0;
-    let v1 = 0;
-    for (let r = 0; r < m; r++) {
-      const x = v[r];
-      w0 += ws[row0 + r] * x;
-      v0 += vs[row0 + r] * x;
-      w1 += ws[row1 + r] * x;
-      v1 += vs[row1 + r] * x;
-    }
-    cw[l] = w0;
-    cv[l] = v0;
-    cw[l + 1] = w1;
-    cv[l + 1] = v1;
-  }
-  if (l < count) {
-    const row = l * n + base;
-    let w0 = 0;
-    let v0 = 0;
-    for (let r = 0; r < m; r++) {
-      w0 += ws[row + r] * v[r];
-      v0 += vs[row + r] * v[r];
-    }
-    cw[l] = w0;
-    cv[l] = v0;
-  }
-}
-
 /** [V W]ᵀ and [W V]ᵀ (2·block × (n − next)) for the rows from `next` on: the trailing update is vwᵀ·wv. */
-function trailingFactors(work: PanelWork, n: number, next: number, block: number): { vw: Float64Array; wv: Float64Array } {
-  const { v, w } = work;
+function trailingFactors(work: ReductionWorkspace, n: number, next: number, block: number): { vw: Float64Array; wv: Float64Array } {
+  const { panelV: v, panelW: w } = work;
   const size = n - next;
   const vw = new Float64Array(2 * block * size);
   const wv = new Float64Array(2 * block * size);

@@ -19,6 +19,22 @@ export interface SymvWorkspace {
   symv(base: number, m: number, v: Float64Array, out: Float64Array): void;
 }
 
+/**
+ * The blocked reduction's workspace: the matrix plus one panel's pending reflectors (row l of `panelV`
+ * is reflector l, row l of `panelW` its w, both n long with global row indices) and two vectors, with
+ * the panel's level-2 loops on the same kernels.
+ */
+export interface ReductionWorkspace extends SymvWorkspace {
+  readonly panelV: Float64Array;
+  readonly panelW: Float64Array;
+  readonly column: Float64Array;
+  readonly y: Float64Array;
+  /** target[r − shift] −= Σ_{l<count} (panelV[l][r]·cv[l] + panelW[l][r]·cw[l]) for r in [from, to). */
+  subtractPending(target: 'column' | 'y', shift: number, from: number, to: number, count: number, cv: Float64Array, cw: Float64Array): void;
+  /** cw[l] = panelW[l][base..base+m)·v and cv[l] = panelV[l][base..)·v, with v the last symv's vector. */
+  pendingDots(base: number, m: number, count: number, cw: Float64Array, cv: Float64Array): void;
+}
+
 /** The part of the WebAssembly API used here (the core's type libraries declare no runtime globals). */
 interface WasmApi {
   validate(bytes: Uint8Array): boolean;
@@ -32,8 +48,12 @@ type WasmModule = object;
 const MIN_ORDER_FOR_SIMD = 48;
 
 export function symvWorkspace(n: number): SymvWorkspace {
+  return reductionWorkspace(n, 0);
+}
+
+export function reductionWorkspace(n: number, panelRows: number): ReductionWorkspace {
   const compiled = n >= MIN_ORDER_FOR_SIMD ? simdModule() : null;
-  return compiled ? simdWorkspace(compiled.wasm, compiled.module, n) : jsWorkspace(n);
+  return compiled ? simdWorkspace(compiled.wasm, compiled.module, n, panelRows) : jsWorkspace(n, panelRows);
 }
 
 /** Whether the SIMD kernel runs here (Node ≥ 16.4 has WebAssembly SIMD). */
@@ -41,28 +61,62 @@ export function simdSymvAvailable(): boolean {
   return simdModule() !== null;
 }
 
-function jsWorkspace(n: number): SymvWorkspace {
+function jsWorkspace(n: number, panelRows: number): ReductionWorkspace {
   const matrix = new Float64Array(n * n);
-  return { matrix, symv: (base, m, v, out) => lowerSymv(matrix, n, base, m, v, out) };
+  const panelV = new Float64Array(panelRows * n);
+  const panelW = new Float64Array(panelRows * n);
+  const column = new Float64Array(n);
+  const y = new Float64Array(n);
+  let lastV: Float64Array = new Float64Array(0);
+  return {
+    matrix,
+    panelV,
+    panelW,
+    column,
+    y,
+    symv(base, m, v, out) {
+      lastV = v;
+      lowerSymv(matrix, n, base, m, v, out);
+    },
+    subtractPending: (target, shift, from, to, count, cv, cw) => subtractPendingJs(target === 'y' ? y : column, shift, from, to, panelV, panelW, n, count, cv, cw),
+    pendingDots: (base, m, count, cw, cv) => pendingDotsJs(lastV, base, m, panelV, panelW, n, count, cw, cv),
+  };
 }
 
 type Rows4 = (a: number, stride: number, v: number, out: number, pairBytes: number, scratch: number, v0: number, v1: number, v2: number, v3: number) => void;
+type Axpy4 = (dst: number, p0: number, p1: number, p2: number, p3: number, bytes: number, c0: number, c1: number, c2: number, c3: number) => void;
+type Dot4 = (x: number, p0: number, p1: number, p2: number, p3: number, bytes: number, scratch: number) => void;
 
-function simdWorkspace(wasm: WasmApi, module: WasmModule, n: number): SymvWorkspace {
-  // Layout in doubles: matrix, v, out, 4 scratch.
+function simdWorkspace(wasm: WasmApi, module: WasmModule, n: number, panelRows: number): ReductionWorkspace {
+  // Layout in doubles: matrix, v, out, 4 scratch, panel V, panel W, column, y.
   const vAt = n * n;
   const outAt = vAt + n;
   const scratchAt = outAt + n;
-  const pages = Math.ceil(((scratchAt + 4) * 8) / 65536);
+  const panelVAt = scratchAt + 4;
+  const panelWAt = panelVAt + panelRows * n;
+  const columnAt = panelWAt + panelRows * n;
+  const yAt = columnAt + n;
+  const pages = Math.ceil(((yAt + n) * 8) / 65536);
   const memory = new wasm.Memory({ initial: pages, maximum: pages });
-  const rows4 = new wasm.Instance(module, { env: { memory } }).exports.rows4 as Rows4;
+  const exports = new wasm.Instance(module, { env: { memory } }).exports;
+  const rows4 = exports.rows4 as Rows4;
+  const axpy4 = exports.axpy4 as Axpy4;
+  const dot4 = exports.dot4 as Dot4;
   const heap = new Float64Array(memory.buffer);
   const matrix = heap.subarray(0, n * n);
   const vArea = heap.subarray(vAt, vAt + n);
   const outArea = heap.subarray(outAt, outAt + n);
+  const panelV = heap.subarray(panelVAt, panelVAt + panelRows * n);
+  const panelW = heap.subarray(panelWAt, panelWAt + panelRows * n);
+  const column = heap.subarray(columnAt, columnAt + n);
+  const y = heap.subarray(yAt, yAt + n);
   const stride = n * 8;
   return {
     matrix,
+    panelV,
+    panelW,
+    column,
+    y,
     symv(base, m, v, out) {
       vArea.set(v.subarray(0, m));
       outArea.fill(0, 0, m);
@@ -96,9 +150,133 @@ function simdWorkspace(wasm: WasmApi, module: WasmModule, n: number): SymvWorksp
         outArea[r + 3] += d3;
       }
       tailRows(heap, n, base, m, r, vArea, outArea);
-      out.set(outArea.subarray(0, m));
+      if (out !== outArea) out.set(outArea.subarray(0, m));
+    },
+    subtractPending(target, shift, from, to, count, cv, cw) {
+      const dst = target === 'y' ? y : column;
+      const dstAt = target === 'y' ? yAt : columnAt;
+      const length = Math.max(0, to - from);
+      const even = length & ~1;
+      for (let l = 0; l < count; l += 2) {
+        // An odd last reflector is paired with itself at coefficient 0 (adds exact zeros).
+        const second = l + 1 < count ? l + 1 : l;
+        const c2 = l + 1 < count ? cv[l + 1] : 0;
+        const c3 = l + 1 < count ? cw[l + 1] : 0;
+        const v0 = panelVAt + l * n + from;
+        const w0 = panelWAt + l * n + from;
+        const v1 = panelVAt + second * n + from;
+        const w1 = panelWAt + second * n + from;
+        if (even > 0) axpy4((dstAt + from - shift) * 8, v0 * 8, w0 * 8, v1 * 8, w1 * 8, even * 8, cv[l], cw[l], c2, c3);
+        if (even < length) {
+          const i = even;
+          dst[from - shift + i] -= heap[v0 + i] * cv[l] + heap[w0 + i] * cw[l] + (heap[v1 + i] * c2 + heap[w1 + i] * c3);
+        }
+      }
+    },
+    pendingDots(base, m, count, cw, cv) {
+      const even = m & ~1;
+      for (let l = 0; l < count; l += 2) {
+        const second = l + 1 < count ? l + 1 : l;
+        const w0 = panelWAt + l * n + base;
+        const v0 = panelVAt + l * n + base;
+        const w1 = panelWAt + second * n + base;
+        const v1 = panelVAt + second * n + base;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        if (even > 0) {
+          dot4(vAt * 8, w0 * 8, v0 * 8, w1 * 8, v1 * 8, even * 8, scratchAt * 8);
+          s0 = heap[scratchAt];
+          s1 = heap[scratchAt + 1];
+          s2 = heap[scratchAt + 2];
+          s3 = heap[scratchAt + 3];
+        }
+        if (even < m) {
+          const x = vArea[even];
+          s0 += heap[w0 + even] * x;
+          s1 += heap[v0 + even] * x;
+          s2 += heap[w1 + even] * x;
+          s3 += heap[v1 + even] * x;
+        }
+        cw[l] = s0;
+        cv[l] = s1;
+        if (l + 1 < count) {
+          cw[l + 1] = s2;
+          cv[l + 1] = s3;
+        }
+      }
     },
   };
+}
+
+/**
+ * dst[r − shift] −= Σ_{l<count} (vs[l][r]·cv[l] + ws[l][r]·cw[l]) for r in [from, to), rows of vs/ws
+ * of length n. Two reflectors per pass, so each dst element is loaded and stored half as often.
+ */
+function subtractPendingJs(
+  dst: Float64Array,
+  shift: number,
+  from: number,
+  to: number,
+  vs: Float64Array,
+  ws: Float64Array,
+  n: number,
+  count: number,
+  cv: Float64Array,
+  cw: Float64Array,
+): void {
+  let l = 0;
+  for (; l + 1 < count; l += 2) {
+    const row0 = l * n;
+    const row1 = row0 + n;
+    const v0 = cv[l];
+    const w0 = cw[l];
+    const v1 = cv[l + 1];
+    const w1 = cw[l + 1];
+    for (let r = from; r < to; r++) dst[r - shift] -= vs[row0 + r] * v0 + ws[row0 + r] * w0 + (vs[row1 + r] * v1 + ws[row1 + r] * w1);
+  }
+  if (l < count) {
+    const row = l * n;
+    const v0 = cv[l];
+    const w0 = cw[l];
+    for (let r = from; r < to; r++) dst[r - shift] -= vs[row + r] * v0 + ws[row + r] * w0;
+  }
+}
+
+/** cw[l] = ws[l][base..]·v and cv[l] = vs[l][base..]·v (v of length m), two reflectors per pass. */
+function pendingDotsJs(v: Float64Array, base: number, m: number, vs: Float64Array, ws: Float64Array, n: number, count: number, cw: Float64Array, cv: Float64Array): void {
+  let l = 0;
+  for (; l + 1 < count; l += 2) {
+    const row0 = l * n + base;
+    const row1 = row0 + n;
+    let w0 = 0;
+    let v0 = 0;
+    let w1 = 0;
+    let v1 = 0;
+    for (let r = 0; r < m; r++) {
+      const x = v[r];
+      w0 += ws[row0 + r] * x;
+      v0 += vs[row0 + r] * x;
+      w1 += ws[row1 + r] * x;
+      v1 += vs[row1 + r] * x;
+    }
+    cw[l] = w0;
+    cv[l] = v0;
+    cw[l + 1] = w1;
+    cv[l + 1] = v1;
+  }
+  if (l < count) {
+    const row = l * n + base;
+    let w0 = 0;
+    let v0 = 0;
+    for (let r = 0; r < m; r++) {
+      w0 += ws[row + r] * v[r];
+      v0 += vs[row + r] * v[r];
+    }
+    cw[l] = w0;
+    cv[l] = v0;
+  }
 }
 
 /**
@@ -218,6 +396,7 @@ const load128 = [...simd(0x00), 3, 0];
 const store128 = [...simd(0x0b), 3, 0];
 const f64x2Splat = simd(0x14);
 const f64x2Add = simd(0xf0);
+const f64x2Sub = simd(0xf1);
 const f64x2Mul = simd(0xf2);
 const f64x2Lane = (lane: number): number[] => [...simd(0x21), lane];
 const i32Add = [0x6a];
@@ -259,14 +438,83 @@ function rows4Module(): Uint8Array {
     [4, I32],
     [13, V128],
   ]);
-  const code = [...locals, ...body];
-  const params = [I32, I32, I32, I32, I32, I32, F64, F64, F64, F64];
+  const rows4Code = [...locals, ...body];
+  const axpy4Code = axpy4Body();
+  const dot4Code = dot4Body();
+  const rows4Params = [I32, I32, I32, I32, I32, I32, F64, F64, F64, F64];
+  const dot4Params = [I32, I32, I32, I32, I32, I32, I32];
+  const functionType = (params: number[]): number[] => [0x60, ...vector(params.map((t) => [t])), 0];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vector([[0x60, ...vector(params.map((t) => [t])), 0]])),
+    ...section(1, vector([functionType(rows4Params), functionType(dot4Params)])),
     ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vector([[0]])),
-    ...section(7, vector([[...name('rows4'), 0x00, 0]])),
-    ...section(10, vector([[...uleb(code.length), ...code]])),
+    // rows4 and axpy4 share a signature (six i32, four f64).
+    ...section(3, vector([[0], [0], [1]])),
+    ...section(
+      7,
+      vector([
+        [...name('rows4'), 0x00, 0],
+        [...name('axpy4'), 0x00, 1],
+        [...name('dot4'), 0x00, 2],
+      ]),
+    ),
+    ...section(10, vector([rows4Code, axpy4Code, dot4Code].map((code) => [...uleb(code.length), ...code]))),
   ]);
+}
+
+/**
+ * axpy4(dst, p0, p1, p2, p3, bytes, c0, c1, c2, c3): dst[i] −= (p0[i]·c0 + p1[i]·c1) + (p2[i]·c2 + p3[i]·c3)
+ * over `bytes` bytes (a multiple of 16).
+ */
+function axpy4Body(): number[] {
+  const [dst, bytes] = [0, 5];
+  const pointer = (i: number) => 1 + i;
+  const coefficient = (i: number) => 6 + i;
+  const j = 10;
+  const splat = (i: number) => 11 + i;
+  const body: number[] = [];
+  for (let i = 0; i < 4; i++) body.push(...get(coefficient(i)), ...f64x2Splat, ...set(splat(i)));
+  body.push(0x02, 0x40, 0x03, 0x40);
+  body.push(...get(j), ...get(bytes), 0x4f, 0x0d, 1);
+  body.push(...get(dst), ...get(j), ...i32Add);
+  body.push(...get(dst), ...get(j), ...i32Add, ...load128);
+  const term = (i: number) => [...get(pointer(i)), ...get(j), ...i32Add, ...load128, ...get(splat(i)), ...f64x2Mul];
+  body.push(...term(0), ...term(1), ...f64x2Add, ...term(2), ...term(3), ...f64x2Add, ...f64x2Add);
+  body.push(...f64x2Sub, ...store128);
+  body.push(...get(j), 0x41, 16, ...i32Add, ...set(j));
+  body.push(0x0c, 0, 0x0b, 0x0b, 0x0b);
+  return [
+    ...vector([
+      [1, I32],
+      [4, V128],
+    ]),
+    ...body,
+  ];
+}
+
+/** dot4(x, p0, p1, p2, p3, bytes, scratch): scratch[i] = p_i·x over `bytes` bytes (a multiple of 16). */
+function dot4Body(): number[] {
+  const [x, bytes, scratch] = [0, 5, 6];
+  const pointer = (i: number) => 1 + i;
+  const j = 7;
+  const dot = (i: number) => 8 + i;
+  const xv = 12;
+  const body: number[] = [];
+  body.push(0x02, 0x40, 0x03, 0x40);
+  body.push(...get(j), ...get(bytes), 0x4f, 0x0d, 1);
+  body.push(...get(x), ...get(j), ...i32Add, ...load128, ...set(xv));
+  for (let i = 0; i < 4; i++) body.push(...get(dot(i)), ...get(pointer(i)), ...get(j), ...i32Add, ...load128, ...get(xv), ...f64x2Mul, ...f64x2Add, ...set(dot(i)));
+  body.push(...get(j), 0x41, 16, ...i32Add, ...set(j));
+  body.push(0x0c, 0, 0x0b, 0x0b);
+  for (let i = 0; i < 4; i++) {
+    body.push(...get(scratch), ...get(dot(i)), ...f64x2Lane(0), ...get(dot(i)), ...f64x2Lane(1), ...f64Add, 0x39, 3, ...uleb(8 * i));
+  }
+  body.push(0x0b);
+  return [
+    ...vector([
+      [1, I32],
+      [5, V128],
+    ]),
+    ...body,
+  ];
 }
