@@ -12,7 +12,7 @@
  * Accuracy: backward stable; eigenvalues to ~n·ε·‖A‖ absolute, vectors to ε·‖A‖/gap.
  */
 import type { MatMulBackend } from '../types';
-import { reductionWorkspace, symvWorkspace, type ReductionWorkspace, type SymvWorkspace } from './symv';
+import { orthogonalizationSpace, reductionWorkspace, symvWorkspace, type ReductionWorkspace, type SymvWorkspace } from './symv';
 
 export interface SymmetricEigen {
   /** Eigenvalues in descending order (all n). */
@@ -262,14 +262,15 @@ function inverseIterationVectors(d: Float64Array, e: Float64Array, n: number, ei
   }
   const window = 1e-3 * norm;
   const tiny = eps * norm;
-  const rows = new Float64Array(count * n);
+  // Finished vectors and the iterate live where the re-orthogonalization kernel reads them.
+  const space = orthogonalizationSpace(count, n);
+  const { rows, x, stride } = space;
   // LU with partial pivoting of T − λI: U has diagonal u0, superdiagonals u1, u2; multipliers and swaps.
   const u0 = new Float64Array(n);
   const u1 = new Float64Array(n);
   const u2 = new Float64Array(n);
   const multiplier = new Float64Array(n);
   const swapped = new Uint8Array(n);
-  const x = new Float64Array(n);
   let seed = 0x2545f491;
   let previous = Number.POSITIVE_INFINITY;
 
@@ -334,12 +335,9 @@ function inverseIterationVectors(d: Float64Array, e: Float64Array, n: number, ei
       let growth = 0;
       for (let i = 0; i < n; i++) growth += x[i] * x[i];
       growth = Math.sqrt(growth);
-      for (let j = v - 1; j >= 0 && eigenvalues[j] - eigenvalues[v] <= window; j--) {
-        const other = j * n;
-        let dot = 0;
-        for (let i = 0; i < n; i++) dot += rows[other + i] * x[i];
-        for (let i = 0; i < n; i++) x[i] -= dot * rows[other + i];
-      }
+      let first = v;
+      while (first > 0 && eigenvalues[first - 1] - eigenvalues[v] <= window) first--;
+      if (first < v) space.orthogonalize(first, v);
       let length = 0;
       for (let i = 0; i < n; i++) length += x[i] * x[i];
       length = Math.sqrt(length);
@@ -351,9 +349,11 @@ function inverseIterationVectors(d: Float64Array, e: Float64Array, n: number, ei
       if (!converged) for (let i = 0; i < n; i++) x[i] *= norm;
     }
     if (!converged) return null;
-    rows.set(x, v * n);
+    rows.set(x.subarray(0, n), v * stride);
   }
-  return rows;
+  const compact = new Float64Array(count * n);
+  for (let v = 0; v < count; v++) compact.set(rows.subarray(v * stride, v * stride + n), v * n);
+  return compact;
 }
 
 /**

@@ -56,6 +56,51 @@ export function reductionWorkspace(n: number, panelRows: number): ReductionWorks
   return compiled ? simdWorkspace(compiled.wasm, compiled.module, n, panelRows) : jsWorkspace(n, panelRows);
 }
 
+/**
+ * Eigenvectors under construction for inverse iteration: `rows` (count × stride, stride = n rounded up
+ * to even, the padding kept zero) and the iterate `x` (stride long), with x re-orthogonalized against a
+ * run of finished rows by modified Gram–Schmidt, last row first.
+ */
+export interface OrthogonalizationSpace {
+  readonly rows: Float64Array;
+  readonly x: Float64Array;
+  readonly stride: number;
+  orthogonalize(first: number, last: number): void;
+}
+
+export function orthogonalizationSpace(count: number, n: number): OrthogonalizationSpace {
+  const stride = n + (n & 1);
+  const compiled = n >= MIN_ORDER_FOR_SIMD ? simdModule() : null;
+  if (!compiled) {
+    const rows = new Float64Array(count * stride);
+    const x = new Float64Array(stride);
+    return {
+      rows,
+      x,
+      stride,
+      orthogonalize(first, last) {
+        for (let j = last - 1; j >= first; j--) {
+          const other = j * stride;
+          let dot = 0;
+          for (let i = 0; i < n; i++) dot += rows[other + i] * x[i];
+          for (let i = 0; i < n; i++) x[i] -= dot * rows[other + i];
+        }
+      },
+    };
+  }
+  const xAt = count * stride;
+  const pages = Math.max(1, Math.ceil(((xAt + stride) * 8) / 65536));
+  const memory = new compiled.wasm.Memory({ initial: pages, maximum: pages });
+  const mgs = new compiled.wasm.Instance(compiled.module, { env: { memory } }).exports.mgs as (x: number, rows: number, first: number, last: number, strideBytes: number) => void;
+  const heap = new Float64Array(memory.buffer);
+  return {
+    rows: heap.subarray(0, xAt),
+    x: heap.subarray(xAt, xAt + stride),
+    stride,
+    orthogonalize: (first, last) => mgs(xAt * 8, 0, first, last, stride * 8),
+  };
+}
+
 /** Whether the SIMD kernel runs here (Node ≥ 16.4 has WebAssembly SIMD). */
 export function simdSymvAvailable(): boolean {
   return simdModule() !== null;
@@ -441,25 +486,65 @@ function rows4Module(): Uint8Array {
   const rows4Code = [...locals, ...body];
   const axpy4Code = axpy4Body();
   const dot4Code = dot4Body();
+  const mgsCode = mgsBody();
   const rows4Params = [I32, I32, I32, I32, I32, I32, F64, F64, F64, F64];
   const dot4Params = [I32, I32, I32, I32, I32, I32, I32];
+  const mgsParams = [I32, I32, I32, I32, I32];
   const functionType = (params: number[]): number[] => [0x60, ...vector(params.map((t) => [t])), 0];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vector([functionType(rows4Params), functionType(dot4Params)])),
+    ...section(1, vector([functionType(rows4Params), functionType(dot4Params), functionType(mgsParams)])),
     ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
     // rows4 and axpy4 share a signature (six i32, four f64).
-    ...section(3, vector([[0], [0], [1]])),
+    ...section(3, vector([[0], [0], [1], [2]])),
     ...section(
       7,
       vector([
         [...name('rows4'), 0x00, 0],
         [...name('axpy4'), 0x00, 1],
         [...name('dot4'), 0x00, 2],
+        [...name('mgs'), 0x00, 3],
       ]),
     ),
-    ...section(10, vector([rows4Code, axpy4Code, dot4Code].map((code) => [...uleb(code.length), ...code]))),
+    ...section(10, vector([rows4Code, axpy4Code, dot4Code, mgsCode].map((code) => [...uleb(code.length), ...code]))),
   ]);
+}
+
+/**
+ * mgs(x, rows, first, last, strideBytes): for j = last−1 down to first, x −= (row_j·x)·row_j, rows of
+ * strideBytes bytes (a multiple of 16) from `rows` on: modified Gram–Schmidt against a run of rows.
+ */
+function mgsBody(): number[] {
+  const [x, rows, first, last, stride] = [0, 1, 2, 3, 4];
+  const [j, row, i] = [5, 6, 7];
+  const [acc, dotv] = [8, 9];
+  const zero = [...simd(0x0c), ...new Array<number>(16).fill(0)];
+  const body: number[] = [];
+  body.push(...get(last), ...set(j));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop over rows
+  body.push(...get(j), ...get(first), 0x4c, 0x0d, 1); // i32.le_s: done when j ≤ first
+  body.push(...get(j), 0x41, 1, 0x6b, ...set(j)); // j −= 1
+  body.push(...get(rows), ...get(j), ...get(stride), 0x6c, ...i32Add, ...set(row));
+  body.push(...zero, ...set(acc), 0x41, 0, ...set(i));
+  body.push(0x02, 0x40, 0x03, 0x40);
+  body.push(...get(i), ...get(stride), 0x4f, 0x0d, 1);
+  body.push(...get(acc), ...get(row), ...get(i), ...i32Add, ...load128, ...get(x), ...get(i), ...i32Add, ...load128, ...f64x2Mul, ...f64x2Add, ...set(acc));
+  body.push(...get(i), 0x41, 16, ...i32Add, ...set(i), 0x0c, 0, 0x0b, 0x0b);
+  body.push(...get(acc), ...f64x2Lane(0), ...get(acc), ...f64x2Lane(1), ...f64Add, ...f64x2Splat, ...set(dotv), 0x41, 0, ...set(i));
+  body.push(0x02, 0x40, 0x03, 0x40);
+  body.push(...get(i), ...get(stride), 0x4f, 0x0d, 1);
+  body.push(...get(x), ...get(i), ...i32Add);
+  body.push(...get(x), ...get(i), ...i32Add, ...load128, ...get(row), ...get(i), ...i32Add, ...load128, ...get(dotv), ...f64x2Mul, ...f64x2Sub, ...store128);
+  body.push(...get(i), 0x41, 16, ...i32Add, ...set(i), 0x0c, 0, 0x0b, 0x0b);
+  body.push(0x0c, 0, 0x0b, 0x0b); // next row; end loop; end block
+  body.push(0x0b);
+  return [
+    ...vector([
+      [3, I32],
+      [2, V128],
+    ]),
+    ...body,
+  ];
 }
 
 /**

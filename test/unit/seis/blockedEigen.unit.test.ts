@@ -145,6 +145,17 @@ describe('blocked symmetric eigensolver', () => {
     assertEigenpairs(a, n, blocked, 'tied');
   });
 
+  it('large tied blocks (order 61 and 201, the SIMD re-orthogonalization and the blocked reduction)', async () => {
+    for (const n of [61, 201]) {
+      const values = Array.from({ length: n }, (_, i) => (i < n / 3 ? 1 : i < (2 * n) / 3 ? 1 - (i % 3) * 1e-12 : 0.5 / (1 + i)));
+      const a = withSpectrum(values, n);
+      const blocked = await symmetricEigenBlocked(a, n, { vectors: n }, jsMatMulBackend);
+      const sorted = [...values].sort((x, y) => y - x);
+      for (let i = 0; i < n; i++) assert.ok(Math.abs(blocked.values[i] - sorted[i]) <= 1e-12, `n=${n} λ${i} ${blocked.values[i]} vs ${sorted[i]}`);
+      assertEigenpairs(a, n, blocked, `tied n=${n}`);
+    }
+  });
+
   it('zero, diagonal (every column already reduced) and rank-deficient matrices', async () => {
     const n = 23;
     const zero = new Float64Array(n * n);
