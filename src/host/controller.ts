@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ExportFormat } from '../shared/webviewProtocol';
 import type { NodeDataOptions } from '../shared/nodeData';
+import type { SeriesResult } from '../shared/results';
 import { BundledExamples } from './examples';
 import { ResultsExporter } from './exporter';
 import { defaultTransformId } from './format';
@@ -39,6 +40,8 @@ export class SeisController implements vscode.Disposable {
   private readonly transformChanged = new vscode.EventEmitter<{ transformId: string; source: 'panel' | 'host' }>();
   readonly onDidChangeTransform = this.transformChanged.event;
 
+  /** The latest checkpoint series each model belongs to (src/host/series.ts): the inspector's trajectory tooltip. */
+  readonly seriesByModel = new Map<string, SeriesResult>();
   /** The model the tree and decorations follow: the last one analysed or shown. */
   currentModel: string | undefined;
   transformId: string | undefined;

@@ -25,6 +25,8 @@ export interface EngineRequest {
   readonly patterns?: number;
   /** Sweeps scored after the transforms (absent or empty: none). */
   readonly sweeps?: readonly string[];
+  /** Resamples for an interval beside every score (absent or 0: none). */
+  readonly intervals?: number;
 }
 
 export interface EngineProgress {
@@ -55,6 +57,7 @@ export function toAnalysisRequest(r: EngineRequest): AnalysisRequest {
     ...(r.transforms.length > 0 ? { transforms: r.transforms } : r.sweeps?.length ? { transforms: DEFAULT_TRANSFORMS } : {}),
     ...(r.sweeps?.length ? { sweeps: r.sweeps } : {}),
     ...(r.patterns ? { patterns: r.patterns } : {}),
+    ...(r.intervals ? { intervals: { resamples: r.intervals } } : {}),
     layers: r.layers,
     batchSize: r.batchSize,
     maxPositions: r.maxPositions,
@@ -101,10 +104,8 @@ export function analysisErrorCode(err: unknown): AnalysisErrorCode | undefined {
 export interface SeriesEngineRequest {
   /** The checkpoints' .onnx files, in any order: they are ordered by the step in their names (else by name). */
   readonly files: readonly { readonly path: string; readonly mtimeMs?: number }[];
-  /** Everything but the model, as for one analysis. */
+  /** Everything but the model, as for one analysis (intervals included). */
   readonly analysis: Omit<EngineRequest, 'modelPath'>;
-  /** Resamples for an interval beside every score; 0 = none. */
-  readonly intervals: number;
 }
 
 export interface SeriesEngineRun {
@@ -133,8 +134,7 @@ export function startSeriesEngine(request: SeriesEngineRequest, listeners: Serie
     checkpoints: ordering.checkpoints,
     order: ordering.order,
     orderNotes: ordering.notes,
-    // Intervals travel inside the analysis request, as for one analysis (src/analysis/series.ts).
-    analysis: { ...analysis, origin: 'vscode', ...(request.intervals > 0 ? { intervals: { resamples: request.intervals } } : {}) },
+    analysis: { ...analysis, origin: 'vscode' },
   }, {
     onProgress: (p) => listeners.onProgress({ ...toEngineProgress(p), checkpoint: p.checkpoint }),
     onCheckpoint: listeners.onCheckpoint,

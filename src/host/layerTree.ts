@@ -3,6 +3,7 @@
  * with op, shape and `E 0.82 · I 0.11` for the selected transform. Selection follows the panel
  * both ways through the controller.
  */
+import { trajectorySummary } from '../shared/seriesParts';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { LayerResult } from '../shared/results';
@@ -154,6 +155,9 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     }
     const md = new vscode.MarkdownString();
     md.appendCodeblock(layerDetails(shown.result, layer, this.controller.transformId).join('\n'), 'text');
+    const series = this.controller.seriesByModel.get(shown.modelPath);
+    const trajectory = series && this.controller.transformId ? trajectorySummary(series, layer.name, this.controller.transformId) : undefined;
+    if (trajectory) md.appendCodeblock(trajectory, 'text');
     item.tooltip = md;
     item.accessibilityInformation = { label: `${layer.name}, ${layer.op}, ${cell ? scoreLabel(cell).replace('·', ',') : layer.status}` };
     item.contextValue = `seisLayer.${layer.status}`;

@@ -238,5 +238,6 @@ export function requestFor(modelPath: string, s: SeisSettings): EngineRequest {
     executionProvider: s.executionProvider,
     patterns: s.patterns,
     sweeps: s.sweeps,
+    intervals: s.intervals,
   };
 }

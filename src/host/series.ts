@@ -13,6 +13,7 @@ import { basename, extname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { writeFileAtomic } from '../io/atomicWrite';
 import { RESULTS_SCHEMA_VERSION, isSeriesResult, type SeriesResult } from '../shared/results';
+import { checkpointResult } from '../shared/seriesParts';
 import type { SeisController } from './controller';
 import { startSeriesEngine, type SeriesEngineRun } from './engine';
 import { hashFile, settingsKeyOf } from './resultsStore';
@@ -137,7 +138,7 @@ export class CheckpointSeries implements vscode.Disposable {
       return refuse(err instanceof Error ? err.message : String(err), 'failed');
     }
     const { modelPath: _first, ...analysis } = engineRequest;
-    const relevant = { ...analysisRelevantSettings(settings), intervals: settings.intervals };
+    const relevant = analysisRelevantSettings(settings);
     const sortedPaths = [...files].sort();
     const pathsKey = sha(sortedPaths.join('\n')).slice(0, 24);
     const panelKey = `seis-series:${pathsKey}`;
@@ -149,6 +150,7 @@ export class CheckpointSeries implements vscode.Disposable {
       const stored = await this.store.load(pathsKey, filesKey, settingsKey);
       if (stored) {
         await this.controller.panels.showSeries(panelKey, stored.series, title);
+        await this.adoptCheckpoints(stored.series);
         void vscode.window.showInformationMessage(`SEIS: showing the stored series of these ${files.length} checkpoints (same files and settings, ${stored.savedAt}).`, 'Re-run').then((pick) => {
           if (pick) void this.analyze(targets, true);
         });
@@ -156,12 +158,12 @@ export class CheckpointSeries implements vscode.Disposable {
       }
     }
 
-    this.controller.output.info(`Analysing ${files.length} checkpoints with ${JSON.stringify({ ...analysis, intervals: settings.intervals })}`);
+    this.controller.output.info(`Analysing ${files.length} checkpoints with ${JSON.stringify(analysis)}`);
     let run: SeriesEngineRun;
     let lastFraction = 0;
     let report: ((message: string, fraction: number) => void) | undefined;
     try {
-      run = startSeriesEngine({ files: files.map((path) => ({ path })), analysis, intervals: settings.intervals }, {
+      run = startSeriesEngine({ files: files.map((path) => ({ path })), analysis }, {
         onProgress: (p) => report?.(p.message, p.fraction),
         onCheckpoint: (partial) => { if (partial.incomplete) void this.controller.panels.showSeries(panelKey, partial, title, true); },
       });
@@ -193,6 +195,7 @@ export class CheckpointSeries implements vscode.Disposable {
         void vscode.window.showInformationMessage(text);
         return { kind: 'cancelled', series, panelKey };
       }
+      await this.adoptCheckpoints(series, relevant);
       try {
         await this.store.save(pathsKey, { filesKey, settingsKey, savedAt: new Date().toISOString(), series });
       } catch (err) {
@@ -209,6 +212,21 @@ export class CheckpointSeries implements vscode.Disposable {
     } finally {
       this.active = undefined;
     }
+  }
+
+  /**
+   * The inspector follows the last checkpoint and shows each layer's trajectory. A finished run's
+   * checkpoints are exactly what `seis analyze` gives each file alone with these settings, so they
+   * are stored as the files' results too (`relevant`), and badges and panels find them.
+   */
+  private async adoptCheckpoints(series: SeriesResult, relevant?: Readonly<Record<string, unknown>>): Promise<void> {
+    const analysed = series.checkpoints.map((c, i) => ({ c, i })).filter(({ c }) => !c.failed && c.layers.length > 0);
+    for (const { c, i } of analysed) {
+      this.controller.seriesByModel.set(c.model.path, series);
+      if (relevant) await this.controller.results.saveComplete(c.model.path, checkpointResult(series, i), relevant);
+    }
+    const last = analysed.at(-1)?.c.model.path;
+    if (last) await this.controller.show(last);
   }
 
   dispose(): void {

@@ -29,7 +29,7 @@ export interface SeisSettings {
   readonly patterns: number;
   /** Sweeps to score after the transforms, e.g. `rot:15`; empty = none. */
   readonly sweeps: readonly string[];
-  /** Resamples for an interval beside every score of a checkpoint series; 0 = none. */
+  /** Resamples for an interval beside every score (single analyses and series); 0 = none. */
   readonly intervals: number;
   /** onnxruntime execution provider, e.g. `cpu`. */
   readonly executionProvider: string;
@@ -89,6 +89,7 @@ export function analysisRelevantSettings(s: SeisSettings): Record<string, unknow
     executionProvider: s.executionProvider,
     patterns: s.patterns,
     sweeps: [...s.sweeps],
+    intervals: s.intervals,
   };
 }
 

@@ -5,7 +5,7 @@
  * bundle (the host's series panel and layer inspector, the webview's series view).
  */
 import type { AnalysisResult, ScoreCell, SeriesResult } from './results';
-import type { TrajectoryPoint } from './trajectory';
+import { settledStep, sparkline, type TrajectoryPoint } from './trajectory';
 
 type Measure = 'equivariance' | 'invariance';
 
@@ -64,4 +64,20 @@ export function trajectory(series: SeriesResult, layerName: string, transformId:
       ...(low !== null && high !== null && Number.isFinite(shift) ? { low: low - shift, high: high - shift } : {}),
     };
   });
+}
+
+/**
+ * One line for the layer inspector's tooltip: the layer's score across the series as a sparkline,
+ * first → last, and the step it settled at (src/shared/trajectory.ts). Undefined when the series
+ * never scored the layer under this transform.
+ */
+export function trajectorySummary(series: SeriesResult, layerName: string, transformId: string, measure: Measure = 'equivariance'): string | undefined {
+  const points = trajectory(series, layerName, transformId, measure);
+  const scored = points.filter((p) => p.value !== null);
+  if (!scored.length) return undefined;
+  const settled = settledStep(points);
+  const tag = measure === 'equivariance' ? 'S_E' : 'S_I';
+  const span = `${(scored[0].value as number).toFixed(2)} → ${(scored.at(-1)?.value as number).toFixed(2)}`;
+  const when = settled ? `settled at step ${settled.step} (within ${settled.band === 'interval' ? 'its final interval' : 'the null margin of its final value'})` : '';
+  return `${tag} across ${points.length} checkpoints (${transformId}): ${sparkline(points.map((p) => p.value))}  ${span}${when ? ` · ${when}` : ''}`;
 }

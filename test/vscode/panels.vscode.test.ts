@@ -107,7 +107,7 @@ describe('SEIS panels in VS Code: sweep, patterns, Model Explorer export', () =>
       const names = series.checkpoints.map((c) => c.layers.map((l) => l.name).join(','));
       assert.ok(names[0] && names.every((n) => n === names[0]), 'the same layers at every checkpoint');
       const cell = series.checkpoints[2]!.layers.find((l) => l.status === 'scored')!.scores.rot180!;
-      assert.ok(cell.intervals && cell.intervals.equivariance.low <= cell.equivariance && cell.equivariance <= cell.intervals.equivariance.high, 'an interval around each score (seis.intervals)');
+      assert.ok(cell.intervals && cell.intervals.equivariance.low <= cell.equivariance && cell.equivariance <= cell.intervals.equivariance.high, `an interval around each score (seis.intervals): ${JSON.stringify({ e: cell.equivariance, iv: cell.intervals, settings: series.settings, warnings: series.warnings })}`);
 
       const panel = seis.panels.get((outcome as Finished).panelKey);
       assert.ok(panel, 'the series has its panel');
@@ -115,6 +115,15 @@ describe('SEIS panels in VS Code: sweep, patterns, Model Explorer export', () =>
       assert.equal(panel.shownResults?.results[0]?.model.fileName, 'epoch_2.onnx', 'the last checkpoint\'s details are open below the series');
       const drawn = pngSize(await panel.requestPng('series'));
       assert.ok(drawn.width > 300 && drawn.height > 150, `the webview drew the series view: ${drawn.width}×${drawn.height}`);
+
+      // The inspector follows the last checkpoint; each layer's tooltip carries its trajectory.
+      assert.equal(seis.controller.currentModel, join(dir, 'epoch_2.onnx'));
+      const layerNode = seis.tree.getChildren().flatMap((n) => [n, ...seis.tree.getChildren(n)]).find((n) => n.kind === 'layer' && n.layer.status === 'scored');
+      assert.ok(layerNode);
+      const tip = seis.tree.getTreeItem(layerNode).tooltip as vscode.MarkdownString;
+      assert.match(tip.value, /S_E across 3 checkpoints \((rot180|flip-h)\): [▁▂▃▄▅▆▇█ ]{3} {2}\d\.\d\d → \d\.\d\d · settled at step [012] \(within its final interval\)/);
+      // Each checkpoint's scores are now also its stored results, as `seis analyze` would give them.
+      assert.equal((await seis.controller.results.latest(join(dir, 'epoch_1.onnx')))?.result.createdAt, series.createdAt);
 
       // Same files, same settings: the stored series is shown without running again.
       const again = (await vscode.commands.executeCommand('seis.analyzeCheckpoints', uris[1], [uris[1], uris[2], uris[0]])) as SeriesOutcome;

@@ -10,14 +10,16 @@ const base: EngineRequest = {
 };
 
 test('a sweep is scored after the default set (an engine run with only sweeps would score only them)', () => {
-  const r = toAnalysisRequest({ ...base, sweeps: ['rot:15'], patterns: 3 });
+  const r = toAnalysisRequest({ ...base, sweeps: ['rot:15'], patterns: 3, intervals: 20 });
   assert.deepEqual(r.transforms, DEFAULT_TRANSFORMS);
+  assert.deepEqual(r.intervals, { resamples: 20 });
   assert.deepEqual(r.sweeps, ['rot:15']);
   assert.equal(r.patterns, 3);
 });
 
 test('explicit transforms stay as given; no sweep and 0 patterns leave the engine defaults alone', () => {
-  const r = toAnalysisRequest({ ...base, transforms: ['rot90'], sweeps: [], patterns: 0 });
+  const r = toAnalysisRequest({ ...base, transforms: ['rot90'], sweeps: [], patterns: 0, intervals: 0 });
+  assert.equal('intervals' in r, false);
   assert.deepEqual(r.transforms, ['rot90']);
   assert.equal('sweeps' in r, false);
   assert.equal('patterns' in r, false);

@@ -9,7 +9,7 @@ import { compareScores } from '../../../src/shared/difference';
 import { NULL_MARGIN } from '../../../src/shared/reading';
 import type { AnalysisResult, ScoreCell, ScoreInterval, SeriesResult } from '../../../src/shared/results';
 import { settledStep, sparkline } from '../../../src/shared/trajectory';
-import { checkpointResult, seriesLayerNames, trajectory } from '../../../src/shared/seriesParts';
+import { checkpointResult, seriesLayerNames, trajectory, trajectorySummary } from '../../../src/shared/seriesParts';
 import { changeFromPrevious } from '../../../webview-ui/src/views/seriesModel';
 import { divergingRgb, symmetricLimit } from '../../../webview-ui/src/views/diverging';
 import { buildDifference } from '../../../webview-ui/src/views/differenceModel';
@@ -134,4 +134,6 @@ test('series model: a checkpoint as a result, trajectories minus the null, chang
   assert.deepEqual([t[2].low, t[2].high].map((x) => Number(x!.toFixed(6))), [0.25, 0.35]);
   assert.equal(changeFromPrevious(series, 2, 'L', 'rot90', 'equivariance')?.verdict, 'missing');
   assert.equal(changeFromPrevious(series, 0, 'L', 'rot90', 'equivariance'), undefined);
+  assert.equal(trajectorySummary(series, 'L', 'rot90'), 'S_E across 3 checkpoints (rot90): ▃ ▅  0.30 → 0.50 · settled at step 9 (within its final interval)');
+  assert.equal(trajectorySummary(series, 'nope', 'rot90'), undefined);
 });
