@@ -629,7 +629,7 @@ async function trainingDynamicsSection(metrics: ExampleMetrics, log: (s: string)
   const rotaug = runs.find(([r]) => r === 'rotaug')?.[1];
   if (plain && rotaug) {
     const rows: string[][] = [];
-    const tally = { trajectory: 0, endOnly: 0, none: 0, identicalInit: 0, layers: 0 };
+    const tally = { trajectory: 0, endOnly: 0, transient: 0, none: 0, identicalInit: 0, layers: 0 };
     for (const l of plain.checkpoints[0].layers.filter((x) => x.status === 'scored')) {
       for (const m of ['equivariance', 'invariance'] as const) {
         const cell = (s: SeriesResult, i: number) => s.checkpoints[i]?.layers.find((x) => x.name === l.name)?.scores[SERIES_TRANSFORM];
@@ -638,17 +638,20 @@ async function trainingDynamicsSection(metrics: ExampleMetrics, log: (s: string)
         tally.layers++;
         if (same0) tally.identicalInit++;
         const firstDiff = differs.findIndex((d, i) => i > 0 && d);
-        const kind = !differs[lastIndex] ? (firstDiff < 0 ? 'none' : 'trajectory') : firstDiff > 0 && firstDiff < lastIndex ? 'trajectory' : 'endOnly';
+        // trajectory: different before the end and at the end; endOnly: only at the last checkpoint;
+        // transient: different on the way, not at the end; none: never beyond the intervals.
+        const kind = firstDiff < 0 ? 'none' : !differs[lastIndex] ? 'transient' : firstDiff < lastIndex ? 'trajectory' : 'endOnly';
         tally[kind]++;
-        rows.push([shortLayerName(l.name), m === 'equivariance' ? 'S_E' : 'S_I', ...labels.map((_, i) => `${fmt((cell(rotaug, i)?.[m] ?? NaN) - (cell(plain, i)?.[m] ?? NaN))}${differs[i] ? ' ≠' : ''}`), kind === 'trajectory' ? `from ${labels[firstDiff]}` : kind === 'endOnly' ? 'end point only' : 'not different']);
+        const described = { trajectory: `from ${labels[firstDiff]} to the end`, endOnly: 'end point only', transient: `on the way (from ${labels[firstDiff]}), not at the end`, none: 'not different' }[kind];
+        rows.push([shortLayerName(l.name), m === 'equivariance' ? 'S_E' : 'S_I', ...labels.map((_, i) => `${fmt((cell(rotaug, i)?.[m] ?? NaN) - (cell(plain, i)?.[m] ?? NaN))}${differs[i] ? ' ≠' : ''}`), described]);
       }
     }
     out.push('### 6.6 Does augmentation change the trajectory or only the end point?\n');
     out.push('rotaug − plain per checkpoint (≠: intervals disjoint, a real difference):\n', table(['layer', 'score', ...labels, 'differs'], rows), '');
     out.push(
       `Both runs start from the same weights: identical scores at ${labels[0]} for ${tally.identicalInit} of ${tally.layers} layer × score pairs (as they must be). ` +
-        `Of ${tally.layers}, ${tally.trajectory} differ from an early checkpoint on (the trajectory changes), ${tally.endOnly} only at the end point, ${tally.none} never beyond the intervals. ` +
-        `**Augmentation ${tally.trajectory >= tally.endOnly && tally.trajectory > 0 ? 'changes the trajectory, not only the end point' : tally.endOnly > 0 ? 'changes mostly the end point' : 'does not change these scores beyond their intervals'}.**\n`,
+        `Of ${tally.layers}, ${tally.trajectory} differ from an early checkpoint to the end (the trajectory changes), ${tally.endOnly} only at the end point, ${tally.transient} only on the way, ${tally.none} never beyond the intervals. ` +
+        `**Augmentation ${tally.trajectory + tally.transient > 0 && tally.trajectory >= tally.endOnly ? 'changes the trajectory, not only the end point' : tally.endOnly > 0 ? 'changes mostly the end point' : 'does not change these scores beyond their intervals'}.**\n`,
     );
   }
   return out.join('\n');
