@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { ExportFormat } from '../shared/webviewProtocol';
 import type { NodeDataOptions } from '../shared/nodeData';
 import type { SeriesResult } from '../shared/results';
-import { BundledExamples } from './examples';
+import { BundledExamples } from './examplePlan';
 import { ResultsExporter } from './exporter';
 import { defaultTransformId } from './format';
 import { PanelManager, type PanelHost, type SeisPanel } from './panel';

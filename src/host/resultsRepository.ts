@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../shared/results';
-import type { BundledExamples } from './examples';
+import type { BundledExamples } from './examplePlan';
 import { ResultsStore, hashFile, settingsKeyOf } from './resultsStore';
 import { affectsAnalysis, analysisRelevantSettings, readSettings } from './settings';
 

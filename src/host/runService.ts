@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { stoppedEarly } from '../shared/incomplete';
 import type { AnalysisResult } from '../shared/results';
 import { analysisErrorCode, startEngine, type AnalysisErrorCode, type EngineProgress, type EngineRequest, type EngineRun } from './engine';
-import type { BundledExamples } from './examples';
+import type { BundledExamples } from './examplePlan';
 import { resultSummary } from './format';
 import type { ResultsRepository } from './resultsRepository';
 import { readSettings, type SeisSettings } from './settings';
