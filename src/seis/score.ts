@@ -9,8 +9,15 @@
  *
  * How it is computed (numerical notes):
  * - The thin SVD comes from the eigendecomposition of the Gram matrix on the smaller side
- *   (AᵀA when d ≤ n, AAᵀ otherwise); the other factor is one matrix product away. The products go
- *   through the MatMulBackend parameter, so a BLAS-speed backend can be supplied from outside.
+ *   (AᵀA when d ≤ n, AAᵀ otherwise); the other factor is one matrix product away. Exact: both Grams
+ *   have the same non-zero eigenvalues s_i², and U = A V S⁻¹ (or V = Aᵀ U S⁻¹) by definition of the
+ *   SVD, so the larger Gram is never formed. The products go through the MatMulBackend parameter, so
+ *   a BLAS-speed backend can be supplied from outside; so do the eigensolver's own O(n³) parts
+ *   (symmetricEigenBlocked: blocked reduction and back-transformation, linalg/symmetricEigen.ts).
+ * - Eigenvalues first, all of them (the rank rule needs the sorted spectrum; the trace gives the total
+ *   energy), then eigenvectors only for the k kept ones: the others never enter a score.
+ * - float32 activations are centered straight into the one float64 copy the products need (every
+ *   float32 is exactly a float64; the centering and Gram accumulate in float64).
  * - The SVD of the k×k′ matrix X = UᵀU′ comes from the eigendecomposition of its smaller Gram.
  * - |cos(w_i, v_i)| needs only k-dimensional algebra: w_iᵀv_i = m_iᵀ S⁻¹ (VᵀV′) S′⁻¹ n_i and
  *   ‖w_i‖ = ‖S⁻¹ m_i‖ because V has orthonormal columns.
