@@ -94,6 +94,8 @@ async function checkpointFiles(targets: readonly string[]): Promise<{ files: str
 export class CheckpointSeries implements vscode.Disposable {
   private readonly store: SeriesStore;
   private active: SeriesEngineRun | undefined;
+  /** The series last put on screen (finished, stored, or the checkpoints so far). */
+  shown: SeriesResult | undefined;
 
   constructor(private readonly controller: SeisController, storageDir: string) {
     this.store = new SeriesStore(join(storageDir, 'series'));
@@ -149,6 +151,7 @@ export class CheckpointSeries implements vscode.Disposable {
     if (!rerun) {
       const stored = await this.store.load(pathsKey, filesKey, settingsKey);
       if (stored) {
+        this.shown = stored.series;
         await this.controller.panels.showSeries(panelKey, stored.series, title);
         await this.adoptCheckpoints(stored.series);
         void vscode.window.showInformationMessage(`SEIS: showing the stored series of these ${files.length} checkpoints (same files and settings, ${stored.savedAt}).`, 'Re-run').then((pick) => {
@@ -165,7 +168,11 @@ export class CheckpointSeries implements vscode.Disposable {
     try {
       run = startSeriesEngine({ files: files.map((path) => ({ path })), analysis }, {
         onProgress: (p) => report?.(p.message, p.fraction),
-        onCheckpoint: (partial) => { if (partial.incomplete) void this.controller.panels.showSeries(panelKey, partial, title, true); },
+        onCheckpoint: (partial) => {
+          if (!partial.incomplete) return;
+          this.shown = partial;
+          void this.controller.panels.showSeries(panelKey, partial, title, true);
+        },
       });
     } catch (err) {
       return refuse(`SEIS could not analyse these checkpoints: ${err instanceof Error ? err.message : String(err)}`, 'failed');
@@ -187,6 +194,7 @@ export class CheckpointSeries implements vscode.Disposable {
         },
       );
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      this.shown = series;
       await this.controller.panels.showSeries(panelKey, series, title, true);
       if (series.incomplete || cancelled) {
         const done = series.incomplete?.checkpointsDone ?? series.checkpoints.length;

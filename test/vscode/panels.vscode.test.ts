@@ -137,4 +137,27 @@ describe('SEIS panels in VS Code: sweep, patterns, Model Explorer export', () =>
     assert.equal(single.kind, 'refused');
     assert.match('message' in single ? single.message : '', /needs at least two \.onnx checkpoints; only epoch_2\.onnx was found/);
   });
+  it('Cancel mid-series keeps the finished checkpoints on screen, marked incomplete', async function () {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const dir = join(ext.extensionPath, 'examples', 'checkpoints', 'rotaug');
+    if (!vscode.workspace.isTrusted || !existsSync(join(dir, 'epoch_4.onnx'))) this.skip();
+    const seis = await api();
+    // The Explorer's folder entry: every .onnx inside, ordered by epoch.
+    const pending = vscode.commands.executeCommand('seis.analyzeCheckpoints', vscode.Uri.file(dir)) as Thenable<SeriesOutcome>;
+    const deadline = Date.now() + 120_000;
+    while (!(seis.series.running && seis.series.shown?.incomplete && seis.series.shown.checkpoints[0]?.model.path.startsWith(dir))) {
+      assert.ok(Date.now() < deadline, 'the first checkpoint finished within 2 minutes');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(seis.series.cancel());
+    const outcome = await pending;
+    assert.equal(outcome.kind, 'cancelled');
+    const kept = (outcome as Extract<SeriesOutcome, { kind: 'cancelled' }>).series!;
+    assert.equal(kept.incomplete?.reason, 'cancelled');
+    assert.ok(kept.checkpoints.length >= 1 && kept.checkpoints.length < 5, `finished checkpoints kept: ${kept.checkpoints.length}`);
+    assert.equal(kept.checkpoints[0]!.label, 'epoch_0');
+    const panel = seis.panels.get((outcome as Extract<SeriesOutcome, { kind: 'cancelled' }>).panelKey);
+    assert.equal(panel?.shownSeries?.incomplete?.reason, 'cancelled', 'the panel shows what was finished, marked incomplete');
+    assert.equal(seis.series.running, false);
+  });
 });

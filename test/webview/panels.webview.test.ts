@@ -254,6 +254,13 @@ describe('panels: patterns, sweep and difference views (Chromium)', () => {
     await page.keyboard.press('Enter');
     await page.waitForFunction(`document.querySelector('.model-title')?.textContent === 'epoch_2.onnx'`);
     assert.equal(await page.locator('.details-name').innerText(), POOL);
+
+    // A series stopped early: the finished checkpoints, and a banner that says so.
+    const stopped = { ...series, checkpoints: series.checkpoints.slice(0, 2), incomplete: { reason: 'cancelled', message: 'cancelled by the user', checkpointsDone: 2, checkpointsPlanned: 4 } };
+    await postToWebview(page, { type: 'showResults', results: [checkpointResult(stopped as SeriesResult, 1)], series: stopped });
+    await page.waitForSelector('.banner-incomplete');
+    assert.match(await page.locator('.banner-incomplete').innerText(), /Series incomplete \(cancelled\): 2 of 4 checkpoints analysed; cancelled by the user/);
+    assert.equal(await page.locator('.series-block h2').innerText(), 'Across 2 checkpoints');
     assert.deepEqual(errors, []);
     await page.close();
   });

@@ -118,6 +118,10 @@ export class App {
     this.transformId = this.transforms.some((t) => t.id === wanted) ? wanted as string : this.transforms[0]?.id ?? '';
     this.banners.replaceChildren();
     if (message.stale) this.banner('stale', `These results are stale: ${message.stale.reason}`, true);
+    const seriesStop = message.series?.incomplete;
+    if (seriesStop) {
+      this.banner('incomplete', `Series incomplete (${seriesStop.reason}): ${seriesStop.checkpointsDone} of ${seriesStop.checkpointsPlanned} checkpoints analysed${seriesStop.message ? `; ${seriesStop.message}` : ''}.`);
+    }
     for (const [i, r] of results.entries()) {
       if (r.incomplete) {
         const what = incompleteSummary(r.incomplete);
