@@ -228,6 +228,16 @@ describe('panels: patterns, sweep and difference views (Chromium)', () => {
     const rows = series.checkpoints[0].layers.map((l) => l.name);
     const [r, g, bl] = await pixel(page, 'canvas.series-heatmap', labelW + 0.5 * cellW, headerH + (rows.indexOf(MIX) + 0.5) * cellH);
     assert.ok(r > 230 && g > 210 && bl < 80, `S_E = 1 drawn yellow: ${r},${g},${bl}`);
+    // The pooled layer at initialisation is at its null: hatched, as in the main heatmaps.
+    const hatch = await page.locator('canvas.series-heatmap').evaluate((el, [x, y, w, hh]) => {
+      const c = el as unknown as CanvasLike;
+      const ratio = c.width / c.getBoundingClientRect().width;
+      const d = c.getContext('2d')!.getImageData(Math.round(x * ratio), Math.round(y * ratio), Math.round(w * ratio), Math.round(hh * ratio)).data;
+      let dark = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] < 300 && d[i + 3] > 150) dark++;
+      return dark;
+    }, [labelW + 2, headerH + rows.indexOf(POOL) * cellH + 2, cellW - 4, cellH - 4]);
+    assert.ok(hatch > 8, `hatched cell at the null: ${hatch} dark pixels`);
 
     // Click the pooled layer at epoch 1: that checkpoint's details open with the layer selected.
     const box = (await page.locator('canvas.series-heatmap').boundingBox())!;

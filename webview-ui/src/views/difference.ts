@@ -12,6 +12,7 @@ import { h } from '../dom';
 import { fmtSigned, shortLabel } from '../viewModel';
 import { divergingColor, symmetricLimit } from './diverging';
 import { buildDifference, type DifferenceModel } from './differenceModel';
+import { hatchCell } from './hatch';
 
 const CELL_W = 46;
 const CELL_H = 16;
@@ -121,17 +122,7 @@ export class DifferenceView {
           const x = labelW + c * CELL_W;
           ctx.fillStyle = d.delta === undefined ? 'rgba(128,128,128,0.3)' : divergingColor(d.delta, this.limit);
           ctx.fillRect(x + 1, y + 1, CELL_W - 2, CELL_H - 2);
-          if (isHatched(d)) {
-            ctx.save();
-            ctx.beginPath();
-            ctx.rect(x + 1, y + 1, CELL_W - 2, CELL_H - 2);
-            ctx.clip();
-            ctx.strokeStyle = 'rgba(60,60,60,0.75)';
-            ctx.lineWidth = 1;
-            for (let k = -CELL_H; k < CELL_W; k += 5) { ctx.moveTo(x + k, y + CELL_H); ctx.lineTo(x + k + CELL_H, y); }
-            ctx.stroke();
-            ctx.restore();
-          }
+          if (isHatched(d)) hatchCell(ctx, x + 1, y + 1, CELL_W - 2, CELL_H - 2);
         });
         if (row.layerName === this.selected) {
           ctx.strokeStyle = this.fg;

@@ -17,6 +17,7 @@ import type { ThemeColors } from '../charts/setup';
 import { h } from '../dom';
 import { colorFor, fmt, shortLabel } from '../viewModel';
 import { cellAt, seriesLayerNames, stepOf, trajectory } from '../../../src/shared/seriesParts';
+import { hatchCell } from './hatch';
 import { changeFromPrevious } from './seriesModel';
 
 type Pt = { x: number; y: number | null };
@@ -191,6 +192,7 @@ export class SeriesView {
         const clear = clearlyAboveNull(cell, this.measure);
         ctx.fillStyle = colorFor(typeof v === 'number' && Number.isFinite(v) ? v : undefined, cell && !clear ? 0.45 : 1);
         ctx.fillRect(x + 1, y + 1, CELL_W - 2, CELL_H - 2);
+        if (cell && !clear) hatchCell(ctx, x + 1, y + 1, CELL_W - 2, CELL_H - 2);
         if (name === this.layerName && j === this.checkpoint) {
           ctx.strokeStyle = theme.fg;
           ctx.lineWidth = 2;
