@@ -410,8 +410,11 @@ export const DEFAULT_BLOCKED_EIGEN_TUNING: BlockedEigenTuning = Object.freeze({ 
  *   trailing matrix gets them all at once as one product [V W]·[W V]ᵀ;
  * - back-transformation of only the kept eigenvectors, `block` reflectors at a time in the compact
  *   WY form H_j⋯H_{j+b−1} = I − V·T·Vᵀ (dlarft/dlarfb): two products per block.
- * What stays level 2 in JS is the symmetric matrix–vector product of each column with the
- * not-yet-updated trailing matrix (half of the reduction's flops), as in LAPACK.
+ * What stays level 2 is the symmetric matrix–vector product of each column with the not-yet-updated
+ * trailing matrix (half of the reduction's flops, as in LAPACK) and the panel's pending terms: those
+ * run on a small WebAssembly SIMD kernel (./symv.ts). The eigenvalues and the tridiagonal's
+ * eigenvectors are computed as in symmetricEigen, so the tie handling (inverse iteration
+ * re-orthogonalized inside each cluster) is the same.
  */
 export async function symmetricEigenBlocked(
   matrix: Float64Array,
