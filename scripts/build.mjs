@@ -9,6 +9,7 @@ const nodeEntries = [
   { in: 'src/extension.ts', out: 'dist/extension.js' },
   { in: 'src/cli/main.ts', out: 'dist/cli.js' },
   { in: 'src/analysis/worker.ts', out: 'dist/analysisWorker.js' },
+  { in: 'src/analysis/seriesWorker.ts', out: 'dist/seriesWorker.js' },
   { in: 'src/analysis/eigenWorker.ts', out: 'dist/eigenWorker.js' },
 ].filter((entry) => existsSync(entry.in));
 

@@ -14,7 +14,7 @@ import { jsMatMulBackend, tensorIntervals, DEFAULT_INTERVAL_LEVEL, type Activati
 import type { AnalysisResult, LayerResult, ScoreCell, ScoreIntervals } from '../shared/results';
 import { AnalysisError, messageOf } from './errors';
 import { createOrtMatMulBackend } from './ortMatMulBackend';
-import { runAnalysis, type EngineHooks } from './engine';
+import { runAnalysis, type EngineHooks, type RunOptions } from './engine';
 import type { AnalysisRequest } from './protocol';
 
 export type IntervalRequest = NonNullable<AnalysisRequest['intervals']>;
@@ -101,13 +101,13 @@ export async function addIntervals(
  * removed afterwards. Runs wherever runAnalysis runs — in the analysis child process (worker.ts), so
  * the resampling never loads the extension host or the CLI's own process.
  */
-export async function runAnalysisWithIntervals(request: AnalysisRequest, hooks: EngineHooks = {}): Promise<AnalysisResult> {
+export async function runAnalysisWithIntervals(request: AnalysisRequest, hooks: EngineHooks = {}, run: RunOptions = {}): Promise<AnalysisResult> {
   const intervals = request.intervals;
-  if (!intervals || intervals.resamples <= 0) return runAnalysis(request, hooks);
+  if (!intervals || intervals.resamples <= 0) return runAnalysis(request, hooks, run);
   const temporary = request.dumpActivations ? undefined : mkdtempSync(join(tmpdir(), 'seis-intervals-'));
   const dumpDir = request.dumpActivations ?? (temporary as string);
   try {
-    const analysed = await runAnalysis({ ...request, dumpActivations: dumpDir }, hooks);
+    const analysed = await runAnalysis({ ...request, dumpActivations: dumpDir }, hooks, run);
     return await addIntervals(analysed, dumpDir, intervals, {
       isCancelled: hooks.isCancelled,
       backend: hooks.backend,

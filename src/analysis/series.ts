@@ -1,14 +1,15 @@
 /**
  * A checkpoint series: one analysis request applied to every checkpoint of a training run, so the
  * probes, transforms, layer selection and null permutations are the same everywhere and differences
- * are the model's. Each checkpoint is analysed exactly as `seis analyze` would analyse it alone (the
- * same request through the same runner, one child process per checkpoint, one after another, each
- * within the request's memory budget); its layers are copied into the series unchanged.
+ * are the model's. The checkpoints run one after another, each within the request's memory budget,
+ * in one child process (seriesWorker.ts) that makes the probes and the layer plan once and reuses them;
+ * each checkpoint's result is exactly what `seis analyze` gives on that file alone (tested), and is
+ * copied into the series unchanged. Without the worker script (a bundle built without it) each
+ * checkpoint gets its own analysis child instead, with the same results.
  *
  * Before any run the graphs are compared: layers are matched by output tensor name; a checkpoint
  * lacking some of the series' layers keeps a gap and a message; checkpoints of different
- * architectures are refused with the tensor names that differ. Cancel keeps the finished checkpoints.
- */
+ * architectures are refused with the tensor names that differ. Cancel keeps the finished checkpoints. */
 import type { AnalysisResult, LayerResult, SeriesCheckpoint, SeriesResult } from '../shared/results';
 import { RESULTS_SCHEMA_VERSION } from '../shared/results';
 import type { CheckpointOrder, OrderedCheckpoint } from './checkpoints';
@@ -16,6 +17,10 @@ import { AnalysisError, messageOf } from './errors';
 import { candidateTensors } from './layers';
 import { loadModel } from './onnxModel';
 import type { AnalysisProgress, AnalysisRequest } from './protocol';
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AnalysisErrorCode } from './errors';
 import { startAnalysis, type AnalysisHandle, type RunnerOptions } from './runner';
 
 /** Below this share of common tensor names two graphs are different architectures, not one model's checkpoints. */
@@ -39,6 +44,77 @@ export interface SeriesHooks {
   /** After each checkpoint: the series so far (`incomplete.reason = 'running'` until the last). */
   readonly onCheckpoint?: (partial: SeriesResult) => void;
   readonly runner?: Omit<RunnerOptions, 'onProgress'>;
+}
+
+/** Messages of the series child process (seriesWorker.ts). */
+export type SeriesParentMessage = { readonly type: 'start'; readonly paths: readonly string[]; readonly analysis: Omit<AnalysisRequest, 'modelPath'> } | { readonly type: 'cancel' };
+export type SeriesChildMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'progress'; readonly index: number; readonly progress: AnalysisProgress }
+  | { readonly type: 'checkpoint'; readonly index: number; readonly result?: AnalysisResult; readonly error?: { readonly code: AnalysisErrorCode | 'internal'; readonly message: string } }
+  | { readonly type: 'done' };
+
+/**
+ * One child process for the whole series (seriesWorker.ts: probes and plan made once), exposed as one
+ * AnalysisHandle per checkpoint. Undefined when the worker script is not there (a bundle built without
+ * it): the caller then runs one analysis child per checkpoint, with the same results.
+ */
+function startSeriesWorker(paths: readonly string[], analysis: Omit<AnalysisRequest, 'modelPath'>, onProgress: (index: number, p: AnalysisProgress) => void, options: Omit<RunnerOptions, 'onProgress'> = {}): { handles: AnalysisHandle[]; cancel(): void } | undefined {
+  const bundled = join(__dirname, 'seriesWorker.js');
+  const source = join(__dirname, 'seriesWorker.ts');
+  const entry = existsSync(bundled) ? { path: bundled, execArgv: [] } : existsSync(source) ? { path: source, execArgv: ['--import', 'tsx'] } : undefined;
+  if (!entry || paths.length === 0) return undefined;
+  const settle = paths.map(() => ({ resolve: (_: AnalysisResult) => undefined as void, reject: (_: Error) => undefined as void, done: false }));
+  const handles: AnalysisHandle[] = [];
+  let cancelled = false;
+  let child: ChildProcess;
+  try {
+    child = fork(entry.path, [], { execArgv: entry.execArgv, execPath: options.execPath ?? process.execPath, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  } catch {
+    return undefined;
+  }
+  paths.forEach((_, i) => {
+    const result = new Promise<AnalysisResult>((resolve, reject) => {
+      settle[i].resolve = resolve;
+      settle[i].reject = reject;
+    });
+    result.catch(() => undefined);
+    handles.push({ result, pid: child.pid, cancel: () => cancel() });
+  });
+  const finish = (i: number, fn: () => void) => {
+    if (settle[i].done) return;
+    settle[i].done = true;
+    fn();
+  };
+  let stderrTail = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderrTail = (stderrTail + chunk.toString()).slice(-2000);
+    options.onLog?.(chunk.toString());
+  });
+  child.stdout?.on('data', (chunk: Buffer) => options.onLog?.(chunk.toString()));
+  child.on('message', (raw: unknown) => {
+    const m = raw as SeriesChildMessage;
+    if (m?.type === 'ready') child.send({ type: 'start', paths, analysis } satisfies SeriesParentMessage);
+    else if (m?.type === 'progress' && !cancelled) onProgress(m.index, m.progress);
+    else if (m?.type === 'checkpoint') {
+      const { result, error } = m;
+      if (result) finish(m.index, () => settle[m.index].resolve(result));
+      else finish(m.index, () => settle[m.index].reject(new AnalysisError(error?.code === 'internal' || !error ? 'runtime' : error.code, error?.message ?? 'no result')));
+    }
+  });
+  child.on('exit', (code, signal) => {
+    const why = cancelled ? new AnalysisError('cancelled', 'analysis cancelled') : new AnalysisError('runtime', `the series process ${signal ? `was killed by ${signal}` : `exited with code ${code}`} before reporting every checkpoint${stderrTail.trim() ? `: ${stderrTail.trim().split('\n').slice(-2).join(' | ')}` : ''}`);
+    paths.forEach((_, i) => finish(i, () => settle[i].reject(why)));
+  });
+  const cancel = () => {
+    if (cancelled) return;
+    cancelled = true;
+    if (child.connected) child.send({ type: 'cancel' } satisfies SeriesParentMessage);
+    // Native inference cannot be interrupted mid-call: end the process rather than wait for it.
+    child.kill('SIGTERM');
+    setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), 300).unref();
+  };
+  return { handles, cancel };
 }
 
 export interface SeriesHandle {
@@ -106,6 +182,10 @@ async function runSeries(request: SeriesRequest, hooks: SeriesHooks, isCancelled
   checkSameArchitecture(labels, graphs.names);
 
   const finished: { checkpoint: OrderedCheckpoint; result?: AnalysisResult; error?: string; graph?: ReadonlySet<string> }[] = [];
+  const tellers: ((p: AnalysisProgress) => void)[] = [];
+  const loadable = request.checkpoints.map((_, i) => i).filter((i) => graphs.names[i] !== undefined);
+  const worker = startSeriesWorker(loadable.map((i) => request.checkpoints[i].path), request.analysis, (k, p) => tellers[loadable[k]]?.(p), hooks.runner);
+  const workerHandle = (i: number) => (worker ? worker.handles[loadable.indexOf(i)] : undefined);
   let stopped: { reason: 'cancelled' | 'failed'; message: string } | undefined;
 
   for (const [i, checkpoint] of request.checkpoints.entries()) {
@@ -118,12 +198,12 @@ async function runSeries(request: SeriesRequest, hooks: SeriesHooks, isCancelled
       finished.push({ checkpoint, error: graphs.errors[i], graph });
       continue;
     }
-    const tell = (p: AnalysisProgress) => {
+    const tell = (tellers[i] = (p: AnalysisProgress) => {
       const layer = p.layer ? `, layer ${p.layer.index}/${p.layer.count}` : '';
       hooks.onProgress?.({ ...p, fraction: (i + p.fraction) / count, message: `checkpoint ${i + 1}/${count} ${checkpoint.label}${layer}: ${p.message}`, checkpoint: { index: i + 1, count, label: checkpoint.label } });
-    };
+    });
     try {
-      const handle = startAnalysis({ ...request.analysis, modelPath: checkpoint.path }, { ...hooks.runner, onProgress: tell });
+      const handle = workerHandle(i) ?? startAnalysis({ ...request.analysis, modelPath: checkpoint.path }, { ...hooks.runner, onProgress: tell });
       setCurrent(handle);
       const analysed = await handle.result;
       finished.push({ checkpoint, result: analysed, graph });
@@ -138,6 +218,7 @@ async function runSeries(request: SeriesRequest, hooks: SeriesHooks, isCancelled
     }
     if (i + 1 < count && finished.some((f) => f.result)) hooks.onCheckpoint?.(assemble(false));
   }
+  worker?.cancel();
   if (!finished.some((f) => f.result)) {
     if (stopped) throw new AnalysisError('cancelled', 'series cancelled before any checkpoint finished');
     const first = finished.find((f) => f.error);

@@ -33,7 +33,15 @@ describe('series: each checkpoint equals seis analyze on that file alone', { ski
 
   it('same layers, same scores and nulls, to the bit; different checkpoints really differ', async () => {
     const progress: string[] = [];
-    const series = await startSeries(seriesOf(files, analysis), { onProgress: (p) => progress.push(p.message) }).result;
+    const shapeRuns: number[] = [];
+    const series = await startSeries(seriesOf(files, analysis), {
+      onProgress: (p) => {
+        progress.push(p.message);
+        if (p.stage === 'shapes') shapeRuns.push(p.checkpoint.index);
+      },
+    }).result;
+    // Probes and the layer plan (the shape run) are made once, on the first checkpoint, and reused.
+    assert.deepEqual([...new Set(shapeRuns)], [1]);
     assert.equal(series.kind, 'series');
     assert.equal(series.checkpoints.length, 2);
     assert.equal(series.incomplete, undefined);

@@ -1,0 +1,78 @@
+/**
+ * Entry point of the series child process (bundled to dist/seriesWorker.js): analyses the checkpoints
+ * of one series one after another in ONE process, so the probes and the layer plan (the shape run,
+ * the layer selection, the pooling plan) are made once, on the first checkpoint, and handed to the
+ * others (the engine's PreparedRun); the onnxruntime matrix backend and its eigensolver threads start
+ * once too. A checkpoint the prepared plan does not fit (a missing tensor: a gap) is analysed on its
+ * own instead. Each checkpoint's result is exactly runAnalysis's on that file with the same request.
+ *
+ * parent → child: `start` { paths, analysis } once, then possibly `cancel`.
+ * child → parent: `ready`, then per checkpoint `progress`* and one `checkpoint` (result or error),
+ * then `done`.
+ */
+import type { PreparedRun } from './engine';
+import { AnalysisError, messageOf } from './errors';
+import { runAnalysisWithIntervals } from './intervalPass';
+import type { AnalysisProgress } from './protocol';
+import type { SeriesChildMessage, SeriesParentMessage } from './series';
+
+function send(message: SeriesChildMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send) return resolve();
+    process.send(message, undefined, undefined, () => resolve());
+  });
+}
+
+let cancelled = false;
+let started = false;
+
+async function start(message: Extract<SeriesParentMessage, { type: 'start' }>): Promise<void> {
+  let prepared: PreparedRun | undefined;
+  for (const [index, modelPath] of message.paths.entries()) {
+    if (cancelled) break;
+    let lastSent = 0;
+    const hooks = {
+      isCancelled: () => cancelled,
+      onProgress: (progress: AnalysisProgress) => {
+        const now = Date.now();
+        if (now - lastSent < 100 && progress.stage === 'scoring') return;
+        lastSent = now;
+        void send({ type: 'progress', index, progress });
+      },
+    };
+    const request = { ...message.analysis, modelPath };
+    try {
+      let result;
+      try {
+        result = await runAnalysisWithIntervals(request, hooks, { prepared, onPrepared: (p) => (prepared ??= p) });
+      } catch (err) {
+        // The prepared plan names a tensor this checkpoint lacks, or its input differs: analyse it alone.
+        if (!prepared || !(err instanceof AnalysisError) || (err.code !== 'bad-option' && err.code !== 'probe-input')) throw err;
+        result = await runAnalysisWithIntervals(request, hooks);
+      }
+      await send({ type: 'checkpoint', index, result });
+    } catch (err) {
+      const code = err instanceof AnalysisError ? err.code : 'internal';
+      await send({ type: 'checkpoint', index, error: { code, message: err instanceof AnalysisError ? err.message : `internal error: ${messageOf(err)}` } });
+      if (code === 'cancelled') break;
+    }
+  }
+  await send({ type: 'done' });
+  process.exit(0);
+}
+
+process.on('message', (message: unknown) => {
+  const m = message as SeriesParentMessage;
+  if (m?.type === 'cancel') {
+    cancelled = true;
+    return;
+  }
+  if (m?.type !== 'start' || started) return;
+  started = true;
+  void start(m);
+});
+
+// Parent gone: nothing left to report to.
+process.on('disconnect', () => process.exit(0));
+
+void send({ type: 'ready' });
