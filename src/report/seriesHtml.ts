@@ -7,6 +7,7 @@
  * so the table marks a change only where the intervals of the first and last checkpoint are disjoint.
  */
 import { writeFileAtomic } from '../io/atomicWrite';
+import { intervalsOverlap } from '../shared/difference';
 import type { ScoreCell, SeriesResult } from '../shared/results';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
@@ -19,10 +20,10 @@ export function changedBeyondIntervals(cells: readonly (ScoreCell | undefined)[]
   const present = cells.filter((c): c is ScoreCell => c !== undefined);
   if (present.length < 2) return 'unknown';
   const [first, last] = [present[0].intervals?.[measure], present[present.length - 1].intervals?.[measure]];
-  if (!first || !last) return 'unknown';
-  if (last.low > first.high) return 'up';
-  if (last.high < first.low) return 'down';
-  return 'overlap';
+  const overlap = intervalsOverlap(first, last);
+  if (overlap === undefined) return 'unknown';
+  if (overlap) return 'overlap';
+  return last!.low > first!.high ? 'up' : 'down';
 }
 
 function sparkline(cells: readonly (ScoreCell | undefined)[]): string {
