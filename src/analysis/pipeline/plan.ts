@@ -40,6 +40,8 @@ export interface LayerPlan {
   readonly transforms: readonly TransformInfo[];
   /** Probes per forward pass. */
   readonly batch: number;
+  /** Layers scored side by side (fewer than asked when their work copies would not fit the budget). */
+  readonly lanes: number;
   /** Layers captured together, each group within the memory budget. */
   readonly groups: readonly (readonly PlannedLayer[])[];
   readonly warnings: readonly string[];
@@ -85,10 +87,10 @@ export function planLayers(ctx: AnalysisContext, stage: ProbeStage): LayerPlan {
 
   const requestedBatch = input.fixedBatch ?? Math.min(options.batchSize, probes.count);
   const plane = probes.channels * probes.height * probes.width;
-  const { groups, batch } = fitToBudget(ctx, planned, probes.count, plane, 1 + transforms.length, requestedBatch);
+  const { groups, batch, lanes } = fitToBudget(ctx, planned, probes.count, plane, 1 + transforms.length, requestedBatch);
   if (batch < requestedBatch) warnings.push(`forward passes of ${batch} probes instead of ${requestedBatch}: a batch's outputs would not fit the ${mib(options.budgetBytes)} memory budget`);
   if (groups.length > 1) warnings.push(`activations exceed the ${mib(options.budgetBytes)} memory budget; layers were processed in ${groups.length} groups (the probes were run once per group)`);
-  return { chosenCount: chosen.length, planned, unscorable, transforms, batch, groups, warnings };
+  return { chosenCount: chosen.length, planned, unscorable, transforms, batch, lanes, groups, warnings };
 }
 
 function planLayer(index: number, candidate: Candidate, guess: LayoutGuess, shape: readonly number[], maxPositions: number): PlannedLayer {
@@ -129,18 +131,23 @@ function planLayer(index: number, candidate: Candidate, guess: LayoutGuess, shap
  * lowers the batch first when a single layer's outputs would not fit. Refuses, before any pass,
  * a layer that cannot fit even alone.
  */
-function fitToBudget(ctx: AnalysisContext, planned: readonly PlannedLayer[], count: number, plane: number, passes: number, requestedBatch: number): { groups: PlannedLayer[][]; batch: number } {
+function fitToBudget(ctx: AnalysisContext, planned: readonly PlannedLayer[], count: number, plane: number, passes: number, requestedBatch: number): { groups: PlannedLayer[][]; batch: number; lanes: number } {
   const { budgetBytes, concurrency, origin } = ctx.options;
-  const lanes = Math.min(concurrency, planned.length);
-  const work = planned.map((p) => layerWorkBytes(p, count)).sort((a, b) => b - a).slice(0, lanes).reduce((a, b) => a + b, 0);
+  const heaviestWork = planned.map((p) => layerWorkBytes(p, count)).sort((a, b) => b - a);
+  const work = (lanes: number) => heaviestWork.slice(0, lanes).reduce((a, b) => a + b, 0);
   const cost = (p: PlannedLayer, batch: number) => storedBytes(p, count, passes) + batchOutputBytes(p, batch);
-  const available = (batch: number) => budgetBytes - probeBytes(count, plane) - 2 * batch * plane * 4 - work;
+  const available = (batch: number, lanes: number) => budgetBytes - probeBytes(count, plane) - 2 * batch * plane * 4 - work(lanes);
   const fixed = ctx.input.fixedBatch;
-  let batch = requestedBatch;
   const largest = planned.reduce((a, p) => (cost(p, 1) > cost(a, 1) ? p : a), planned[0]);
-  while (fixed === undefined && batch > 1 && cost(largest, batch) > available(batch)) batch = Math.max(1, Math.floor(batch / 2));
-  if (cost(largest, batch) > available(batch)) {
-    const need = cost(largest, batch) + budgetBytes - available(batch);
+  const fits = (batch: number, lanes: number) => cost(largest, batch) <= available(batch, lanes);
+  // Fewer layers scored side by side first (their float64 copies are the largest item), then a
+  // smaller batch; a layer that fits neither way is refused before any pass.
+  let lanes = Math.min(concurrency, planned.length);
+  while (lanes > 1 && !fits(fixed ?? requestedBatch, lanes)) lanes--;
+  let batch = requestedBatch;
+  while (fixed === undefined && batch > 1 && !fits(batch, lanes)) batch = Math.max(1, Math.floor(batch / 2));
+  if (!fits(batch, lanes)) {
+    const need = cost(largest, batch) + budgetBytes - available(batch, lanes);
     throw new AnalysisError(
       'bad-option',
       `layer '${largest.candidate.name}' (${largest.sampleShape.slice(1).join('×')} per probe) needs ${mib(need)} with ${count} probes and ${passes} passes, more than ${optionName('memoryBudgetMB', origin)} ${mib(budgetBytes)}; ` +
@@ -152,7 +159,7 @@ function fitToBudget(ctx: AnalysisContext, planned: readonly PlannedLayer[], cou
   let used = 0;
   for (const p of planned) {
     const c = cost(p, batch);
-    if (current.length > 0 && used + c > available(batch)) {
+    if (current.length > 0 && used + c > available(batch, lanes)) {
       groups.push(current);
       current = [];
       used = 0;
@@ -161,5 +168,5 @@ function fitToBudget(ctx: AnalysisContext, planned: readonly PlannedLayer[], cou
     used += c;
   }
   if (current.length > 0) groups.push(current);
-  return { groups, batch };
+  return { groups, batch, lanes };
 }

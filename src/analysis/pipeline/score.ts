@@ -36,7 +36,7 @@ type Captured = Map<PlannedLayer, Float32Array>;
 export async function scoreLayers(ctx: AnalysisContext, prepared: PreparedRun, sinks: ScoreSinks): Promise<void> {
   const { probes } = prepared.probes;
   const { planned, groups, transforms, batch } = prepared.plan;
-  const { seis, dumpDir, concurrency } = ctx.options;
+  const { seis, dumpDir } = ctx.options;
   const count = probes.count;
 
   const session = await openCaptureSession(ctx, ctx.model, planned.map((p) => p.candidate.name), probes, batch);
@@ -51,7 +51,7 @@ export async function scoreLayers(ctx: AnalysisContext, prepared: PreparedRun, s
       }
       const passes = startPasses(ctx, { session, probes, batch, layers: live, transforms, clock: sinks.clock });
       try {
-        await forEachLimited(live, concurrency, async (p) => {
+        await forEachLimited(live, prepared.plan.lanes, async (p) => {
           const row = await scoreLayer(p, passes);
           sinks.onRow(p.index, row);
         });

@@ -101,7 +101,7 @@ describe('runAnalysis on a generated CNN', () => {
     const before = process.memoryUsage().arrayBuffers;
     await assert.rejects(
       runAnalysis({ modelPath: model, probeCount: 100000 }, { backend: jsMatMulBackend }),
-      (e: unknown) => e instanceof AnalysisError && e.code === 'bad-option' && /^100000 probes of 3×224×224 need \d+ MiB, more than --memory-budget 512 MiB; at most (\d+) probes fit: use --probes \1, a smaller --size or a larger budget$/.test(e.message),
+      (e: unknown) => e instanceof AnalysisError && e.code === 'bad-option' && /^100000 probes of 3×224×224 need \d+ MiB, more than --memory-budget 448 MiB; at most (\d+) probes fit: use --probes \1, a smaller --size or a larger budget$/.test(e.message),
     );
     await assert.rejects(
       runAnalysis({ modelPath: model, probeCount: 20000, size: { height: 224, width: 224 }, memoryBudgetMB: 64 }, { backend: jsMatMulBackend }),
@@ -109,7 +109,7 @@ describe('runAnalysis on a generated CNN', () => {
     );
     await assert.rejects(
       runAnalysis({ modelPath: model, size: { height: 8192, width: 8192 }, origin: 'vscode' }, { backend: jsMatMulBackend }),
-      /32 probes of 3×8192×8192 need \d+ MiB, more than --memory-budget \(not a VS Code setting\) 512 MiB; not even 2 probes of that size fit: use a smaller --size \(not a VS Code setting\) or a larger budget/,
+      /32 probes of 3×8192×8192 need \d+ MiB, more than --memory-budget \(not a VS Code setting\) 448 MiB; not even 2 probes of that size fit: use a smaller --size \(not a VS Code setting\) or a larger budget/,
     );
     // Refused before allocating: 100000 probes of 224² would be 60 GB.
     assert.ok(process.memoryUsage().arrayBuffers - before < 64 * 2 ** 20, 'no probe array was allocated');
