@@ -40,6 +40,8 @@ export class SeisController implements vscode.Disposable {
   private readonly transformChanged = new vscode.EventEmitter<{ transformId: string; source: 'panel' | 'host' }>();
   readonly onDidChangeTransform = this.transformChanged.event;
 
+  /** Stops a running checkpoint series (src/host/series.ts), so "SEIS: Cancel Analysis" reaches it too. */
+  cancelSeries: (() => boolean) | undefined;
   /** The latest checkpoint series each model belongs to (src/host/series.ts): the inspector's trajectory tooltip. */
   readonly seriesByModel = new Map<string, SeriesResult>();
   /** The model the tree and decorations follow: the last one analysed or shown. */
@@ -178,7 +180,7 @@ export class SeisController implements vscode.Disposable {
   }
 
   cancel(): boolean {
-    return this.runs.cancel();
+    return this.runs.cancel() || (this.cancelSeries?.() ?? false);
   }
 
   exportResults(modelPath: string, format: ExportFormat, target?: vscode.Uri, nodeData?: NodeDataOptions): Promise<vscode.Uri | undefined> {

@@ -99,6 +99,7 @@ export class CheckpointSeries implements vscode.Disposable {
 
   constructor(private readonly controller: SeisController, storageDir: string) {
     this.store = new SeriesStore(join(storageDir, 'series'));
+    controller.cancelSeries = () => this.cancel();
   }
 
   get running(): boolean {
@@ -178,6 +179,8 @@ export class CheckpointSeries implements vscode.Disposable {
       return refuse(`SEIS could not analyse these checkpoints: ${err instanceof Error ? err.message : String(err)}`, 'failed');
     }
     this.active = run;
+    // Analyze SEIS and Try the Example Models are disabled meanwhile, as during a single analysis.
+    void vscode.commands.executeCommand('setContext', 'seis.running', true);
     const started = Date.now();
     let cancelled = false;
     try {
@@ -219,6 +222,7 @@ export class CheckpointSeries implements vscode.Disposable {
       return { kind: 'failed', message };
     } finally {
       this.active = undefined;
+      void vscode.commands.executeCommand('setContext', 'seis.running', false);
     }
   }
 
