@@ -2,7 +2,7 @@
  * Public types of the SEIS core. The core is pure: no vscode, no node:fs, no DOM.
  * See ../../README.md and docs/method.md (Lin, Farrahi & Cai, arXiv 2602.04054).
  */
-import type { EigenOptions, SymmetricEigen } from './linalg/symmetricEigen';
+import type { EigenOptions, SymmetricEigen } from './linalg/eigenTypes';
 
 /** `spatial` is SEIS proper (observations = batch·channels, variables = positions).
  *  `channel` is the transposed diagnostic (observations = batch·positions, variables = channels);

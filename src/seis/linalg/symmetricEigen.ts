@@ -14,26 +14,9 @@
 import type { MatMulBackend } from '../types';
 import { orthogonalizationSpace, reductionWorkspace, symvWorkspace, type ReductionWorkspace, type SymvWorkspace } from './symv';
 
-export interface SymmetricEigen {
-  /** Eigenvalues in descending order (all n). */
-  readonly values: Float64Array;
-  /** count × n, row i = unit eigenvector for values[i]. */
-  readonly vectorRows: Float64Array;
-  /** Number of eigenvector rows returned. */
-  readonly count: number;
-  readonly n: number;
-}
+import type { EigenOptions, SymmetricEigen } from './eigenTypes';
 
-/**
- * Which eigenvectors to return (plain data, so a request can cross a worker-thread boundary):
- * a count of leading ones, or as many as it takes for the leading eigenvalues to reach a fraction
- * of the total (SEIS's τ rule; see keptRank in ../score.ts).
- */
-export interface EigenOptions {
-  readonly vectors?: number | { readonly energyFraction: number; readonly totalEnergy: number };
-  /** Eigenvector method: inverse iteration (default, falls back to QL) or QL with accumulated rotations. */
-  readonly method?: 'inverse-iteration' | 'ql';
-}
+export type { EigenOptions, SymmetricEigen };
 
 /** Smallest k whose cumulative (non-negative) eigenvalues reach fraction·total, with 1e-10 relative slack. */
 export function energyRank(sortedValues: ArrayLike<number>, fraction: number, totalEnergy: number): number {
