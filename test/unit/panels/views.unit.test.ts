@@ -13,7 +13,7 @@ import { checkpointResult, seriesLayerNames, trajectory, trajectorySummary } fro
 import { changeFromPrevious } from '../../../webview-ui/src/views/seriesModel';
 import { divergingRgb, symmetricLimit } from '../../../webview-ui/src/views/diverging';
 import { buildDifference } from '../../../webview-ui/src/views/differenceModel';
-import { absCosine, movePattern } from '../../../webview-ui/src/views/positionMap';
+import { absCosine, moveOnGrid } from '../../../src/shared/positionMap';
 import { sweepFamilies, sweepPoints } from '../../../webview-ui/src/views/sweepModel';
 
 test('positionMap moves a map exactly as the engine transforms an image, for every position map', () => {
@@ -21,14 +21,14 @@ test('positionMap moves a map exactly as the engine transforms an image, for eve
     const values = Array.from({ length: h * w }, (_v, i) => Math.sin(i * 1.7) + i / 10);
     for (const id of ['identity', 'rot90', 'rot180', 'rot270', 'rot-90', 'flip-h', 'flip-v', 'shift-x2', 'shift-y3', 'shift-x1-y2', 'shift-x7']) {
       const t = parseTransform(id);
-      const moved = movePattern(t, values, h, w);
+      const moved = moveOnGrid(values, { height: h, width: w }, t);
       if (h !== w && (id === 'rot90' || id === 'rot270' || id === 'rot-90')) {
         assert.equal(moved.ok, false, `${id} on ${h}×${w}`);
         continue;
       }
       assert.ok(moved.ok, `${id}: ${moved.ok ? '' : moved.reason}`);
       const engine = Array.from(applyTransform(t, Float32Array.from(values), [1, 1, h, w]));
-      assert.deepEqual(moved.values.map((v) => Math.fround(v)), engine, `${id} on ${h}×${w}`);
+      assert.deepEqual(Array.from(moved.values, Math.fround), engine, `${id} on ${h}×${w}`);
     }
   }
 });
@@ -36,16 +36,17 @@ test('positionMap moves a map exactly as the engine transforms an image, for eve
 test('positionMap on a pooled grid: whole-cell shifts only, interpolated rotations refused with the reason', () => {
   const values = Array.from({ length: 16 }, (_v, i) => i);
   const input = { height: 8, width: 8 };
-  const two = movePattern(parseTransform('shift-x2'), values, 4, 4, input);
+  const two = moveOnGrid(values, { height: 4, width: 4 }, parseTransform('shift-x2'), input);
   assert.ok(two.ok);
-  assert.deepEqual(two.values.slice(0, 4), [3, 0, 1, 2], 'two input pixels are one cell of a 4-wide grid pooled from 8');
-  const one = movePattern(parseTransform('shift-x1'), values, 4, 4, input);
+  assert.deepEqual(Array.from(two.values.slice(0, 4)), [3, 0, 1, 2], 'two input pixels are one cell of a 4-wide grid pooled from 8');
+  const one = moveOnGrid(values, { height: 4, width: 4 }, parseTransform('shift-x1'), input);
   assert.equal(one.ok, false);
   assert.match(one.ok ? '' : one.reason, /fraction of a cell \(the map is pooled from 8×8\)/);
-  const rot = movePattern(parseTransform('rot30'), values, 4, 4, input);
+  const rot = moveOnGrid(values, { height: 4, width: 4 }, parseTransform('rot30'), input);
   assert.match(rot.ok ? '' : rot.reason, /rot30 is not a quarter turn/);
-  assert.match((movePattern(parseTransform('scale1.25'), values, 4, 4, input) as { reason: string }).reason, /not a position map/);
-  assert.equal(movePattern(parseTransform('rot90'), [1, 2, 3], 4, 4).ok, false);
+  assert.match((moveOnGrid(values, { height: 4, width: 4 }, parseTransform('scale1.25'), input) as { reason: string }).reason, /not a position map/);
+  assert.equal(moveOnGrid([1, 2, 3], { height: 4, width: 4 }, parseTransform('rot90')).ok, false);
+  assert.match((moveOnGrid(values, { height: 4, width: 4 }, parseTransform('shift-x0.5')) as { reason: string }).reason, /not a whole-pixel shift/);
   assert.equal(absCosine([1, 0], [-2, 0]), 1);
   assert.equal(absCosine([0, 0], [1, 0]), undefined);
 });

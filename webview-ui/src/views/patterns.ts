@@ -9,7 +9,7 @@
 import type { AnalysisResult, LayerResult, PatternPair, TransformInfo } from '../../../src/shared/results';
 import { h } from '../dom';
 import { divergingRgb, symmetricLimit } from './diverging';
-import { absCosine, movePattern } from './positionMap';
+import { absCosine, moveOnGrid } from '../../../src/shared/positionMap';
 
 /** On-screen size of the longer side of each map, in CSS pixels. */
 const MAP_SIZE = 76;
@@ -75,7 +75,7 @@ export class PatternsView {
 
   private pairRow(pair: PatternPair, index: number, transform: TransformInfo, input: { height: number; width: number } | undefined): HTMLElement {
     const { height, width } = pair;
-    const moved = movePattern(transform, pair.clean, height, width, input);
+    const moved = moveOnGrid(pair.clean, pair, transform, input);
     const limit = symmetricLimit([...pair.clean, ...pair.transformed]);
     const agreement = moved.ok ? absCosine(moved.values, pair.transformed) : undefined;
     const fig = (canvas: HTMLElement | null, caption: string): HTMLElement => h('figure', { class: 'pattern-fig' }, canvas, h('figcaption', {}, caption));
@@ -88,7 +88,7 @@ export class PatternsView {
       h('div', { class: 'pattern-maps' },
         fig(drawPattern(pair.clean, height, width, limit, `pair ${n}: clean pattern w, ${height}×${width}`, 'clean'), 'clean w'),
         moved.ok
-          ? fig(drawPattern(moved.values, height, width, limit, `pair ${n}: clean pattern moved by ${transform.id}`, 'moved'), `w moved by ${transform.id}`)
+          ? fig(drawPattern(Array.from(moved.values), height, width, limit, `pair ${n}: clean pattern moved by ${transform.id}`, 'moved'), `w moved by ${transform.id}`)
           : h('figure', { class: 'pattern-fig pattern-no-move', title: moved.reason }, h('div', { class: 'pattern-placeholder small muted' }, 'not a position map'), h('figcaption', {}, moved.reason)),
         fig(drawPattern(pair.transformed, height, width, limit, `pair ${n}: transformed pattern v`, 'transformed'), 'transformed v')));
   }
