@@ -210,11 +210,15 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const optional = (v: unknown, check: (x: unknown) => boolean): boolean => v === undefined || check(v);
-const oneOf = <T extends string>(values: readonly T[]) => (v: unknown): v is T => typeof v === 'string' && (values as readonly string[]).includes(v);
+/**
+ * A guard for a string union, built from an object keyed by every member: a member missing from the
+ * object (or one that is not in the union) is a compile error, which a plain list does not give.
+ */
+const oneOf = <T extends string>(members: Readonly<Record<T, true>>) => (v: unknown): v is T => typeof v === 'string' && Object.hasOwn(members, v);
 
-const PNG_CHARTS = ['overview', 'equivariance', 'invariance', 'profile', 'scatter', 'sweep', 'difference', 'series'] as const satisfies readonly PngChart[];
-const EXPORT_FORMATS = ['json', 'csv', 'html', 'png', 'node-data'] as const satisfies readonly ExportFormat[];
-const PROGRESS_STATES = ['running', 'done', 'cancelled', 'failed'] as const satisfies readonly ProgressMessage['state'][];
+const isPngChart = oneOf<PngChart>({ overview: true, equivariance: true, invariance: true, profile: true, scatter: true, sweep: true, difference: true, series: true });
+const isExportFormat = oneOf<ExportFormat>({ json: true, csv: true, html: true, png: true, 'node-data': true });
+const isProgressState = oneOf<ProgressMessage['state']>({ running: true, done: true, cancelled: true, failed: true });
 
 function isLayerRef(v: unknown): v is LayerRef {
   return isObject(v) && isCount(v.modelIndex) && isString(v.layerName);
@@ -235,8 +239,8 @@ const HOST_TO_WEBVIEW: { readonly [K in HostToWebviewMessage['type']]: (m: Field
     && optional(m.selectedLayer, isLayerRef) && optional(m.guide, isString) && optional(m.series, isSeriesResult),
   selectLayer: (m) => isLayerRef(m.layer) && optional(m.reveal, (r) => typeof r === 'boolean'),
   setTransform: (m) => isString(m.transformId),
-  progress: (m) => isString(m.stage) && isFiniteNumber(m.done) && isFiniteNumber(m.total) && oneOf(PROGRESS_STATES)(m.state) && optional(m.message, isString),
-  requestPng: (m) => isCount(m.messageId) && optional(m.chart, oneOf(PNG_CHARTS)),
+  progress: (m) => isString(m.stage) && isFiniteNumber(m.done) && isFiniteNumber(m.total) && isProgressState(m.state) && optional(m.message, isString),
+  requestPng: (m) => isCount(m.messageId) && optional(m.chart, isPngChart),
   showError: (m) => isString(m.message),
 };
 
@@ -245,7 +249,7 @@ const WEBVIEW_TO_HOST: { readonly [K in WebviewToHostMessage['type']]: (m: Field
   selectLayer: (m) => isLayerRef(m.layer),
   transformChanged: (m) => isString(m.transformId),
   exportPng: (m) => isCount(m.inReplyTo) && optional(m.dataUrl, isString) && optional(m.error, isString),
-  requestExport: (m) => oneOf(EXPORT_FORMATS)(m.format),
+  requestExport: (m) => isExportFormat(m.format),
   requestRerun: () => true,
   webviewError: (m) => isString(m.message),
 };

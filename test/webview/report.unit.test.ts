@@ -79,6 +79,11 @@ describe('protocol guards', () => {
     assert.equal(isWebviewToHostMessage({ type: 'exportPng', inReplyTo: 3, dataUrl: 5 }), false);
     assert.equal(isWebviewToHostMessage({ type: 'exportPng', inReplyTo: 3, dataUrl: 'data:image/png;base64,AA' }), true);
     assert.equal(isWebviewToHostMessage({ type: 'requestExport', format: 'exe' }), false);
+    for (const chart of ['overview', 'equivariance', 'invariance', 'profile', 'scatter', 'sweep', 'difference', 'series']) {
+      assert.equal(isHostToWebviewMessage({ type: 'requestPng', messageId: 4, chart }), true, chart);
+    }
+    for (const format of ['json', 'csv', 'html', 'png', 'node-data']) assert.equal(isWebviewToHostMessage({ type: 'requestExport', format }), true, format);
+    assert.equal(isHostToWebviewMessage({ type: 'requestPng', messageId: 4, chart: 'hasOwnProperty' }), false, 'a prototype key is no chart');
     assert.equal(isWebviewToHostMessage({ type: 'selectLayer', layer: { modelIndex: 0 } }), false);
     assert.equal(isWebviewToHostMessage({ type: 'ready' }), false);
     // Names inherited from Object.prototype are not message types.
