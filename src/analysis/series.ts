@@ -4,27 +4,22 @@
  * are the model's. The checkpoints run one after another, each within the request's memory budget,
  * in one child process (seriesWorker.ts) that makes the probes and the layer plan once and reuses them;
  * each checkpoint's result is exactly what `seis analyze` gives on that file alone (tested), and is
- * copied into the series unchanged. Without the worker script (a bundle built without it) each
- * checkpoint gets its own analysis child instead, with the same results.
+ * copied into the series unchanged.
  *
- * Before any run the graphs are compared: layers are matched by output tensor name; a checkpoint
- * lacking some of the series' layers keeps a gap and a message; checkpoints of different
- * architectures are refused with the tensor names that differ. Cancel keeps the finished checkpoints. */
+ * Before any run the child compares the graphs (seriesGraphs.ts): layers are matched by output tensor
+ * name; a checkpoint lacking some of the series' layers keeps a gap and a message; checkpoints of
+ * different architectures are refused with the tensor names that differ. This module only forks the
+ * child and assembles what it reports: it runs in the extension host, where no model is parsed.
+ * Cancel keeps the finished checkpoints. */
 import type { AnalysisResult, LayerResult, SeriesCheckpoint, SeriesResult } from '../shared/results';
 import { RESULTS_SCHEMA_VERSION } from '../shared/results';
 import type { CheckpointOrder, OrderedCheckpoint } from './checkpoints';
-import { AnalysisError, messageOf } from './errors';
-import { candidateTensors } from './layers';
-import { loadModel } from './onnxModel';
+import { AnalysisError, messageOf, type AnalysisErrorCode } from './errors';
 import type { AnalysisProgress, AnalysisRequest } from './protocol';
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AnalysisErrorCode } from './errors';
-import { startAnalysis, type AnalysisHandle, type RunnerOptions } from './runner';
-
-/** Below this share of common tensor names two graphs are different architectures, not one model's checkpoints. */
-export const SAME_ARCHITECTURE_SHARE = 0.5;
+import type { RunnerOptions } from './runner';
 
 export interface SeriesRequest {
   readonly checkpoints: readonly OrderedCheckpoint[];
@@ -47,45 +42,73 @@ export interface SeriesHooks {
 }
 
 /** Messages of the series child process (seriesWorker.ts). */
-export type SeriesParentMessage = { readonly type: 'start'; readonly paths: readonly string[]; readonly analysis: Omit<AnalysisRequest, 'modelPath'> } | { readonly type: 'cancel' };
+export type SeriesParentMessage =
+  | { readonly type: 'start'; readonly paths: readonly string[]; readonly labels: readonly string[]; readonly analysis: Omit<AnalysisRequest, 'modelPath'> }
+  | { readonly type: 'cancel' };
+type ChildError = { readonly code: AnalysisErrorCode | 'internal'; readonly message: string };
 export type SeriesChildMessage =
   | { readonly type: 'ready' }
+  /** Each checkpoint's tensor names, or why its graph could not be read. */
+  | { readonly type: 'graphs'; readonly names: readonly (readonly string[] | undefined)[]; readonly errors: readonly (string | undefined)[] }
+  /** The checkpoints cannot form a series (different architectures); nothing was run. */
+  | { readonly type: 'refused'; readonly error: ChildError }
   | { readonly type: 'progress'; readonly index: number; readonly progress: AnalysisProgress }
-  | { readonly type: 'checkpoint'; readonly index: number; readonly result?: AnalysisResult; readonly error?: { readonly code: AnalysisErrorCode | 'internal'; readonly message: string } }
+  | { readonly type: 'checkpoint'; readonly index: number; readonly result?: AnalysisResult; readonly error?: ChildError }
   | { readonly type: 'done' };
 
+type Graphs = { readonly names: readonly (ReadonlySet<string> | undefined)[]; readonly errors: readonly (string | undefined)[] };
+
+interface SeriesWorker {
+  /** The child's graph comparison; rejects with its refusal (different architectures) or its end. */
+  readonly graphs: Promise<Graphs>;
+  /** One per checkpoint; only those whose graph could be read ever resolve. */
+  readonly results: readonly Promise<AnalysisResult>[];
+  cancel(): void;
+}
+
+function deferred<T>(): { promise: Promise<T>; settle(fn: (resolve: (value: T) => void, reject: (err: Error) => void) => void): void } {
+  let resolve!: (value: T) => void;
+  let reject!: (err: Error) => void;
+  let done = false;
+  const promise = new Promise<T>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  // The caller may never await a checkpoint the series stopped before.
+  promise.catch(() => undefined);
+  return {
+    promise,
+    settle(fn) {
+      if (done) return;
+      done = true;
+      fn(resolve, reject);
+    },
+  };
+}
+
+/** The child's own error as the caller's: an internal error stays a runtime failure. */
+function fromChild(error: { readonly code: AnalysisErrorCode | 'internal'; readonly message: string } | undefined): AnalysisError {
+  return new AnalysisError(error?.code === 'internal' || !error ? 'runtime' : error.code, error?.message ?? 'no result');
+}
+
 /**
- * One child process for the whole series (seriesWorker.ts: probes and plan made once), exposed as one
- * AnalysisHandle per checkpoint. Undefined when the worker script is not there (a bundle built without
- * it): the caller then runs one analysis child per checkpoint, with the same results.
+ * The one child process of the series (seriesWorker.ts): it compares the graphs, then analyses the
+ * checkpoints with the probes and plan made once. Forking is all this does on the caller's thread.
  */
-function startSeriesWorker(paths: readonly string[], analysis: Omit<AnalysisRequest, 'modelPath'>, onProgress: (index: number, p: AnalysisProgress) => void, options: Omit<RunnerOptions, 'onProgress'> = {}): { handles: AnalysisHandle[]; cancel(): void } | undefined {
+function startSeriesWorker(paths: readonly string[], labels: readonly string[], analysis: Omit<AnalysisRequest, 'modelPath'>, onProgress: (index: number, p: AnalysisProgress) => void, options: Omit<RunnerOptions, 'onProgress'> = {}): SeriesWorker {
   const bundled = join(__dirname, 'seriesWorker.js');
   const source = join(__dirname, 'seriesWorker.ts');
   const entry = existsSync(bundled) ? { path: bundled, execArgv: [] } : existsSync(source) ? { path: source, execArgv: ['--import', 'tsx'] } : undefined;
-  if (!entry || paths.length === 0) return undefined;
-  const settle = paths.map(() => ({ resolve: (_: AnalysisResult) => undefined as void, reject: (_: Error) => undefined as void, done: false }));
-  const handles: AnalysisHandle[] = [];
+  if (!entry) throw new AnalysisError('runtime', `the series process script is missing (no ${bundled}); reinstall or rebuild SEIS Lens`);
+  const graphs = deferred<Graphs>();
+  const results = paths.map(() => deferred<AnalysisResult>());
   let cancelled = false;
   let child: ChildProcess;
   try {
     child = fork(entry.path, [], { execArgv: entry.execArgv, execPath: options.execPath ?? process.execPath, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
-  } catch {
-    return undefined;
+  } catch (err) {
+    throw new AnalysisError('runtime', `could not start the series process: ${messageOf(err)}`);
   }
-  paths.forEach((_, i) => {
-    const result = new Promise<AnalysisResult>((resolve, reject) => {
-      settle[i].resolve = resolve;
-      settle[i].reject = reject;
-    });
-    result.catch(() => undefined);
-    handles.push({ result, pid: child.pid, cancel: () => cancel() });
-  });
-  const finish = (i: number, fn: () => void) => {
-    if (settle[i].done) return;
-    settle[i].done = true;
-    fn();
-  };
   let stderrTail = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderrTail = (stderrTail + chunk.toString()).slice(-2000);
@@ -94,17 +117,21 @@ function startSeriesWorker(paths: readonly string[], analysis: Omit<AnalysisRequ
   child.stdout?.on('data', (chunk: Buffer) => options.onLog?.(chunk.toString()));
   child.on('message', (raw: unknown) => {
     const m = raw as SeriesChildMessage;
-    if (m?.type === 'ready') child.send({ type: 'start', paths, analysis } satisfies SeriesParentMessage);
+    if (m?.type === 'ready') child.send({ type: 'start', paths, labels, analysis } satisfies SeriesParentMessage);
+    else if (m?.type === 'graphs') graphs.settle((ok) => ok({ names: m.names.map((n) => (n ? new Set(n) : undefined)), errors: m.errors }));
+    else if (m?.type === 'refused') graphs.settle((_, fail) => fail(fromChild(m.error)));
     else if (m?.type === 'progress' && !cancelled) onProgress(m.index, m.progress);
     else if (m?.type === 'checkpoint') {
       const { result, error } = m;
-      if (result) finish(m.index, () => settle[m.index].resolve(result));
-      else finish(m.index, () => settle[m.index].reject(new AnalysisError(error?.code === 'internal' || !error ? 'runtime' : error.code, error?.message ?? 'no result')));
+      results[m.index]?.settle((ok, fail) => (result ? ok(result) : fail(fromChild(error))));
     }
   });
   child.on('exit', (code, signal) => {
-    const why = cancelled ? new AnalysisError('cancelled', 'analysis cancelled') : new AnalysisError('runtime', `the series process ${signal ? `was killed by ${signal}` : `exited with code ${code}`} before reporting every checkpoint${stderrTail.trim() ? `: ${stderrTail.trim().split('\n').slice(-2).join(' | ')}` : ''}`);
-    paths.forEach((_, i) => finish(i, () => settle[i].reject(why)));
+    const ended = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    const tail = stderrTail.trim() ? `: ${stderrTail.trim().split('\n').slice(-2).join(' | ')}` : '';
+    const why = (before: string) => (cancelled ? new AnalysisError('cancelled', 'analysis cancelled') : new AnalysisError('runtime', `the series process ${ended} before ${before}${tail}`));
+    graphs.settle((_, fail) => fail(why("comparing the checkpoints' graphs")));
+    for (const r of results) r.settle((_, fail) => fail(why('reporting every checkpoint')));
   });
   const cancel = () => {
     if (cancelled) return;
@@ -114,7 +141,7 @@ function startSeriesWorker(paths: readonly string[], analysis: Omit<AnalysisRequ
     child.kill('SIGTERM');
     setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), 300).unref();
   };
-  return { handles, cancel };
+  return { graphs: graphs.promise, results: results.map((r) => r.promise), cancel };
 }
 
 export interface SeriesHandle {
@@ -123,69 +150,43 @@ export interface SeriesHandle {
   cancel(): void;
 }
 
-/** The tensor names of each loadable checkpoint's graph; unreadable checkpoints get their message. */
-export function graphTensorNames(paths: readonly string[]): { names: (ReadonlySet<string> | undefined)[]; errors: (string | undefined)[] } {
-  const names: (ReadonlySet<string> | undefined)[] = [];
-  const errors: (string | undefined)[] = [];
-  for (const path of paths) {
-    try {
-      names.push(new Set(candidateTensors(loadModel(path)).map((c) => c.name)));
-      errors.push(undefined);
-    } catch (err) {
-      names.push(undefined);
-      errors.push(messageOf(err));
-    }
-  }
-  return { names, errors };
-}
-
-/** Refuses checkpoints whose graphs share too few tensor names with the first readable one. */
-export function checkSameArchitecture(labels: readonly string[], names: readonly (ReadonlySet<string> | undefined)[]): void {
-  const ref = names.findIndex((n) => n !== undefined);
-  if (ref < 0) return;
-  const reference = names[ref] as ReadonlySet<string>;
-  names.forEach((mine, i) => {
-    if (!mine || i === ref) return;
-    const shared = [...mine].filter((n) => reference.has(n)).length;
-    const union = reference.size + mine.size - shared;
-    if (union > 0 && shared / union >= SAME_ARCHITECTURE_SHARE) return;
-    const onlyRef = [...reference].filter((n) => !mine.has(n));
-    const onlyMine = [...mine].filter((n) => !reference.has(n));
-    const list = (xs: string[]) => `${xs.slice(0, 6).join(', ')}${xs.length > 6 ? ` and ${xs.length - 6} more` : ''}`;
-    throw new AnalysisError(
-      'bad-option',
-      `${labels[i]} and ${labels[ref]} are different architectures (${shared} of ${union} tensor names in common): only in ${labels[ref]}: ${list(onlyRef) || 'none'}; only in ${labels[i]}: ${list(onlyMine) || 'none'}. A series compares checkpoints of one model; analyse the others separately`,
-    );
-  });
-}
-
+/** Returns at once: the graphs are read, compared and analysed in the series child process. */
 export function startSeries(request: SeriesRequest, hooks: SeriesHooks = {}): SeriesHandle {
   let cancelled = false;
-  let current: AnalysisHandle | undefined;
-  const result = runSeries(request, hooks, () => cancelled, (h) => (current = h));
+  let worker: SeriesWorker | undefined;
+  const result = runSeries(request, hooks, () => cancelled, (w) => (worker = w));
   return {
     result,
     cancel() {
       cancelled = true;
-      current?.cancel();
+      worker?.cancel();
     },
   };
 }
 
-async function runSeries(request: SeriesRequest, hooks: SeriesHooks, isCancelled: () => boolean, setCurrent: (h: AnalysisHandle | undefined) => void): Promise<SeriesResult> {
+async function runSeries(request: SeriesRequest, hooks: SeriesHooks, isCancelled: () => boolean, setWorker: (w: SeriesWorker) => void): Promise<SeriesResult> {
   const started = performance.now();
   const createdAt = new Date().toISOString();
   const count = request.checkpoints.length;
   if (count === 0) throw new AnalysisError('bad-option', 'a series needs at least one checkpoint (.onnx file)');
   const labels = request.checkpoints.map((c) => c.label);
-  const graphs = graphTensorNames(request.checkpoints.map((c) => c.path));
-  checkSameArchitecture(labels, graphs.names);
+  const tell = (i: number, p: AnalysisProgress) => {
+    const { label } = request.checkpoints[i];
+    const layer = p.layer ? `, layer ${p.layer.index}/${p.layer.count}` : '';
+    hooks.onProgress?.({ ...p, fraction: (i + p.fraction) / count, message: `checkpoint ${i + 1}/${count} ${label}${layer}: ${p.message}`, checkpoint: { index: i + 1, count, label } });
+  };
+  const worker = startSeriesWorker(request.checkpoints.map((c) => c.path), labels, request.analysis, tell, hooks.runner);
+  setWorker(worker);
+  let graphs: Graphs;
+  try {
+    graphs = await worker.graphs;
+  } catch (err) {
+    worker.cancel();
+    if (err instanceof AnalysisError && err.code === 'cancelled') throw new AnalysisError('cancelled', 'series cancelled before any checkpoint finished');
+    throw err;
+  }
 
   const finished: { checkpoint: OrderedCheckpoint; result?: AnalysisResult; error?: string; graph?: ReadonlySet<string> }[] = [];
-  const tellers: ((p: AnalysisProgress) => void)[] = [];
-  const loadable = request.checkpoints.map((_, i) => i).filter((i) => graphs.names[i] !== undefined);
-  const worker = startSeriesWorker(loadable.map((i) => request.checkpoints[i].path), request.analysis, (k, p) => tellers[loadable[k]]?.(p), hooks.runner);
-  const workerHandle = (i: number) => (worker ? worker.handles[loadable.indexOf(i)] : undefined);
   let stopped: { reason: 'cancelled' | 'failed'; message: string } | undefined;
 
   for (const [i, checkpoint] of request.checkpoints.entries()) {
@@ -198,14 +199,8 @@ async function runSeries(request: SeriesRequest, hooks: SeriesHooks, isCancelled
       finished.push({ checkpoint, error: graphs.errors[i], graph });
       continue;
     }
-    const tell = (tellers[i] = (p: AnalysisProgress) => {
-      const layer = p.layer ? `, layer ${p.layer.index}/${p.layer.count}` : '';
-      hooks.onProgress?.({ ...p, fraction: (i + p.fraction) / count, message: `checkpoint ${i + 1}/${count} ${checkpoint.label}${layer}: ${p.message}`, checkpoint: { index: i + 1, count, label: checkpoint.label } });
-    });
     try {
-      const handle = workerHandle(i) ?? startAnalysis({ ...request.analysis, modelPath: checkpoint.path }, { ...hooks.runner, onProgress: tell });
-      setCurrent(handle);
-      const analysed = await handle.result;
+      const analysed = await worker.results[i];
       finished.push({ checkpoint, result: analysed, graph });
     } catch (err) {
       if (err instanceof AnalysisError && err.code === 'cancelled') {
@@ -213,12 +208,10 @@ async function runSeries(request: SeriesRequest, hooks: SeriesHooks, isCancelled
         break;
       }
       finished.push({ checkpoint, error: messageOf(err), graph });
-    } finally {
-      setCurrent(undefined);
     }
     if (i + 1 < count && finished.some((f) => f.result)) hooks.onCheckpoint?.(assemble(false));
   }
-  worker?.cancel();
+  worker.cancel();
   if (!finished.some((f) => f.result)) {
     if (stopped) throw new AnalysisError('cancelled', 'series cancelled before any checkpoint finished');
     const first = finished.find((f) => f.error);

@@ -6,15 +6,21 @@
  * once too. A checkpoint the prepared plan does not fit (a missing tensor: a gap) is analysed on its
  * own instead. Each checkpoint's result is exactly runAnalysis's on that file with the same request.
  *
- * parent → child: `start` { paths, analysis } once, then possibly `cancel`.
- * child → parent: `ready`, then per checkpoint `progress`* and one `checkpoint` (result or error),
+ * Before any checkpoint runs, every graph is parsed and compared here (seriesGraphs.ts), never in the
+ * caller, which may be the extension host: different architectures are refused with one `refused`.
+ *
+ * parent → child: `start` { paths, labels, analysis } once, then possibly `cancel`.
+ * child → parent: `ready`, then `refused` (and nothing more) or `graphs`, then per checkpoint
+ * `progress`* and one `checkpoint` (result or error) per checkpoint whose graph could be read,
  * then `done`.
  */
 import type { PreparedRun } from './engine';
 import { AnalysisError, messageOf } from './errors';
 import { runAnalysisWithIntervals } from './intervalPass';
+import { exitWhenParentGoes } from './parentWatch';
 import type { AnalysisProgress } from './protocol';
 import type { SeriesChildMessage, SeriesParentMessage } from './series';
+import { checkSameArchitecture, graphTensorNames } from './seriesGraphs';
 
 function send(message: SeriesChildMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -27,9 +33,19 @@ let cancelled = false;
 let started = false;
 
 async function start(message: Extract<SeriesParentMessage, { type: 'start' }>): Promise<void> {
+  const graphs = graphTensorNames(message.paths);
+  try {
+    checkSameArchitecture(message.labels, graphs.names);
+  } catch (err) {
+    await send({ type: 'refused', error: { code: err instanceof AnalysisError ? err.code : 'internal', message: messageOf(err) } });
+    process.exit(0);
+  }
+  await send({ type: 'graphs', names: graphs.names.map((n) => (n ? [...n] : undefined)), errors: graphs.errors });
   let prepared: PreparedRun | undefined;
   for (const [index, modelPath] of message.paths.entries()) {
     if (cancelled) break;
+    // Its graph could not be read: the parent has the message from `graphs`; nothing to run.
+    if (!graphs.names[index]) continue;
     let lastSent = 0;
     const hooks = {
       isCancelled: () => cancelled,
@@ -72,7 +88,6 @@ process.on('message', (message: unknown) => {
   void start(m);
 });
 
-// Parent gone: nothing left to report to.
-process.on('disconnect', () => process.exit(0));
+exitWhenParentGoes();
 
 void send({ type: 'ready' });

@@ -4,10 +4,10 @@
  * A child process rather than a worker thread: onnxruntime-node has failed inside worker_threads,
  * and a native crash here cannot take the extension host down.
  */
-import { Worker } from 'node:worker_threads';
 import { AnalysisError, messageOf } from './errors';
 import type { runAnalysis } from './engine';
 import { runAnalysisWithIntervals } from './intervalPass';
+import { exitWhenParentGoes } from './parentWatch';
 import { isParentMessage, type ChildMessage } from './protocol';
 
 function send(message: ChildMessage): Promise<void> {
@@ -16,9 +16,6 @@ function send(message: ChildMessage): Promise<void> {
     process.send(message, undefined, undefined, () => resolve());
   });
 }
-
-/** How often the watchdog looks for the parent. */
-const PARENT_POLL_MS = 250;
 
 let cancelled = false;
 let started = false;
@@ -58,26 +55,6 @@ process.on('message', (message: unknown) => {
   void start(message.request);
 });
 
-// Parent gone (extension host closed, CLI killed, even by SIGKILL): nothing left to report to,
-// so leave at once whatever is running; sessions and eigensolver threads go with the process.
-process.on('disconnect', () => process.exit(0));
-watchParent();
-
-/**
- * The disconnect event needs this thread's event loop, which a long synchronous step (building
- * probes, encoding a large model) can hold for seconds. A watchdog thread sees the parent go
- * (re-parented, or no such process) and ends the process regardless.
- */
-function watchParent(): void {
-  const watchdog = new Worker(
-    `const { workerData } = require('node:worker_threads');
-     const { readFileSync } = require('node:fs');
-     const parentNow = () => { try { return Number(readFileSync('/proc/self/stat', 'utf8').replace(/^.*\\) /s, '').split(' ')[1]); } catch { return workerData.parent; } };
-     const gone = () => { try { process.kill(workerData.parent, 0); return parentNow() !== workerData.parent; } catch { return true; } };
-     setInterval(() => { if (gone()) process.kill(workerData.self, 'SIGKILL'); }, ${PARENT_POLL_MS});`,
-    { eval: true, workerData: { parent: process.ppid, self: process.pid } },
-  );
-  watchdog.unref();
-}
+exitWhenParentGoes();
 
 void send({ type: 'ready' });

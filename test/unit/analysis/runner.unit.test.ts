@@ -13,21 +13,8 @@ import type { AnalysisProgress } from '../../../src/analysis/protocol';
 import { startAnalysis } from '../../../src/analysis/runner';
 import { runAnalyzeCommand } from '../../../src/cli/analyze';
 import type { AnalysisResult } from '../../../src/shared/results';
+import { childLifeAfterParentKill, isAlive } from './killedParent';
 import { CLS_MODEL, convModel, externalDataModel, tempDir, writeModel } from './modelFactory';
-
-/** Running (a zombie waiting for an orphan reaper that may never come counts as ended). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = new PassThrough();
@@ -134,32 +121,9 @@ describe('results as they arrive (runner)', () => {
 
 describe('a killed parent', () => {
   it('kill -9 of seis analyze ends the analysis child within 2 s', async () => {
-    const { spawn } = await import('node:child_process');
-    const bin = join(__dirname, '..', '..', '..', 'bin', 'seis.js');
-    const parent = spawn(process.execPath, [bin, 'analyze', CLS_MODEL, '--probes', '64', '--quiet'], { env: { ...process.env, SEIS_CLI_SOURCE: '1' }, stdio: 'ignore' });
-    const childrenOf = (pid: number): number[] => {
-      try {
-        return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-      } catch {
-        return [];
-      }
-    };
-    let child: number | undefined;
-    const t0 = Date.now();
-    while (child === undefined && Date.now() - t0 < 30000) {
-      child = childrenOf(parent.pid as number)[0];
-      if (child === undefined) await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.ok(child, 'the CLI forked its analysis child');
-    // Let the child get into the analysis (past 'ready' and 'start').
-    await new Promise((r) => setTimeout(r, 2500));
-    assert.ok(isAlive(child), 'the child is running before the kill');
-    parent.kill('SIGKILL');
-    const killedAt = Date.now();
-    while (isAlive(child) && Date.now() - killedAt < 5000) await new Promise((r) => setTimeout(r, 50));
-    const gone = Date.now() - killedAt;
-    if (isAlive(child)) process.kill(child, 'SIGKILL');
-    assert.ok(gone < 2000, `child still alive ${gone} ms after the parent's kill -9`);
+    const { childStarted, msAlive } = await childLifeAfterParentKill(['analyze', CLS_MODEL, '--probes', '64', '--quiet']);
+    assert.ok(childStarted, 'the CLI forked its analysis child, running before the kill');
+    assert.ok(msAlive < 2000, `child still alive ${msAlive} ms after the parent's kill -9`);
   });
 });
 

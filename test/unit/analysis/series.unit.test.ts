@@ -5,19 +5,23 @@
  * intervals come out centred on the scores.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { orderCheckpoints } from '../../../src/analysis/checkpoints';
 import { AnalysisError } from '../../../src/analysis/errors';
 import type { AnalysisRequest } from '../../../src/analysis/protocol';
 import { startAnalysis } from '../../../src/analysis/runner';
-import { checkSameArchitecture, graphTensorNames, startSeries, type SeriesRequest } from '../../../src/analysis/series';
+import { startSeries, type SeriesRequest } from '../../../src/analysis/series';
+import { checkSameArchitecture, graphTensorNames } from '../../../src/analysis/seriesGraphs';
 import type { ScoreInterval } from '../../../src/shared/results';
-import { convModel, tempDir, writeModel } from './modelFactory';
+import { childLifeAfterParentKill } from './killedParent';
+import { convModel, OCR_ASSETS, tempDir, writeModel } from './modelFactory';
 
 const EXAMPLES = resolve(__dirname, '../../../examples');
 const PLAIN = join(EXAMPLES, 'checkpoints', 'plain');
+const REC_MODEL = join(OCR_ASSETS, 'ch_PP-OCRv4_rec_infer.onnx');
 const hasCheckpoints = existsSync(join(PLAIN, 'epoch_0.onnx')) && existsSync(join(PLAIN, 'epoch_1.onnx'));
 
 const tiny: Omit<AnalysisRequest, 'modelPath'> = { size: { height: 16, width: 16 }, probeCount: 10, transforms: ['rot90', 'flip-h'], layers: 'all', nullPermutations: 2 };
@@ -120,6 +124,38 @@ describe('series: layer matching and architectures', () => {
   });
 });
 
+describe("series: the caller's side (the extension host) parses no model", () => {
+  it('a non-ONNX checkpoint: the engine reading error comes from the child; the caller never loads the ONNX reader', () => {
+    const dir = tempDir('seis-series-host-');
+    const broken = join(dir, 'epoch_1.onnx');
+    copyFileSync(join(EXAMPLES, 'README.md'), broken);
+    const src = resolve(__dirname, '../../../src/analysis');
+    // A fresh process holds only what startSeries itself loads, so its module cache tells what the
+    // caller's thread used: the ONNX reader and the graph comparison must not be among them.
+    const script = `
+      const { startSeries } = require(${JSON.stringify(join(src, 'series.ts'))});
+      const { orderCheckpoints } = require(${JSON.stringify(join(src, 'checkpoints.ts'))});
+      const ordering = orderCheckpoints([{ path: ${JSON.stringify(broken)} }], 'given');
+      const handle = startSeries({ checkpoints: ordering.checkpoints, order: ordering.order, analysis: ${JSON.stringify(tiny)} });
+      const parsing = () => Object.keys(require.cache).filter((k) => /onnxModel|seriesGraphs|layers\.ts|onnx-proto/.test(k));
+      const loadedAtReturn = parsing();
+      handle.result.then(
+        () => console.log(JSON.stringify({ resolved: true })),
+        (e) => console.log(JSON.stringify({ code: e.code, message: e.message, loadedAtReturn, loadedAtEnd: parsing() })),
+      );`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(child.status, 0, child.stderr);
+    const out = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as { code?: string; message?: string; loadedAtReturn?: string[]; loadedAtEnd?: string[] };
+    assert.deepEqual(out.loadedAtReturn, []);
+    assert.deepEqual(out.loadedAtEnd, []);
+    // Exactly the engine's reading error for that file, relayed from the series child.
+    const engineReading = graphTensorNames([broken]).errors[0];
+    assert.ok(engineReading && engineReading.includes('epoch_1.onnx'), engineReading);
+    assert.equal(out.code, 'runtime');
+    assert.equal(out.message, `no checkpoint could be analysed; epoch_1: ${engineReading}`);
+  });
+});
+
 describe('series: cancel keeps the finished checkpoints', () => {
   const dir = tempDir('seis-series-cancel-');
   mkdirSync(join(dir, 'run'));
@@ -146,5 +182,17 @@ describe('series: cancel keeps the finished checkpoints', () => {
     const handle = startSeries(seriesOf(files));
     handle.cancel();
     await assert.rejects(handle.result, (e: unknown) => e instanceof AnalysisError && e.code === 'cancelled');
+  });
+});
+
+describe('series: a killed parent', () => {
+  it('kill -9 of seis series ends the series child within 2 s, even while it parses the graphs', async () => {
+    // 800 checkpoints of the 10 MB PP-OCRv4 recognizer (links): the child's up-front graph comparison
+    // holds its event loop for seconds, so only the watchdog thread (parentWatch.ts) can end it in time.
+    const dir = tempDir('seis-series-kill-');
+    for (let e = 1; e <= 800; e++) symlinkSync(REC_MODEL, join(dir, `epoch_${e}.onnx`));
+    const { childStarted, msAlive } = await childLifeAfterParentKill(['series', dir, '--probes', '4', '--quiet']);
+    assert.ok(childStarted, 'the CLI forked its series child, running before the kill');
+    assert.ok(msAlive < 2000, `series child still alive ${msAlive} ms after the parent's kill -9`);
   });
 });
