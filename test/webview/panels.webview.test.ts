@@ -208,6 +208,15 @@ describe('panels: patterns, sweep and difference views (Chromium)', () => {
     await page.locator(`.difference-table tr[data-diff-layer="${SCRAMBLE}"]`).focus();
     await page.keyboard.press('Enter');
     assert.deepEqual(await lastPosted(page, 'selectLayer'), { type: 'selectLayer', layer: { modelIndex: 1, layerName: SCRAMBLE } });
+
+    // Every view shown answers its PNG export; one not shown says why there is none.
+    for (const [i, chart] of ['overview', 'equivariance', 'invariance', 'profile', 'scatter', 'sweep', 'difference', 'series'].entries()) {
+      await postToWebview(page, { type: 'requestPng', messageId: 100 + i, chart });
+      await page.waitForFunction(`window.__posted.some((m) => m.inReplyTo === ${100 + i})`);
+      const answer = (await posted(page)).find((m) => m.inReplyTo === 100 + i);
+      if (chart === 'series') assert.match(String(answer?.error), /There is no series to export: these results are not a checkpoint series/);
+      else assert.match(String(answer?.dataUrl), /^data:image\/png;base64,/, `${chart}: ${String(answer?.error)}`);
+    }
     assert.deepEqual(errors, []);
     await page.close();
   });
@@ -249,6 +258,9 @@ describe('panels: patterns, sweep and difference views (Chromium)', () => {
     await page.waitForFunction(`document.querySelector('canvas.series-chart')?.dataset.bands === 'null band,interval'`);
     assert.equal(await chart.getAttribute('data-settled'), '2');
     assert.match(await page.locator('.series-note').innerText(), /settled at step 2 \(within the final score's interval\)/);
+    await postToWebview(page, { type: 'requestPng', messageId: 77, chart: 'series' });
+    await page.waitForFunction(`window.__posted.some((m) => m.inReplyTo === 77)`);
+    assert.match(String((await posted(page)).find((m) => m.inReplyTo === 77)?.dataUrl), /^data:image\/png;base64,/, 'the series, kept across the checkpoint opened, exports');
 
     // The table: overlapping intervals are never called a change; the jump at epoch 2 is one.
     await page.locator('.series-table summary').click();

@@ -14,20 +14,16 @@ import {
   type RequestPngMessage, type ShowResultsMessage,
 } from '../../src/shared/webviewProtocol';
 import type { Bridge } from './bridge';
-import { HeatmapPair } from './charts/heatmap';
-import type { ChartSelection, ChartSpec, ChartState, SeisChart } from './charts/chart';
-import { CHARTS } from './charts/index';
-import { applyChartDefaults, canvasesToPng, readTheme, registerCharts, type PngPart, type ThemeColors } from './charts/setup';
+import { selectedRow, type ChartSelection, type ChartSpec, type ChartState, type SeisChart, type ViewContext, type ViewPlace } from './charts/chart';
+import { VIEWS } from './charts/index';
+import { applyChartDefaults, readTheme, registerCharts, type ThemeColors } from './charts/setup';
 import { LayerDetails } from './details';
 import { h } from './dom';
 import { ScoreTable } from './table';
 import { incompleteSummary } from '../../src/shared/incomplete';
 import { NULL_MARGIN } from '../../src/shared/reading';
 import { buildModelView, unionTransforms, type ModelView } from './viewModel';
-import { DifferenceView } from './views/difference';
 import { PatternsView } from './views/patterns';
-import { SweepView } from './views/sweep';
-import { SeriesView } from './views/series';
 import { checkpointResult } from '../../src/shared/seriesParts';
 
 interface Selection {
@@ -38,8 +34,14 @@ interface Selection {
 
 interface ModelParts {
   readonly view: ModelView;
-  readonly heatmaps: HeatmapPair;
   readonly table: ScoreTable;
+}
+
+interface ShownView {
+  readonly spec: ChartSpec;
+  readonly view: SeisChart;
+  /** spec.keep's value when built. */
+  readonly kept: unknown;
 }
 
 export class App {
@@ -51,14 +53,11 @@ export class App {
   private transformId = '';
   private selection: Selection | undefined;
   private theme: ThemeColors;
-  /** The charts of CHARTS for the shown results, in that order. */
-  private charts: { readonly spec: ChartSpec; readonly chart: SeisChart }[] = [];
+  /** The views of VIEWS that apply to the shown results, in that order. */
+  private views: ShownView[] = [];
   private readonly details = new LayerDetails();
   private readonly patterns = new PatternsView();
-  private difference: DifferenceView | undefined;
-  private sweep: SweepView | undefined;
   /** A checkpoint series shown above the panel; `results` then hold its checkpoint `seriesIndex`. */
-  private seriesView: SeriesView | undefined;
   private seriesDoc: SeriesResult | undefined;
   private seriesIndex = 0;
   private readonly header: HTMLElement;
@@ -68,6 +67,15 @@ export class App {
   private transformSelect: HTMLElement & { value: string } | undefined;
   /** Incremented on every rebuild, so deferred rendering of an older build does nothing. */
   private buildId = 0;
+
+  /** What the views read and do; live, so a view kept across rebuilds sees the panel as it is now. */
+  private readonly context: ViewContext = liveContext(
+    () => ({ models: this.models.map((m) => m.view), transforms: this.transforms, theme: this.theme, series: this.seriesDoc, checkpoint: this.seriesIndex }),
+    {
+      select: (modelIndex, layerIndex, reveal = true) => this.select({ modelIndex, rowIndex: layerIndex + 1 }, reveal, true),
+      selectLayer: (modelIndex, layerName) => this.selectRef({ modelIndex, layerName }, true, true),
+      openCheckpoint: (index, layerName) => this.openCheckpoint(index, layerName),
+    });
 
   constructor(private readonly root: HTMLElement, private readonly bridge: Bridge, private readonly title?: string) {
     registerCharts();
@@ -107,10 +115,8 @@ export class App {
     }
     const saved = this.bridge.getState();
     this.teardown();
-    this.seriesView?.destroy();
     this.seriesDoc = message.series;
     this.seriesIndex = message.series ? Math.max(0, message.series.checkpoints.findIndex((c) => c.model?.path === results[0].model?.path)) : 0;
-    this.seriesView = message.series ? new SeriesView(message.series, (i, name) => this.openCheckpoint(i, name)) : undefined;
     this.results = results;
     this.guide = message.guide;
     this.transforms = unionTransforms(results);
@@ -136,17 +142,36 @@ export class App {
     this.saveState();
   }
 
-  private teardown(): void {
-    for (const m of this.models) { m.heatmaps.destroy(); m.table.destroy(); }
+  /** Clears the panel; `keepViews` leaves the views to build(), which keeps those whose spec.keep is unchanged. */
+  private teardown(keepViews = false): void {
+    for (const m of this.models) m.table.destroy();
     this.models = [];
-    for (const c of this.charts) c.chart.dispose();
-    this.charts = [];
+    if (!keepViews) {
+      for (const v of this.views) v.view.dispose();
+      this.views = [];
+    }
     this.selection = undefined;
     this.details.clear();
     this.patterns.clear();
-    this.sweep?.destroy();
-    this.sweep = undefined;
-    this.difference = undefined;
+  }
+
+  /** Builds the views that apply, keeping a previous one whose spec.keep value is unchanged. */
+  private buildViews(): ShownView[] {
+    const previous = this.views;
+    const shown: ShownView[] = [];
+    for (const spec of VIEWS) {
+      if (!spec.applies(this.context)) continue;
+      const kept = spec.keep?.(this.context);
+      const old = previous.find((v) => v.spec === spec);
+      if (old && spec.keep && old.kept === kept) shown.push(old);
+      else shown.push({ spec, view: spec.create(this.context), kept });
+    }
+    for (const v of previous) if (!shown.includes(v)) v.view.dispose();
+    return shown;
+  }
+
+  private placed(place: ViewPlace): HTMLElement[] {
+    return this.views.filter((v) => v.spec.place === place).flatMap((v) => [...v.view.elements]);
   }
 
   private build(): void {
@@ -157,59 +182,38 @@ export class App {
     const tablesEl = h('section', { class: 'tables', 'aria-label': 'Score tables' }, h('h2', {}, 'Score tables'));
     this.models = views.map((view) => {
       const table = new ScoreTable(view, this.transforms, (row) => this.select({ modelIndex: view.index, rowIndex: row }, true, true));
-      const sameLabels = view.index > 0 && sameLayerNames(views[0], view);
-      const heatmaps = new HeatmapPair(view, this.transforms, this.theme,
-        { select: (row) => this.select({ modelIndex: view.index, rowIndex: row }, false, true) }, table.tableId, !sameLabels);
+      tablesEl.append(table.element);
+      return { view, table };
+    });
+    this.views = this.buildViews();
+    const inModel = this.views.filter((v) => v.spec.place === 'model');
+    for (const view of views) {
       modelsEl.append(h('section', { class: 'model-block', 'data-model-index': view.index, 'aria-label': `Model ${view.title}` },
         h('h2', { class: 'model-title', title: view.result.model?.path ?? '' }, view.title),
         h('p', { class: 'model-meta muted' }, modelMeta(view.result)),
-        heatmaps.element));
-      tablesEl.append(table.element);
-      return { view, heatmaps, table };
-    });
-
-    this.charts = CHARTS.map((spec) => ({ spec, chart: spec.create(views, (mi, li) => this.select({ modelIndex: mi, rowIndex: li + 1 }, true, true)) }));
-    modelsEl.append(...this.buildExtraViews(views));
+        ...inModel.map((v) => v.view.elements[view.index] ?? null)));
+    }
+    modelsEl.append(...this.placed('models'));
     const guide = this.guide ? [h('section', { class: 'guide', 'aria-label': 'What to look for' }, h('h2', {}, 'What to look for'), h('p', {}, this.guide))] : [];
-    this.body.replaceChildren(...guide, ...(this.seriesView ? [this.seriesView.element] : []), h('div', { class: 'layout' },
+    this.body.replaceChildren(...guide, ...this.placed('top'), h('div', { class: 'layout' },
       legend(),
       modelsEl,
       h('aside', { class: 'details-col' }, this.details.element, this.patterns.element),
-      ...this.charts.map(({ spec, chart }) => h('section', { class: `chart-block ${spec.id}-block`, 'aria-label': spec.ariaLabel },
-        h('h2', {}, spec.title),
-        h('p', { class: 'muted small' }, spec.describe()),
-        h('div', { class: `chart-box ${spec.id}-box` }, chart.canvas))),
+      ...this.placed('bottom'),
       tablesEl,
     ));
-    for (const m of this.models) { m.heatmaps.mount(); m.table.render(); }
-    // The charts sit below the heatmaps: draw each in a later task of its own so the heatmaps
-    // appear first and no single task blocks input for long on big models.
+    for (const v of this.views) v.view.mounted?.();
+    for (const m of this.models) m.table.render();
+    // Draw each view in a later task of its own so the heatmaps (drawn when mounted) appear first
+    // and no single task blocks input for long on big models.
     const build = this.buildId;
     const afterPaint = (fn: () => void): void => { requestAnimationFrame(() => setTimeout(fn, 0)); };
     const drawFrom = (i: number): void => {
-      if (build !== this.buildId || i >= this.charts.length) return;
-      this.charts[i]!.chart.render(this.chartState());
-      if (i === 0) { this.sweep?.render(this.theme); this.seriesView?.setTransform(this.transformId, this.theme); }
+      if (build !== this.buildId || i >= this.views.length) return;
+      this.views[i]!.view.render(this.chartState());
       afterPaint(() => drawFrom(i + 1));
     };
     afterPaint(() => drawFrom(0));
-  }
-
-  /** The views that appear only for some results: B − A for two models, the sweep for a swept family. */
-  private buildExtraViews(views: readonly ModelView[]): HTMLElement[] {
-    const extras: HTMLElement[] = [];
-    if (views.length >= 2) {
-      this.difference = new DifferenceView(views[0].result, views[1].result, [views[0].title, views[1].title],
-        (name) => this.selectRef({ modelIndex: 1, layerName: name }, true, true), this.theme.fg);
-      extras.push(this.difference.element);
-    }
-    const sweep = new SweepView(views[0].result, (name) => this.selectRef({ modelIndex: 0, layerName: name }, true, true));
-    if (sweep.families.length) {
-      this.sweep = sweep;
-      extras.push(sweep.element);
-    }
-    for (const e of extras) e.classList.add('extra-view');
-    return extras;
   }
 
   /** Opens one checkpoint of the series in the panel below it, with the layer selected. */
@@ -217,12 +221,11 @@ export class App {
     const series = this.seriesDoc;
     if (!series?.checkpoints[index]) return;
     this.seriesIndex = index;
-    this.teardown();
+    this.teardown(true);
     this.results = [checkpointResult(series, index)];
     this.transforms = unionTransforms(this.results);
     this.build();
     if (layerName && this.models[0]?.view.layerIndexByName.has(layerName)) this.selectRef({ modelIndex: 0, layerName }, true, true);
-    else this.seriesView?.select(layerName, index);
     this.saveState();
   }
 
@@ -271,10 +274,9 @@ export class App {
     return b;
   }
 
-  private renderLineCharts(): void {
+  private renderViews(): void {
     const state = this.chartState();
-    for (const c of this.charts) c.chart.render(state);
-    this.seriesView?.setTransform(this.transformId, this.theme);
+    for (const v of this.views) v.view.render(state);
   }
 
   private chartState(): ChartState {
@@ -282,7 +284,9 @@ export class App {
   }
 
   private chartSelection(): ChartSelection | undefined {
-    return this.selection ? { modelIndex: this.selection.modelIndex, layerIndex: this.selection.rowIndex - 1 } : undefined;
+    const sel = this.selection;
+    if (!sel) return undefined;
+    return { modelIndex: sel.modelIndex, layerIndex: sel.rowIndex - 1, layerName: this.models[sel.modelIndex]?.view.rows[sel.rowIndex]?.layer?.name };
   }
 
   setTransform(id: string, fromUser: boolean): void {
@@ -293,7 +297,7 @@ export class App {
     if (id === this.transformId) return;
     this.transformId = id;
     if (this.transformSelect && this.transformSelect.value !== id) this.transformSelect.value = id;
-    this.renderLineCharts();
+    this.renderViews();
     this.refreshDetails();
     this.saveState();
     if (fromUser) this.bridge.post({ type: 'transformChanged', transformId: id });
@@ -314,16 +318,10 @@ export class App {
     const row = m?.view.rows[sel.rowIndex];
     if (!m || !row) return;
     this.selection = sel;
-    for (const other of this.models) {
-      // Highlight the same layer in the other models too: that is the comparison users look for.
-      const r = other === m ? sel.rowIndex : row.layer ? (other.view.layerIndexByName.get(row.layer.name) ?? -2) + 1 : sel.rowIndex;
-      other.heatmaps.select(r, reveal || other !== m);
-      other.table.select(r);
-    }
-    for (const c of this.charts) c.chart.select(this.chartSelection());
-    this.difference?.select(row.layer?.name);
-    if (sel.modelIndex === 0) this.sweep?.select(row.layer?.name);
-    this.seriesView?.select(row.layer?.name, this.seriesIndex);
+    const selection = { ...this.chartSelection()!, reveal };
+    const models = this.models.map((other) => other.view);
+    for (const other of this.models) other.table.select(selectedRow(models, selection, other.view.index));
+    for (const v of this.views) v.view.select(selection);
     this.refreshDetails();
     this.saveState();
     if (notify && row.layer) this.bridge.post({ type: 'selectLayer', layer: { modelIndex: sel.modelIndex, layerName: row.layer.name } });
@@ -364,40 +362,10 @@ export class App {
   }
 
   private png(chart: PngChart): string {
-    switch (chart) {
-      case 'series':
-        if (!this.seriesView) throw new Error('There is no series to export: these results are not a checkpoint series.');
-        return canvasesToPng([{ canvas: this.seriesView.canvas, caption: `Across checkpoints · ${this.transformId}` }, { canvas: this.seriesView.heatmap, caption: 'Layers × checkpoints' }], this.theme);
-      case 'sweep':
-        if (!this.sweep) throw new Error('There is no sweep to export: these results have no transform family with 3 or more members (seis.sweep).');
-        return canvasesToPng([{ canvas: this.sweep.canvas, caption: `Sweep · ${this.sweep.canvas.dataset.family ?? ''}` }], this.theme);
-      case 'difference':
-        if (!this.difference?.pngCanvases.length) throw new Error('There is no difference view to export: it needs two results with matching layers.');
-        return canvasesToPng(this.difference.pngCanvases.map((c) => ({ canvas: c, caption: c.dataset.measure === 'equivariance' ? 'Δ S_E' : 'Δ S_I' })), this.theme);
-      case 'overview':
-      case 'equivariance':
-      case 'invariance': {
-        if (!this.models.length) throw new Error('There are no heatmaps to export: no results are shown.');
-        // The on-screen heatmaps hold only the rows in view; export draws every row.
-        const collect = (i: number, acc: PngPart[]): string => {
-          if (i === this.models.length) return canvasesToPng(acc, this.theme);
-          const m = this.models[i].view;
-          return HeatmapPair.withFullCanvases(m, this.transforms, this.theme, true, (canvases) => collect(i + 1, [
-            ...acc,
-            ...canvases.filter((c) => chart === 'overview' || c.dataset.measure === chart)
-              .map((c) => ({ canvas: c, caption: `${m.title} · ${c.dataset.measure === 'equivariance' ? 'S_E' : 'S_I'}` })),
-          ]));
-        };
-        return collect(0, []);
-      }
-      default: {
-        const shown = this.charts.find((c) => c.spec.id === chart);
-        if (!shown) throw new Error(`There is no ${chart} chart to export: no results are shown.`);
-        return canvasesToPng(shown.chart.png(this.chartState()), this.theme);
-      }
-    }
+    const shown = this.views.find((v) => v.spec.exports.includes(chart));
+    if (shown) return shown.view.png(chart, this.chartState());
+    throw new Error(VIEWS.find((spec) => spec.exports.includes(chart))?.missing ?? `There is no ${chart} chart to export: no results are shown.`);
   }
-
   private answerPng(request: RequestPngMessage): void {
     try {
       this.bridge.post(replyTo<ExportPngMessage>(request, { type: 'exportPng', dataUrl: this.png(request.chart ?? 'overview') }));
@@ -422,8 +390,7 @@ export class App {
     const refresh = (): void => {
       this.theme = readTheme();
       applyChartDefaults(this.theme);
-      for (const m of this.models) m.heatmaps.setTheme(this.theme);
-      if (this.models.length) { this.renderLineCharts(); this.refreshDetails(); }
+      if (this.models.length) { this.renderViews(); this.refreshDetails(); }
     };
     // VS Code swaps body classes (vscode-light / vscode-dark / vscode-high-contrast) on theme change.
     new MutationObserver(refresh).observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
@@ -431,8 +398,18 @@ export class App {
   }
 }
 
-function sameLayerNames(a: ModelView, b: ModelView): boolean {
-  return a.rows.length === b.rows.length && a.rows.every((r, i) => r.key === b.rows[i].key);
+type ViewFacts = Pick<ViewContext, 'models' | 'transforms' | 'theme' | 'series' | 'checkpoint'>;
+
+/** A ViewContext whose facts are read when asked, so a view kept across rebuilds never holds stale ones. */
+function liveContext(read: () => ViewFacts, actions: Pick<ViewContext, 'select' | 'selectLayer' | 'openCheckpoint'>): ViewContext {
+  return {
+    get models() { return read().models; },
+    get transforms() { return read().transforms; },
+    get theme() { return read().theme; },
+    get series() { return read().series; },
+    get checkpoint() { return read().checkpoint; },
+    ...actions,
+  };
 }
 
 function legend(): HTMLElement {

@@ -25,7 +25,7 @@ export class ScoreTable {
     private readonly transforms: readonly TransformInfo[],
     private readonly onSelect: (rowIndex: number) => void,
   ) {
-    this.tableId = `seis-table-${model.index}`;
+    this.tableId = tableIdOf(model.index);
     this.tbody = h('tbody');
     const head = h('tr', {},
       h('th', { scope: 'col' }, 'layer'),
@@ -138,4 +138,9 @@ export class ScoreTable {
       this.activate(r, true);
     }
   }
+}
+
+/** The id of a model's score table, which its heatmaps name as their description (aria-describedby). */
+export function tableIdOf(modelIndex: number): string {
+  return `seis-table-${modelIndex}`;
 }

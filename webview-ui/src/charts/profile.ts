@@ -6,8 +6,8 @@
 import { Chart, type ChartDataset, type Plugin } from 'chart.js';
 import { NULL_MARGIN } from '../../../src/shared/reading';
 import { describeCell, nullOf, scoreOf, shortLabel, type Measure, type ModelView } from '../viewModel';
-import type { ChartSelection, ChartSpec, ChartState, SeisChart } from './chart';
-import type { PngPart, ThemeColors } from './setup';
+import { chartBlock, type ChartSelection, type ChartSpec, type ChartState, type SeisChart } from './chart';
+import { canvasesToPng, type ThemeColors } from './setup';
 
 type Pt = { x: number; y: number | null };
 
@@ -15,14 +15,16 @@ const DASHES: readonly number[][] = [[], [6, 3], [2, 2], [8, 3, 2, 3]];
 
 export const DEPTH_PROFILE: ChartSpec = {
   id: 'profile',
-  title: 'Depth profile',
-  ariaLabel: 'Depth profile',
-  describe: () => `S_E and S_I per layer for the chosen transform. Shaded band: null to null + ${NULL_MARGIN} (not clearly above chance). Dotted: the input floor.`,
-  create: (models, onSelect) => new DepthProfile(models, onSelect),
+  place: 'bottom',
+  exports: ['profile'],
+  missing: 'There is no profile chart to export: no results are shown.',
+  applies: (context) => context.models.length > 0,
+  create: (context) => new DepthProfile(context.models, (mi, li) => context.select(mi, li)),
 };
 
 class DepthProfile implements SeisChart {
   readonly canvas: HTMLCanvasElement;
+  readonly elements: readonly HTMLElement[];
   private chart: Chart<'line', Pt[]> | undefined;
   private selection: ChartSelection | undefined;
 
@@ -33,6 +35,8 @@ class DepthProfile implements SeisChart {
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'profile-chart';
     this.canvas.setAttribute('role', 'img');
+    this.elements = [chartBlock('profile', 'Depth profile',
+      `S_E and S_I per layer for the chosen transform. Shaded band: null to null + ${NULL_MARGIN} (not clearly above chance). Dotted: the input floor.`, this.canvas)];
   }
 
   render({ transformId, theme, selection }: ChartState): void {
@@ -155,8 +159,8 @@ class DepthProfile implements SeisChart {
     this.chart?.update('none');
   }
 
-  png(state: ChartState): PngPart[] {
-    return [{ canvas: this.canvas, caption: `Depth profile · ${state.transformId}` }];
+  png(_chart: string, state: ChartState): string {
+    return canvasesToPng([{ canvas: this.canvas, caption: `Depth profile · ${state.transformId}` }], state.theme);
   }
 
   dispose(): void {

@@ -7,9 +7,9 @@
 import { Chart, type ChartDataset, type Plugin, type PointStyle } from 'chart.js';
 import { INVARIANT_SHARE, NULL_MARGIN, READING_LABEL, readingOf } from '../../../src/shared/reading';
 import { colorFor, fmt, nullOf, scoreOf, type ModelView } from '../viewModel';
-import type { ChartSelection, ChartSpec, ChartState, SeisChart } from './chart';
+import { chartBlock, type ChartSelection, type ChartSpec, type ChartState, type SeisChart } from './chart';
 import { transformColumn, withAlpha } from './profile';
-import type { PngPart, ThemeColors } from './setup';
+import { canvasesToPng, type ThemeColors } from './setup';
 
 interface ScatterPt {
   x: number;
@@ -21,14 +21,16 @@ const STYLES: readonly PointStyle[] = ['circle', 'triangle', 'rectRot', 'rect'];
 
 export const READING_SCATTER: ChartSpec = {
   id: 'scatter',
-  title: 'S_E vs S_I',
-  ariaLabel: 'S_E against S_I',
-  describe: () => `Colour = depth (dark early, yellow late). Regions: information lost = S_E within ${NULL_MARGIN} of its null; invariant = S_I ≥ ${INVARIANT_SHARE}·S_E; re-encoded (equivariant) = below that. S_I ≤ S_E always.`,
-  create: (models, onSelect) => new ReadingScatter(models, onSelect),
+  place: 'bottom',
+  exports: ['scatter'],
+  missing: 'There is no scatter chart to export: no results are shown.',
+  applies: (context) => context.models.length > 0,
+  create: (context) => new ReadingScatter(context.models, (mi, li) => context.select(mi, li)),
 };
 
 class ReadingScatter implements SeisChart {
   readonly canvas: HTMLCanvasElement;
+  readonly elements: readonly HTMLElement[];
   private chart: Chart<'scatter', ScatterPt[]> | undefined;
   private selection: ChartSelection | undefined;
 
@@ -39,6 +41,9 @@ class ReadingScatter implements SeisChart {
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'scatter-chart';
     this.canvas.setAttribute('role', 'img');
+    this.elements = [chartBlock('scatter', 'S_E vs S_I',
+      `Colour = depth (dark early, yellow late). Regions: information lost = S_E within ${NULL_MARGIN} of its null; invariant = S_I ≥ ${INVARIANT_SHARE}·S_E; re-encoded (equivariant) = below that. S_I ≤ S_E always.`,
+      this.canvas, 'S_E against S_I')];
   }
 
   render({ transformId, theme, selection }: ChartState): void {
@@ -140,8 +145,8 @@ class ReadingScatter implements SeisChart {
     this.chart?.update('none');
   }
 
-  png(state: ChartState): PngPart[] {
-    return [{ canvas: this.canvas, caption: `S_E vs S_I · ${state.transformId}` }];
+  png(_chart: string, state: ChartState): string {
+    return canvasesToPng([{ canvas: this.canvas, caption: `S_E vs S_I · ${state.transformId}` }], state.theme);
   }
 
   dispose(): void {

@@ -8,6 +8,8 @@
 import { DIFFERENCE_TEXT, type Measure, type ScoreDifference } from '../../../src/shared/difference';
 import { NULL_MARGIN } from '../../../src/shared/reading';
 import type { AnalysisResult } from '../../../src/shared/results';
+import type { ChartSpec } from '../charts/chart';
+import { canvasesToPng } from '../charts/setup';
 import { h } from '../dom';
 import { fmtSigned, shortLabel } from '../viewModel';
 import { divergingColor, symmetricLimit } from './diverging';
@@ -18,6 +20,33 @@ const CELL_W = 46;
 const CELL_H = 16;
 const LABEL_W = 190;
 const HEADER_H = 22;
+
+const NO_DIFFERENCE = 'There is no difference view to export: it needs two results with matching layers.';
+
+/** B − A of the first two results; follows the layer selected in any model, by name. */
+export const DIFFERENCE_VIEW: ChartSpec = {
+  id: 'difference',
+  place: 'models',
+  exports: ['difference'],
+  missing: NO_DIFFERENCE,
+  applies: (context) => context.models.length >= 2,
+  create: (context) => {
+    const [a, b] = context.models;
+    const difference = new DifferenceView(a.result, b.result, [a.title, b.title], (name) => context.selectLayer(1, name), context.theme.fg);
+    difference.element.classList.add('extra-view');
+    return {
+      elements: [difference.element],
+      // Drawn once when built: it shows every transform and keeps the colours it was built with.
+      render: () => undefined,
+      select: (selection) => { if (selection) difference.select(selection.layerName); },
+      png: (_chart, state) => {
+        if (!difference.pngCanvases.length) throw new Error(NO_DIFFERENCE);
+        return canvasesToPng(difference.pngCanvases.map((c) => ({ canvas: c, caption: c.dataset.measure === 'equivariance' ? 'Δ S_E' : 'Δ S_I' })), state.theme);
+      },
+      dispose: () => undefined,
+    };
+  },
+};
 
 export function isHatched(d: ScoreDifference): boolean {
   return d.verdict !== 'different' && d.verdict !== 'missing';

@@ -13,7 +13,8 @@ import { clearlyAboveNull, NULL_MARGIN } from '../../../src/shared/reading';
 import type { SeriesResult } from '../../../src/shared/results';
 import { settledStep, sparkline } from '../../../src/shared/trajectory';
 import { withAlpha } from '../charts/profile';
-import type { ThemeColors } from '../charts/setup';
+import type { ChartSpec } from '../charts/chart';
+import { canvasesToPng, type ThemeColors } from '../charts/setup';
 import { h } from '../dom';
 import { colorFor, fmt, shortLabel } from '../viewModel';
 import { cellAt, seriesLayerNames, stepOf, trajectory } from '../../../src/shared/seriesParts';
@@ -21,6 +22,33 @@ import { hatchCell } from './hatch';
 import { changeFromPrevious } from './seriesModel';
 
 type Pt = { x: number; y: number | null };
+
+/**
+ * Above the panel when the results are a checkpoint series. Kept while the user opens its
+ * checkpoints one after another (the panel below is rebuilt each time), so its controls keep their state.
+ */
+export const SERIES_VIEW: ChartSpec = {
+  id: 'series',
+  place: 'top',
+  exports: ['series'],
+  missing: 'There is no series to export: these results are not a checkpoint series.',
+  applies: (context) => context.series !== undefined,
+  keep: (context) => context.series,
+  create: (context) => {
+    const view = new SeriesView(context.series as SeriesResult, (i, name) => {
+      // Marks the cell even when that checkpoint has no such layer to select in the panel below.
+      view.select(name, i);
+      context.openCheckpoint(i, name);
+    });
+    return {
+      elements: [view.element],
+      render: (state) => view.setTransform(state.transformId, state.theme),
+      select: (selection) => view.select(selection?.layerName, context.checkpoint),
+      png: (_chart, state) => canvasesToPng([{ canvas: view.canvas, caption: `Across checkpoints · ${state.transformId}` }, { canvas: view.heatmap, caption: 'Layers × checkpoints' }], state.theme),
+      dispose: () => view.destroy(),
+    };
+  },
+};
 
 const CELL_W = 34;
 const CELL_H = 15;

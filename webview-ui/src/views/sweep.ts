@@ -7,12 +7,33 @@
  */
 import { Chart, type ChartDataset } from 'chart.js';
 import type { AnalysisResult } from '../../../src/shared/results';
-import type { ThemeColors } from '../charts/setup';
+import type { ChartSpec } from '../charts/chart';
+import { canvasesToPng, type ThemeColors } from '../charts/setup';
 import { h } from '../dom';
 import { colorFor } from '../viewModel';
 import { FAMILY_AXIS, sweepFamilies, sweepPoints, type SweepFamily, type SweepPoint } from './sweepModel';
 
 type Pt = { x: number; y: number | null };
+
+/** Shown for the first result when it swept a transform family; follows the layers of that result. */
+export const SWEEP_VIEW: ChartSpec = {
+  id: 'sweep',
+  place: 'models',
+  exports: ['sweep'],
+  missing: 'There is no sweep to export: these results have no transform family with 3 or more members (seis.sweep).',
+  applies: (context) => context.models.length > 0 && sweepFamilies(context.models[0].result.transforms).length > 0,
+  create: (context) => {
+    const sweep = new SweepView(context.models[0].result, (name) => context.selectLayer(0, name));
+    sweep.element.classList.add('extra-view');
+    return {
+      elements: [sweep.element],
+      render: (state) => sweep.render(state.theme),
+      select: (selection) => { if (selection?.modelIndex === 0) sweep.select(selection.layerName); },
+      png: (_chart, state) => canvasesToPng([{ canvas: sweep.canvas, caption: `Sweep · ${sweep.canvas.dataset.family ?? ''}` }], state.theme),
+      dispose: () => sweep.destroy(),
+    };
+  },
+};
 export type SweepMode = 'selected' | 'all-equivariance' | 'all-invariance';
 
 export class SweepView {
