@@ -366,6 +366,7 @@ export class App {
     if (shown) return shown.view.png(chart, this.chartState());
     throw new Error(VIEWS.find((spec) => spec.exports.includes(chart))?.missing ?? `There is no ${chart} chart to export: no results are shown.`);
   }
+
   private answerPng(request: RequestPngMessage): void {
     try {
       this.bridge.post(replyTo<ExportPngMessage>(request, { type: 'exportPng', dataUrl: this.png(request.chart ?? 'overview') }));
