@@ -11,7 +11,7 @@ import { toInputLayout, type ProbeSet } from '../probes';
 import { openSession, runBatch, type InstrumentedSession } from '../session';
 import { applyTransform } from '../transforms';
 import type { AnalysisContext } from './context';
-import type { PlannedLayer } from './plan';
+import type { PlannedLayer } from './stageValues';
 import { toFeed } from './probes';
 
 export interface CaptureSession {

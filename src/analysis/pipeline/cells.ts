@@ -5,7 +5,7 @@
 import type { ActivationTensor, PairScore } from '../../seis';
 import { patternPairs, scoreAgainstBasis, scoreAgainstBasisWithPatterns, type MatMulBackend, type SeisOptions, type SpectralBasis } from '../../seis';
 import type { LayerResult, PatternPair, ScoreCell, TransformInfo } from '../../shared/results';
-import type { PlannedLayer } from './plan';
+import type { PlannedLayer } from './stageValues';
 
 export function toCell(s: PairScore, exact: boolean, withCorrelations: boolean, patterns?: readonly PatternPair[]): ScoreCell {
   return {

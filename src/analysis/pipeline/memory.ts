@@ -7,7 +7,7 @@
  */
 import { optionName, type RequestOrigin } from '../../shared/defaults';
 import { AnalysisError } from '../errors';
-import type { PlannedLayer } from './plan';
+import type { PlannedLayer } from './stageValues';
 
 const MiB = 2 ** 20;
 export const mib = (bytes: number): string => `${Math.ceil(bytes / MiB)} MiB`;

@@ -3,49 +3,15 @@
  * transforms apply at the probe size, the forward-pass batch, and the groups of layers whose
  * activations fit the memory budget together. Tensors that cannot be scored get their result here.
  */
-import type { LayerResult, TransformInfo } from '../../shared/results';
+import type { LayerResult } from '../../shared/results';
 import { AnalysisError } from '../errors';
 import { guessLayout, selectLayers, type Candidate, type LayoutGuess } from '../layers';
-import { poolPlan, type PoolPlan } from '../pooling';
+import { poolPlan } from '../pooling';
 import { unavailableReason } from '../transforms';
 import { optionName } from '../../shared/defaults';
 import type { AnalysisContext } from './context';
 import { batchOutputBytes, layerWorkBytes, mib, probeBytes, storedBytes } from './memory';
-import type { ProbeStage } from './probes';
-
-/** A layer that will be captured: its plan for pooling and its storage size per probe. */
-export interface PlannedLayer {
-  /** Position among the chosen layers (the row of the result). */
-  readonly index: number;
-  readonly candidate: Candidate;
-  readonly guess: LayoutGuess;
-  /** Shape for one probe batch as returned by the shape run. */
-  readonly sampleShape: readonly number[];
-  readonly channels: number;
-  readonly plan?: PoolPlan;
-  readonly pooledTokens?: number;
-  /** Values stored per probe image after pooling. */
-  readonly perProbe: number;
-  readonly storedShape: (count: number) => number[];
-  readonly storedLayout: 'NCHW' | 'tokens';
-}
-
-export interface LayerPlan {
-  /** How many tensors the selection chose (scored or not). */
-  readonly chosenCount: number;
-  readonly planned: readonly PlannedLayer[];
-  /** Results of chosen tensors that have nothing to score, by row. */
-  readonly unscorable: ReadonlyMap<number, LayerResult>;
-  /** The requested transforms that keep the probe shape. */
-  readonly transforms: readonly TransformInfo[];
-  /** Probes per forward pass. */
-  readonly batch: number;
-  /** Layers scored side by side (fewer than asked when their work copies would not fit the budget). */
-  readonly lanes: number;
-  /** Layers captured together, each group within the memory budget. */
-  readonly groups: readonly (readonly PlannedLayer[])[];
-  readonly warnings: readonly string[];
-}
+import type { LayerPlan, PlannedLayer, ProbeStage } from './stageValues';
 
 export function planLayers(ctx: AnalysisContext, stage: ProbeStage): LayerPlan {
   const { model, input, options } = ctx;

@@ -6,8 +6,9 @@
 import { AnalysisError } from '../errors';
 import { candidateTensors } from '../layers';
 import type { AnalysisContext } from './context';
-import { planLayers, type LayerPlan } from './plan';
-import { prepareProbes, type ProbeStage } from './probes';
+import { planLayers } from './plan';
+import { prepareProbes } from './probes';
+import type { LayerPlan, ProbeStage } from './stageValues';
 
 export interface PreparedRun {
   readonly probes: ProbeStage;

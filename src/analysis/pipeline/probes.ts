@@ -13,19 +13,7 @@ import { builtinProbes, IMAGE_EXTENSIONS, imageProbes, npyProbes, toInputLayout,
 import { openSession, runBatch, type InstrumentedSession } from '../session';
 import type { AnalysisContext } from './context';
 import { checkProbesFit } from './memory';
-
-export interface ProbeStage {
-  readonly probes: ProbeSet;
-  /** Every candidate tensor of the model, in graph order. */
-  readonly candidates: readonly Candidate[];
-  /** Each tensor's shape for a batch of `shapeBatch` probes. */
-  readonly shapes: ReadonlyMap<string, readonly number[]>;
-  readonly shapeBatch: number;
-  /** Milliseconds of the shape run's forward pass (a first guess at the cost of a batch). */
-  readonly shapeRunMs: number;
-  /** Warnings this stage raised (kept with the value so a reuse can repeat them). */
-  readonly warnings: readonly string[];
-}
+import type { ProbeStage } from './stageValues';
 
 export async function prepareProbes(ctx: AnalysisContext): Promise<ProbeStage> {
   const { model, input } = ctx;

@@ -20,7 +20,7 @@ import { messageOf } from '../errors';
 import { capture, openCaptureSession } from './capture';
 import { countNonFinite, dumpName, exactAfterPooling, failedLayer, scoreCell, scoredLayer, tensorOf } from './cells';
 import type { AnalysisContext } from './context';
-import type { PlannedLayer } from './plan';
+import type { PlannedLayer } from './stageValues';
 import type { PreparedRun } from './prepared';
 import type { WorkClock } from './workClock';
 

@@ -6,7 +6,7 @@
  * the lanes sharing the cores. (The input floor is too small to calibrate on: its time is overhead.)
  */
 import type { AnalysisProgress, AnalysisStage } from '../protocol';
-import type { PlannedLayer } from './plan';
+import type { PlannedLayer } from './stageValues';
 
 /** Size of one decomposition of an n×d matrix, in arbitrary units. */
 export function decompositionCost(n: number, d: number): number {
