@@ -52,10 +52,19 @@ export interface PanelEvents {
 
 const PNG_TIMEOUT_MS = 15_000;
 
+/** A stored series found again for a restored panel: its panel key and title (src/host/series.ts). */
+export interface RestoredSeries {
+  readonly key: string;
+  readonly series: SeriesResult;
+  readonly title: string;
+}
+
 /** The open panels, one per model; they follow the host's events. */
 export class PanelManager implements vscode.Disposable {
   private readonly panels = new Map<string, SeisPanel>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** Finds the stored series of these checkpoint files (set by CheckpointSeries); undefined when none is stored. */
+  findStoredSeries: ((checkpointPaths: readonly string[]) => Promise<RestoredSeries | undefined>) | undefined;
 
   constructor(private readonly host: PanelHost, events: PanelEvents) {
     this.disposables.push(
@@ -65,6 +74,11 @@ export class PanelManager implements vscode.Disposable {
           if (modelPaths.length === 0) {
             // Nothing to restore into (state from another version): close instead of showing an empty panel.
             panel.dispose();
+            return;
+          }
+          const seriesPaths = isWebviewPersistedState(state) ? state.seriesPaths ?? [] : [];
+          if (seriesPaths.length > 0) {
+            await this.restoreSeries(panel, seriesPaths);
             return;
           }
           const guide = isWebviewPersistedState(state) && typeof state.guide === 'string' ? state.guide : undefined;
@@ -129,6 +143,29 @@ export class PanelManager implements vscode.Disposable {
     else shown = this.adopt(vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Active, preserveFocus }, webviewOptions(this.host.extensionUri)), [key]);
     await shown.showSeries(series);
     return shown;
+  }
+
+  /**
+   * A series panel after a reload: the stored series of the same files and settings, else the panel
+   * closes with a message (never one checkpoint posing as the series, under the series' title).
+   */
+  private async restoreSeries(webviewPanel: vscode.WebviewPanel, checkpointPaths: readonly string[]): Promise<void> {
+    let found: RestoredSeries | undefined;
+    try {
+      found = await this.findStoredSeries?.(checkpointPaths);
+    } catch (err) {
+      this.host.log(`Could not restore the series panel: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (!found || this.panels.has(found.key)) {
+      webviewPanel.dispose();
+      if (found) return;
+      const message = `SEIS: the panel of a series of ${checkpointPaths.length} checkpoints was closed after the reload: no stored series matches its files and settings (it was incomplete, or they changed). Run "Analyze SEIS Across Checkpoints" again to see it.`;
+      this.host.log(message);
+      void vscode.window.showInformationMessage(message);
+      return;
+    }
+    webviewPanel.title = found.title;
+    await this.adopt(webviewPanel, [found.key]).showSeries(found.series);
   }
 
   private adopt(webviewPanel: vscode.WebviewPanel, modelPaths: readonly string[], guide?: string): SeisPanel {

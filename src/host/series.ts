@@ -15,6 +15,7 @@ import { writeFileAtomic } from '../io/atomicWrite';
 import { RESULTS_SCHEMA_VERSION, isSeriesResult, type SeriesResult } from '../shared/results';
 import { checkpointResult } from '../shared/seriesParts';
 import type { SeisController } from './controller';
+import type { RestoredSeries } from './panel';
 import { startSeriesEngine, type SeriesEngineRun } from './engine';
 import { hashFile, settingsKeyOf } from './resultsStore';
 import { requestFor } from './runService';
@@ -91,6 +92,21 @@ async function checkpointFiles(targets: readonly string[]): Promise<{ files: str
   return { files: [...new Set(files)], skipped };
 }
 
+/** Where a series of these files with these settings is stored, and its panel. */
+async function seriesKeys(files: readonly string[], settings: ReturnType<typeof readSettings>) {
+  const relevant = analysisRelevantSettings(settings);
+  const sortedPaths = [...files].sort();
+  const pathsKey = sha(sortedPaths.join('\n')).slice(0, 24);
+  return {
+    relevant,
+    pathsKey,
+    panelKey: `seis-series:${pathsKey}`,
+    filesKey: sha((await Promise.all(sortedPaths.map((p) => hashFile(p)))).join('\n')),
+    settingsKey: settingsKeyOf(relevant),
+    title: `SEIS: ${files.length} checkpoints`,
+  };
+}
+
 export class CheckpointSeries implements vscode.Disposable {
   private readonly store: SeriesStore;
   private active: SeriesEngineRun | undefined;
@@ -100,6 +116,17 @@ export class CheckpointSeries implements vscode.Disposable {
   constructor(private readonly controller: SeisController, storageDir: string) {
     this.store = new SeriesStore(join(storageDir, 'series'));
     controller.cancelSeries = () => this.cancel();
+    controller.panels.findStoredSeries = (paths) => this.storedSeries(paths);
+  }
+
+  /** A series panel restored after a reload shows what the same files and settings stored (the files are hashed again). */
+  private async storedSeries(files: readonly string[]): Promise<RestoredSeries | undefined> {
+    if (files.length === 0) return undefined;
+    const { pathsKey, panelKey, filesKey, settingsKey, title } = await seriesKeys(files, readSettings(vscode.Uri.file(files[0]!)));
+    const stored = await this.store.load(pathsKey, filesKey, settingsKey);
+    if (!stored) return undefined;
+    this.shown = stored.series;
+    return { key: panelKey, series: stored.series, title };
   }
 
   get running(): boolean {
@@ -141,13 +168,7 @@ export class CheckpointSeries implements vscode.Disposable {
       return refuse(err instanceof Error ? err.message : String(err), 'failed');
     }
     const { modelPath: _first, ...analysis } = engineRequest;
-    const relevant = analysisRelevantSettings(settings);
-    const sortedPaths = [...files].sort();
-    const pathsKey = sha(sortedPaths.join('\n')).slice(0, 24);
-    const panelKey = `seis-series:${pathsKey}`;
-    const filesKey = sha((await Promise.all(sortedPaths.map((p) => hashFile(p)))).join('\n'));
-    const settingsKey = settingsKeyOf(relevant);
-    const title = `SEIS: ${files.length} checkpoints`;
+    const { relevant, pathsKey, panelKey, filesKey, settingsKey, title } = await seriesKeys(files, settings);
 
     if (!rerun) {
       const stored = await this.store.load(pathsKey, filesKey, settingsKey);

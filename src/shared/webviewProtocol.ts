@@ -174,6 +174,8 @@ export interface WebviewPersistedState {
   readonly selectedLayer?: LayerRef;
   /** ShowResultsMessage.guide, so a restored panel shows it again. */
   readonly guide?: string;
+  /** A series panel: every checkpoint's file (SeriesCheckpoint.model.path), so the host restores the series, not one checkpoint. */
+  readonly seriesPaths?: readonly string[];
 }
 
 /** Which webview answer answers which host request (src/shared/channel.ts). */
@@ -277,5 +279,6 @@ export function isWebviewPersistedState(value: unknown): value is WebviewPersist
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Partial<WebviewPersistedState>;
   return v.protocolVersion === WEBVIEW_PROTOCOL_VERSION && Array.isArray(v.modelPaths)
-    && v.modelPaths.every((p) => typeof p === 'string');
+    && v.modelPaths.every((p) => typeof p === 'string')
+    && (v.seriesPaths === undefined || (Array.isArray(v.seriesPaths) && v.seriesPaths.every((p) => typeof p === 'string')));
 }

@@ -129,9 +129,17 @@ describe('SEIS panels in VS Code: sweep, patterns, Model Explorer export', () =>
       const again = (await vscode.commands.executeCommand('seis.analyzeCheckpoints', uris[1], [uris[1], uris[2], uris[0]])) as SeriesOutcome;
       assert.equal(again.kind, 'stored');
       assert.equal((again as Finished).series.createdAt, series.createdAt);
+      // After a window reload the panel's serializer restores the series it finds stored for the
+      // checkpoint files the webview persisted (seriesPaths): the same series, in the same panel slot.
+      const restored = await seis.controller.panels.findStoredSeries?.(series.checkpoints.map((c) => c.model.path));
+      assert.equal(restored?.series.createdAt, series.createdAt);
+      assert.equal(restored?.key, (outcome as Finished).panelKey);
+      assert.equal(restored?.title, 'SEIS: 3 checkpoints');
     } finally {
       await config.update('intervals', undefined, vscode.ConfigurationTarget.Workspace);
     }
+    // Other settings now: nothing stored matches, so a restored series panel closes (with a message) rather than show one checkpoint.
+    assert.equal(await seis.controller.panels.findStoredSeries?.(uris.map((u) => u.fsPath)), undefined);
     // One checkpoint is not a series: a clear message, nothing started.
     const single = (await vscode.commands.executeCommand('seis.analyzeCheckpoints', uris[0], [uris[0]])) as SeriesOutcome;
     assert.equal(single.kind, 'refused');

@@ -231,6 +231,10 @@ describe('panels: patterns, sweep and difference views (Chromium)', () => {
     assert.deepEqual((await chart.getAttribute('data-series'))?.split('\n'), series.checkpoints[0].layers.map((l) => l.name));
     assert.match(await page.locator('.series-note').innerText(), /epoch_0, the random-initialisation baseline/);
     assert.equal(await page.locator('.model-title').innerText(), 'epoch_3.onnx', 'the last checkpoint is open below');
+    // Persisted for a reload: every checkpoint's file, so the host restores the series, not the checkpoint below it.
+    const state = await page.evaluate('window.__state') as { seriesPaths?: string[]; modelPaths?: string[] };
+    assert.deepEqual(state.seriesPaths, series.checkpoints.map((c) => c.model.path));
+    assert.deepEqual(state.modelPaths, [series.checkpoints[3].model.path]);
 
     // The heatmap: the pointwise layer keeps everything (S_E = 1: viridis yellow) at every checkpoint.
     const [labelW, headerH, cellW, cellH] = (await page.locator('canvas.series-heatmap').getAttribute('data-geometry'))!.split(',').map(Number);

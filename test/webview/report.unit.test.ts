@@ -64,6 +64,8 @@ describe('protocol guards', () => {
     assert.equal(isWebviewPersistedState({ protocolVersion: WEBVIEW_PROTOCOL_VERSION, modelPaths: ['/m.onnx'] }), true);
     assert.equal(isWebviewPersistedState({ protocolVersion: WEBVIEW_PROTOCOL_VERSION + 1, modelPaths: [] }), false);
     assert.equal(isWebviewPersistedState({ protocolVersion: WEBVIEW_PROTOCOL_VERSION, modelPaths: [3] }), false);
+    assert.equal(isWebviewPersistedState({ protocolVersion: WEBVIEW_PROTOCOL_VERSION, modelPaths: ['/m.onnx'], seriesPaths: ['/a.onnx', '/b.onnx'] }), true);
+    assert.equal(isWebviewPersistedState({ protocolVersion: WEBVIEW_PROTOCOL_VERSION, modelPaths: ['/m.onnx'], seriesPaths: '/a.onnx' }), false);
   });
 
   test('check each message\'s payload, not only its type', () => {

@@ -384,6 +384,7 @@ export class App {
       transformId: this.transformId || undefined,
       selectedLayer: sel && layer ? { modelIndex: sel.modelIndex, layerName: layer.name } : undefined,
       guide: this.guide,
+      ...(this.seriesDoc ? { seriesPaths: this.seriesDoc.checkpoints.map((c) => c.model.path) } : {}),
     });
   }
 
