@@ -14,7 +14,7 @@ import { startAnalysis } from '../../../src/analysis/runner';
 import { runAnalyzeCommand } from '../../../src/cli/analyze';
 import type { AnalysisResult } from '../../../src/shared/results';
 import { childLifeAfterParentKill, isAlive } from './killedParent';
-import { CLS_MODEL, convModel, externalDataModel, tempDir, writeModel } from './modelFactory';
+import { CLS_MODEL, DET_MODEL, convModel, externalDataModel, tempDir, writeModel } from './modelFactory';
 
 async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = new PassThrough();
@@ -48,9 +48,14 @@ describe('startAnalysis (child process)', () => {
   });
 
   it('cancel ends the child within a second', async () => {
-    const handle = startAnalysis({ modelPath: CLS_MODEL, probeCount: 64, transforms: ['rot90', 'rot180', 'flip-h'] });
+    // Cancelled once the detector's clean probes are running: 64 probes through its layers and five
+    // transforms still to go, so the run cannot have finished (a fixed delay could race a fast core).
+    let inferring = () => undefined as void;
+    const started = new Promise<void>((resolve) => (inferring = resolve));
+    const handle = startAnalysis({ modelPath: DET_MODEL, probeCount: 64 }, { onProgress: (p) => p.stage === 'clean' && inferring() });
     const pid = handle.pid as number;
-    await new Promise((r) => setTimeout(r, 1500));
+    await started;
+    assert.ok(isAlive(pid), 'the child is running before the cancel');
     const t0 = Date.now();
     handle.cancel();
     await assert.rejects(handle.result, (e: unknown) => e instanceof AnalysisError && e.code === 'cancelled');
@@ -121,7 +126,8 @@ describe('results as they arrive (runner)', () => {
 
 describe('a killed parent', () => {
   it('kill -9 of seis analyze ends the analysis child within 2 s', async () => {
-    const { childStarted, msAlive } = await childLifeAfterParentKill(['analyze', CLS_MODEL, '--probes', '64', '--quiet']);
+    // Killed once the detector's clean probes are running (its progress line), not after a fixed delay.
+    const { childStarted, msAlive } = await childLifeAfterParentKill(['analyze', DET_MODEL, '--probes', '64'], /clean probes through/);
     assert.ok(childStarted, 'the CLI forked its analysis child, running before the kill');
     assert.ok(msAlive < 2000, `child still alive ${msAlive} ms after the parent's kill -9`);
   });
