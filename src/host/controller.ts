@@ -61,6 +61,7 @@ export class SeisController implements vscode.Disposable {
       onTransformChangedInWebview: (_modelPath, transformId) => this.setTransform(transformId, 'panel'),
       exportResults: (modelPath, format) => this.exportResults(modelPath, format),
       rerun: async (modelPath) => { await this.analyze(modelPath); },
+      computePatterns: (modelPath, layerName, transformId) => this.computePatterns(modelPath, layerName, transformId),
       log: (message) => output.info(message),
       trace: (message) => output.trace(message),
       reportError: (message) => {
@@ -177,6 +178,11 @@ export class SeisController implements vscode.Disposable {
   analyze(modelPath: string): Promise<RunOutcome> {
     this.currentModel = modelPath;
     return this.runs.analyze(modelPath);
+  }
+
+  /** What the panel's "Compute patterns for this layer" button runs (src/host/patternsOnDemand.ts). */
+  computePatterns(modelPath: string, layerName: string, transformId: string): Promise<RunOutcome> {
+    return this.runs.computePatterns(modelPath, layerName, transformId);
   }
 
   cancel(): boolean {

@@ -27,6 +27,10 @@ export interface EngineRequest {
   readonly sweeps?: readonly string[];
   /** Resamples for an interval beside every score (absent or 0: none). */
   readonly intervals?: number;
+  /** The SEIS seed, rank rule and orientation of an earlier run being repeated (absent: the engine's defaults). */
+  readonly seed?: number;
+  readonly keep?: number;
+  readonly orientation?: AnalysisSettings['orientation'];
 }
 
 export interface EngineProgress {
@@ -63,6 +67,9 @@ export function toAnalysisRequest(r: EngineRequest): AnalysisRequest {
     maxPositions: r.maxPositions,
     nullPermutations: r.nullPermutations,
     executionProvider: r.executionProvider,
+    ...(r.seed !== undefined ? { seed: r.seed } : {}),
+    ...(r.keep !== undefined ? { keep: r.keep } : {}),
+    ...(r.orientation ? { orientation: r.orientation } : {}),
   };
 }
 

@@ -23,7 +23,7 @@ import {
   type ReadyMessage,
 } from '../shared/webviewProtocol';
 import type { ShownResults } from './resultsRepository';
-import type { RunState } from './runService';
+import type { RunOutcome, RunState } from './runService';
 
 export const PANEL_VIEW_TYPE = 'seis.results';
 
@@ -36,6 +36,8 @@ export interface PanelHost {
   onTransformChangedInWebview(modelPath: string, transformId: string): void;
   exportResults(modelPath: string, format: ExportFormat): Promise<unknown>;
   rerun(modelPath: string): Promise<void>;
+  /** Canonical patterns for one layer and transform of a model's shown results, computed on demand. */
+  computePatterns(modelPath: string, layerName: string, transformId: string): Promise<RunOutcome>;
   log(message: string): void;
   trace(message: string): void;
   /** Tells the user (a notification) and logs it. */
@@ -425,10 +427,28 @@ export class SeisPanel implements vscode.Disposable {
       case 'requestRerun':
         void this.host.rerun(this.modelPath);
         return;
+      case 'requestPatterns':
+        void this.computePatterns(raw.layer.modelIndex, raw.layer.layerName, raw.transformId);
+        return;
       case 'webviewError':
         this.host.log(`SEIS panel error: ${raw.message}`);
         return;
     }
+  }
+
+  /**
+   * The webview's "Compute patterns" button. Success re-renders through the results event, as any
+   * new result does; otherwise the webview is told the run ended (its button comes back) and why.
+   */
+  private async computePatterns(modelIndex: number, layerName: string, transformId: string): Promise<void> {
+    const modelPath = this.shown?.results[modelIndex]?.model.path;
+    const outcome: RunOutcome = this.series || !modelPath
+      ? { kind: 'refused', message: 'SEIS computes patterns for a model\'s own results: open the checkpoint\'s results (SEIS: Open Results Panel) and ask there.' }
+      : await this.host.computePatterns(modelPath, layerName, transformId);
+    if (outcome.kind === 'done') return;
+    this.progress('Patterns', 0, 0, outcome.kind === 'cancelled' ? 'cancelled' : 'failed', outcome.kind === 'cancelled' ? 'Patterns not computed: cancelled.' : undefined);
+    // A failed run of this panel's own model is reported by followRun already.
+    if (outcome.kind === 'refused' || (outcome.kind === 'failed' && this.modelPaths.length > 1)) this.showError(outcome.message);
   }
 
   dispose(): void {

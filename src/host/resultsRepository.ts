@@ -119,6 +119,27 @@ export class ResultsRepository implements vscode.Disposable {
     return this.set({ modelPath, result });
   }
 
+  /**
+   * Replaces the shown result of a model by the same run completed with more detail (patterns
+   * computed on demand), keeping its staleness. The stored result is rewritten too when it is that
+   * same run of the model's current bytes and settings; true when it was.
+   */
+  async completeShown(modelPath: string, before: ShownResults, after: AnalysisResult): Promise<boolean> {
+    let stored = false;
+    try {
+      const current = { modelSha256: await hashFile(modelPath), settings: this.relevantSettings(modelPath) };
+      const loaded = await this.storeFor(modelPath).load(modelPath, current);
+      if (loaded && !loaded.staleReason && loaded.entry.result.createdAt === before.result.createdAt) {
+        await this.storeFor(modelPath).save(modelPath, { ...loaded.entry, result: after });
+        stored = true;
+      }
+    } catch (err) {
+      this.output.warn(`Could not store the computed patterns of ${modelPath}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    this.set({ modelPath, result: after, ...(before.staleReason ? { staleReason: before.staleReason } : {}) });
+    return stored;
+  }
+
   /** Shows a partial result; it lives in memory only. */
   showPartial(modelPath: string, result: AnalysisResult): ShownResults {
     return this.set({ modelPath, result });

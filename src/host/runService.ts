@@ -6,11 +6,13 @@
  */
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
+import { ANALYSIS_OPTIONS } from '../shared/defaults';
 import { stoppedEarly } from '../shared/incomplete';
 import type { AnalysisResult } from '../shared/results';
 import { analysisErrorCode, startEngine, type AnalysisErrorCode, type EngineProgress, type EngineRequest, type EngineRun } from './engine';
 import type { BundledExamples } from './examplePlan';
 import { resultSummary } from './format';
+import { mergePatterns, patternsRefusal, patternsRequest } from './patternsOnDemand';
 import type { ResultsRepository } from './resultsRepository';
 import { readSettings, type SeisSettings } from './settings';
 import { showAnalysisError } from './walkthrough';
@@ -44,6 +46,9 @@ interface ActiveRun {
   /** A partial waiting to be shown: they can come faster than the views should rebuild. */
   partialTimer?: NodeJS.Timeout;
 }
+
+/** How the analysis child ended: its result, or the error it failed with. */
+type EngineEnd = { readonly result?: AnalysisResult; readonly error?: string; readonly code?: AnalysisErrorCode };
 
 /** Views rebuild at most this often while partial results stream in. */
 const PARTIAL_SHOW_INTERVAL_MS = 400;
@@ -85,9 +90,39 @@ export class RunService implements vscode.Disposable {
    * Stored results change only when the run succeeds.
    */
   async analyze(modelPath: string): Promise<RunOutcome> {
-    // The bundled examples are ours, not the workspace's: they run in an untrusted workspace too.
     const example = this.examples.planFor(modelPath);
-    if (!vscode.workspace.isTrusted && !example) {
+    const refused = this.refusal(modelPath);
+    if (refused) return refused;
+    let request: EngineRequest;
+    try {
+      request = example?.request ?? requestFor(modelPath, readSettings(vscode.Uri.file(modelPath)));
+    } catch (err) {
+      return this.fail(modelPath, err instanceof Error ? err.message : String(err), undefined, undefined);
+    }
+    const relevantSettings = this.results.relevantSettings(modelPath);
+    await this.results.dropPartial(modelPath);
+    const run = await this.runEngine(modelPath, request, `SEIS: analysing ${basename(modelPath)}`, true);
+    if ('outcome' in run) return run.outcome;
+    const { active, ended, seconds, pid } = run;
+
+    // A result that lands in the instant between Cancel and the kill is dropped: the user asked to stop.
+    if (active.cancelled) return this.finishCancelled(modelPath, seconds, active.partial, pid);
+    if (ended.result) {
+      const result = ended.result;
+      await this.results.saveComplete(modelPath, result, relevantSettings);
+      this.output.info(`Done in ${seconds} s: ${resultSummary(result)}`);
+      for (const w of result.warnings) this.output.warn(w);
+      const outcome: RunOutcome = { kind: 'done', result, pid };
+      this.stateChanged.fire({ modelPath, running: false, outcome });
+      return outcome;
+    }
+    return this.fail(modelPath, ended.error ?? 'unknown failure', active.partial, pid, ended.code);
+  }
+
+  /** Why no run of this model may start now (untrusted workspace, a run going), told to the user; else undefined. */
+  private refusal(modelPath: string): RunOutcome | undefined {
+    // The bundled examples are ours, not the workspace's: they run in an untrusted workspace too.
+    if (!vscode.workspace.isTrusted && !this.examples.planFor(modelPath)) {
       const message = 'SEIS analysis is off in this untrusted workspace: analysing loads the model into onnxruntime, '
         + 'which parses and runs an arbitrary file. Trust the workspace to analyse; stored results can still be viewed.';
       void vscode.window.showWarningMessage(message, 'Manage Workspace Trust').then((pick) => {
@@ -100,32 +135,32 @@ export class RunService implements vscode.Disposable {
       void vscode.window.showWarningMessage(message);
       return { kind: 'refused', message };
     }
-    let request: EngineRequest;
-    try {
-      request = example?.request ?? requestFor(modelPath, readSettings(vscode.Uri.file(modelPath)));
-    } catch (err) {
-      return this.fail(modelPath, err instanceof Error ? err.message : String(err), undefined, undefined);
-    }
-    const relevantSettings = this.results.relevantSettings(modelPath);
-    await this.results.dropPartial(modelPath);
+    return undefined;
+  }
+
+  /**
+   * Starts the analysis child for `request` and waits for it under a cancellable progress
+   * notification; the run is the active one meanwhile. `showPartials`: stream partial results to the views.
+   */
+  private async runEngine(modelPath: string, request: EngineRequest, title: string, showPartials: boolean): Promise<{ outcome: RunOutcome } | { active: ActiveRun; ended: EngineEnd; seconds: string; pid: number | undefined }> {
     this.output.info(`Analysing ${modelPath} with ${JSON.stringify(request)}`);
     let engine: EngineRun;
     try {
       engine = startEngine(request, {
         onProgress: (p) => this.onProgress(p),
-        onPartial: (result) => this.onPartial(modelPath, result),
+        ...(showPartials ? { onPartial: (result: AnalysisResult) => this.onPartial(modelPath, result) } : {}),
         onLog: (text) => this.output.trace(`analysis process: ${text.trimEnd()}`),
       });
       this.output.info(`Analysis process ${engine.pid ?? '?'} started`);
     } catch (err) {
-      return this.fail(modelPath, err instanceof Error ? err.message : String(err), undefined, undefined);
+      return { outcome: this.fail(modelPath, err instanceof Error ? err.message : String(err), undefined, undefined) };
     }
     const active: ActiveRun = { modelPath, engine, startedAt: Date.now(), cancelled: false };
     this.active = active;
     this.stateChanged.fire({ modelPath, running: true });
 
-    const ended = await vscode.window.withProgress<{ result?: AnalysisResult; error?: string; code?: AnalysisErrorCode }>(
-      { location: vscode.ProgressLocation.Notification, title: `SEIS: analysing ${basename(modelPath)}`, cancellable: true },
+    const ended = await vscode.window.withProgress<EngineEnd>(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
       async (progress, token) => {
         token.onCancellationRequested(() => this.cancel());
         let lastFraction = 0;
@@ -147,21 +182,48 @@ export class RunService implements vscode.Disposable {
     );
     clearTimeout(active.partialTimer);
     this.active = undefined;
-    const seconds = ((Date.now() - active.startedAt) / 1000).toFixed(1);
-    const pid = engine.pid;
+    return { active, ended, seconds: ((Date.now() - active.startedAt) / 1000).toFixed(1), pid: engine.pid };
+  }
 
-    // A result that lands in the instant between Cancel and the kill is dropped: the user asked to stop.
-    if (active.cancelled) return this.finishCancelled(modelPath, seconds, active.partial, pid);
-    if (ended.result) {
-      const result = ended.result;
-      await this.results.saveComplete(modelPath, result, relevantSettings);
-      this.output.info(`Done in ${seconds} s: ${resultSummary(result)}`);
-      for (const w of result.warnings) this.output.warn(w);
-      const outcome: RunOutcome = { kind: 'done', result, pid };
+  /**
+   * Canonical patterns for one layer and transform of the shown result, computed on demand: a run of
+   * that layer alone with the shown run's settings. Its scores must equal the shown ones (else the
+   * model changed, and the patterns are refused); then the patterns join the shown result (and the
+   * stored one, when it is that same run). Anything else leaves the shown result as it was.
+   */
+  async computePatterns(modelPath: string, layerName: string, transformId: string): Promise<RunOutcome> {
+    const shown = await this.results.latest(modelPath);
+    const refused = this.refusal(modelPath);
+    if (refused) return refused;
+    const problem = shown ? patternsRefusal(shown.result, layerName, transformId) : `no results of ${basename(modelPath)} are shown.`;
+    if (!shown || problem) return this.refuse(`SEIS cannot compute patterns for ${layerName}: ${problem}`);
+    const pairs = readSettings(vscode.Uri.file(modelPath)).patterns || ANALYSIS_OPTIONS.patterns.extensionDefault;
+    const run = await this.runEngine(modelPath, patternsRequest(shown.result, layerName, transformId, pairs), `SEIS: patterns of ${layerName} under ${transformId}`, false);
+    if ('outcome' in run) return run.outcome;
+    const { active, ended, seconds, pid } = run;
+    if (active.cancelled) {
+      const outcome: RunOutcome = { kind: 'cancelled', pid };
+      this.output.info(`Patterns of ${layerName} cancelled after ${seconds} s; the shown results are unchanged.`);
       this.stateChanged.fire({ modelPath, running: false, outcome });
       return outcome;
     }
-    return this.fail(modelPath, ended.error ?? 'unknown failure', active.partial, pid, ended.code);
+    if (!ended.result) return this.fail(modelPath, ended.error ?? 'unknown failure', undefined, pid, ended.code);
+    // The shown results may have been replaced while the run went on: merge into what is shown now.
+    const current = this.results.get(modelPath) ?? shown;
+    if (current.result.createdAt !== shown.result.createdAt) return this.fail(modelPath, 'the shown results changed while the patterns were computed; ask for them again.', undefined, pid);
+    const merged = mergePatterns(current.result, ended.result, layerName, transformId);
+    if ('problem' in merged) return this.fail(modelPath, `no patterns merged: ${merged.problem}`, undefined, pid);
+    const stored = await this.results.completeShown(modelPath, current, merged.result);
+    this.output.info(`Patterns of ${layerName} under ${transformId} computed in ${seconds} s${stored ? ' and stored' : ' (shown only: the stored results are another run)'}.`);
+    const outcome: RunOutcome = { kind: 'done', result: merged.result, pid };
+    this.stateChanged.fire({ modelPath, running: false, outcome });
+    return outcome;
+  }
+
+  private refuse(message: string): RunOutcome {
+    this.output.warn(message);
+    void vscode.window.showWarningMessage(message);
+    return { kind: 'refused', message };
   }
 
   private finishCancelled(modelPath: string, seconds: string, partial: AnalysisResult | undefined, pid: number | undefined): RunOutcome {

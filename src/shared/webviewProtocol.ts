@@ -147,6 +147,17 @@ export interface RequestRerunMessage {
   readonly type: 'requestRerun';
 }
 
+/**
+ * The user asked for the canonical patterns of a layer whose results did not store them. The host
+ * runs that layer and transform again with the shown run's settings (a run like any other: progress,
+ * Cancel) and answers by showing the results with the patterns merged, or by an error.
+ */
+export interface RequestPatternsMessage {
+  readonly type: 'requestPatterns';
+  readonly layer: LayerRef;
+  readonly transformId: string;
+}
+
 /** Something failed inside the webview; the host logs it to the output channel. */
 export interface WebviewErrorMessage {
   readonly type: 'webviewError';
@@ -160,6 +171,7 @@ export type WebviewToHostMessage =
   | ExportPngMessage
   | RequestExportMessage
   | RequestRerunMessage
+  | RequestPatternsMessage
   | WebviewErrorMessage;
 
 // ---------------------------------------------------------------------------------------------
@@ -253,6 +265,7 @@ const WEBVIEW_TO_HOST: { readonly [K in WebviewToHostMessage['type']]: (m: Field
   exportPng: (m) => isCount(m.inReplyTo) && optional(m.dataUrl, isString) && optional(m.error, isString),
   requestExport: (m) => isExportFormat(m.format),
   requestRerun: () => true,
+  requestPatterns: (m) => isLayerRef(m.layer) && isString(m.transformId),
   webviewError: (m) => isString(m.message),
 };
 

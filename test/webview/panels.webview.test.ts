@@ -116,12 +116,24 @@ describe('panels: patterns, sweep and difference views (Chromium)', () => {
     await page.close();
   });
 
-  test('a run without stored patterns says how to get them', async () => {
+  test('a run without stored patterns offers to compute them for the selected layer and asks the host', async () => {
     const plain = await tinyConvNetResult('plain');
     const { page, errors } = await panelWith([plain], 'no-patterns');
-    await postToWebview(page, { type: 'selectLayer', layer: { modelIndex: 0, layerName: plain.layers[1].name } });
-    await page.waitForSelector('.patterns-none');
-    assert.match(await page.locator('.patterns-none').innerText(), /stored no canonical patterns.*"seis\.patterns"/);
+    const layer = plain.layers.filter((l) => l.status === 'scored').at(-1)!;
+    assert.equal(layer.scores.rot90?.patterns, undefined, 'the fixture stored no patterns');
+    await postToWebview(page, { type: 'selectLayer', layer: { modelIndex: 0, layerName: layer.name } });
+    const button = page.locator('button.patterns-compute');
+    await button.waitFor();
+    assert.equal(await button.innerText(), 'Compute patterns for this layer');
+    assert.match(await page.locator('.patterns-none').innerText(), /stored no canonical patterns/);
+    await button.click();
+    await page.waitForFunction(`window.__posted.some((m) => m.type === 'requestPatterns')`);
+    assert.deepEqual(await lastPosted(page, 'requestPatterns'), { type: 'requestPatterns', layer: { modelIndex: 0, layerName: layer.name }, transformId: 'rot90' });
+    assert.equal(await button.isDisabled(), true, 'busy while the host computes');
+    // The run failed (or was refused): the button comes back for another try.
+    await postToWebview(page, { type: 'progress', stage: 'Failed', done: 0, total: 0, state: 'failed' });
+    await page.waitForFunction(`!document.querySelector('button.patterns-compute').disabled`);
+    assert.equal(await button.innerText(), 'Compute patterns for this layer');
     // No transform family with 3 members: no sweep view; one model: no difference view.
     assert.equal(await page.locator('.sweep-block').count(), 0);
     assert.equal(await page.locator('.difference-block').count(), 0);

@@ -56,7 +56,7 @@ export class App {
   /** The views of VIEWS that apply to the shown results, in that order. */
   private views: ShownView[] = [];
   private readonly details = new LayerDetails();
-  private readonly patterns = new PatternsView();
+  private readonly patterns = new PatternsView((layerName, transformId) => this.bridge.post({ type: 'requestPatterns', layer: { modelIndex: this.selection?.modelIndex ?? 0, layerName }, transformId }));
   /** A checkpoint series shown above the panel; `results` then hold its checkpoint `seriesIndex`. */
   private seriesDoc: SeriesResult | undefined;
   private seriesIndex = 0;
@@ -336,6 +336,7 @@ export class App {
 
   private showProgress(p: ProgressMessage): void {
     if (p.state !== 'running') {
+      this.patterns.runEnded();
       this.progressEl.hidden = true;
       this.progressEl.replaceChildren();
       if ((p.state === 'failed' || p.state === 'cancelled') && p.message) this.banner(p.state === 'failed' ? 'error' : 'warning', p.message);

@@ -4,12 +4,15 @@
  * same pattern moved like the input (when the transform is a position map on the layer's grid) and the
  * transformed pattern v_i, so the eye checks "moved like the input" at a glance; the |cos| between the
  * moved and the transformed map says the same in a number. Patterns come from the run (`--patterns N`,
- * setting seis.patterns); without them the view says how to get them.
+ * setting seis.patterns); without them, in VS Code, a button asks the host to compute them for the
+ * selected layer (src/host/patternsOnDemand.ts); the standalone report says how to get them.
  */
 import type { AnalysisResult, LayerResult, PatternPair, TransformInfo } from '../../../src/shared/results';
 import { h } from '../dom';
 import { divergingRgb, symmetricLimit } from './diverging';
 import { absCosine, moveOnGrid } from '../../../src/shared/positionMap';
+
+const COMPUTE_LABEL = 'Compute patterns for this layer';
 
 /** On-screen size of the longer side of each map, in CSS pixels. */
 const MAP_SIZE = 76;
@@ -45,8 +48,23 @@ export function inputGrid(result: AnalysisResult | undefined): { height: number;
   return result.model.inputLayout === 'NHWC' ? { height: shape[1], width: shape[2] } : { height: shape[2], width: shape[3] };
 }
 
+/** Asks the host for the patterns of one layer under one transform (a `requestPatterns` message). */
+export type PatternsRequester = (layerName: string, transformId: string) => void;
+
 export class PatternsView {
   readonly element = h('section', { class: 'patterns', 'aria-label': 'Canonical patterns' });
+  /** The button pressed and its run not ended yet: shown busy until results or the run's end arrive. */
+  private pending: HTMLButtonElement | undefined;
+
+  constructor(private readonly requestPatterns?: PatternsRequester) {}
+
+  /** A run ended without new results (failed, cancelled, refused): the button can be pressed again. */
+  runEnded(): void {
+    if (!this.pending) return;
+    this.pending.disabled = false;
+    this.pending.textContent = COMPUTE_LABEL;
+    this.pending = undefined;
+  }
 
   clear(): void {
     this.element.replaceChildren();
@@ -58,11 +76,22 @@ export class PatternsView {
     const title = h('h3', {}, `Canonical patterns (${transform.id})`);
     if (!cell) { this.clear(); return; }
     const pairs = (cell.patterns ?? []).filter((p) => p && Array.isArray(p.clean) && Array.isArray(p.transformed));
+    this.pending = undefined;
     if (!pairs.length) {
-      const how = host === 'vscode'
-        ? 'Set "seis.patterns" (e.g. 3) and run Analyze SEIS again to see how this layer re-encodes space.'
-        : 'Run seis analyze with --patterns 3 to see how this layer re-encodes space.';
-      this.element.replaceChildren(title, h('p', { class: 'muted small patterns-none' }, `This run stored no canonical patterns. ${how}`));
+      if (host === 'vscode' && this.requestPatterns) {
+        const ask = this.requestPatterns;
+        const button = h('button', { type: 'button', class: 'patterns-compute', 'data-layer': layer.name, 'data-transform': transform.id }, COMPUTE_LABEL);
+        button.addEventListener('click', () => {
+          button.disabled = true;
+          button.textContent = 'Computing patterns…';
+          this.pending = button;
+          ask(layer.name, transform.id);
+        });
+        this.element.replaceChildren(title, h('p', { class: 'muted small patterns-none' },
+          'This run stored no canonical patterns. Compute them for this layer: the layer alone is analysed again with the same settings.'), button);
+        return;
+      }
+      this.element.replaceChildren(title, h('p', { class: 'muted small patterns-none' }, 'This run stored no canonical patterns. Run seis analyze with --patterns 3 to see how this layer re-encodes space.'));
       return;
     }
     const input = inputGrid(result);
