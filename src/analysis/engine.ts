@@ -10,7 +10,6 @@
  * activations (docs/method.md). Runs in whatever process calls it; callers that must stay
  * responsive use runner.ts, which puts it in a child process.
  */
-import { mkdirSync } from 'node:fs';
 import { jsMatMulBackend, type MatMulBackend } from '../seis';
 import { optionName } from '../shared/defaults';
 import type { AnalysisResult, LayerResult, ScoreCell } from '../shared/results';
@@ -20,6 +19,7 @@ import { loadModel } from './onnxModel';
 import { createOrtMatMulBackend } from './ortMatMulBackend';
 import { assembleResult } from './pipeline/assemble';
 import { createContext, type AnalysisContext, type EngineHooks } from './pipeline/context';
+import { openDumpFolder } from './pipeline/dump';
 import { scoreInputFloor } from './pipeline/floor';
 import { prepareRun, reusePrepared, type PreparedRun } from './pipeline/prepared';
 import { resolveRequest } from './pipeline/resolve';
@@ -57,7 +57,7 @@ export async function runAnalysis(request: AnalysisRequest, hooks: EngineHooks =
   try {
     const prepared = run.prepared ? reusePrepared(ctx, run.prepared) : await prepareRun(ctx);
     run.onPrepared?.(prepared);
-    if (options.dumpDir) mkdirSync(options.dumpDir, { recursive: true });
+    openDumpFolder(ctx);
     const clock = new WorkClock(workTotals(prepared));
     clock.seedBatchMs((prepared.probes.shapeRunMs * prepared.plan.batch) / prepared.probes.shapeBatch);
     // The floor first: it is small, and partial results can carry it.

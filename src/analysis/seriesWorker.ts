@@ -15,7 +15,7 @@
  * then `done`.
  */
 import type { PreparedRun } from './engine';
-import { AnalysisError, messageOf } from './errors';
+import { AnalysisError, messageOf, reportedError } from './errors';
 import { runAnalysisWithIntervals } from './intervalPass';
 import { exitWhenParentGoes } from './parentWatch';
 import type { AnalysisProgress } from './protocol';
@@ -68,9 +68,9 @@ async function start(message: Extract<SeriesParentMessage, { type: 'start' }>): 
       }
       await send({ type: 'checkpoint', index, result });
     } catch (err) {
-      const code = err instanceof AnalysisError ? err.code : 'internal';
-      await send({ type: 'checkpoint', index, error: { code, message: err instanceof AnalysisError ? err.message : `internal error: ${messageOf(err)}` } });
-      if (code === 'cancelled') break;
+      const error = reportedError(err);
+      await send({ type: 'checkpoint', index, error });
+      if (error.code === 'cancelled') break;
     }
   }
   await send({ type: 'done' });

@@ -4,7 +4,7 @@
  * A child process rather than a worker thread: onnxruntime-node has failed inside worker_threads,
  * and a native crash here cannot take the extension host down.
  */
-import { AnalysisError, messageOf } from './errors';
+import { reportedError } from './errors';
 import type { runAnalysis } from './engine';
 import { runAnalysisWithIntervals } from './intervalPass';
 import { exitWhenParentGoes } from './parentWatch';
@@ -36,9 +36,7 @@ async function start(request: Parameters<typeof runAnalysis>[0]): Promise<void> 
     });
     await send({ type: 'result', result });
   } catch (err) {
-    const code = err instanceof AnalysisError ? err.code : 'internal';
-    const message = err instanceof AnalysisError ? err.message : `internal error: ${messageOf(err)} (please report it with the model)`;
-    await send({ type: 'error', code, message });
+    await send({ type: 'error', ...reportedError(err) });
   }
   // Sessions and eigensolver threads may hold the event loop; the answer is sent, so leave now.
   process.exit(0);

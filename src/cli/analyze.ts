@@ -173,7 +173,10 @@ async function checkExecutionProvider(ep: string): Promise<void> {
 function dumpedSince(dir: string | undefined, since: number): number {
   if (!dir) return 0;
   try {
-    return readdirSync(dir).filter((n) => n.endsWith('.npy') && statSync(join(dir, n)).mtimeMs >= since - 1000).length;
+    return readdirSync(dir).filter((n) => {
+      const st = statSync(join(dir, n));
+      return n.endsWith('.npy') && st.isFile() && st.mtimeMs >= since - 1000;
+    }).length;
   } catch {
     return 0;
   }
@@ -323,13 +326,14 @@ export async function runAnalyzeCommand(argv: readonly string[], io: CliIo): Pro
   } catch (err) {
     bar.done();
     if (err instanceof AnalysisError) {
+      const dumped = dumpedSince(request.dumpActivations, started);
+      const kept = dumped > 0 ? `${dumped} activation file${dumped === 1 ? '' : 's'} already written to ${request.dumpActivations} (an incomplete set); no other output written` : 'no output written';
       if (err.code === 'cancelled') {
-        const dumped = dumpedSince(request.dumpActivations, started);
-        const kept = dumped > 0 ? `${dumped} activation file${dumped === 1 ? '' : 's'} already written to ${request.dumpActivations} (an incomplete set); no other output written` : 'no output written';
         io.stderr.write(`seis analyze: interrupted; ${terminalSafe(kept)}\n`);
         return 130;
       }
-      io.stderr.write(`seis analyze: ${terminalSafe(err.message)}\n`);
+      // A refused write (full disk, a folder in the way) may come after some dump files were written.
+      io.stderr.write(`seis analyze: ${terminalSafe(err.code === 'file-system' ? `${err.message}; ${kept}` : err.message)}\n`);
       return err.code === 'runtime' ? 1 : 2;
     }
     throw err;

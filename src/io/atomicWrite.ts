@@ -22,6 +22,8 @@ export class OutputError extends Error {
   constructor(
     readonly path: string,
     message: string,
+    /** The file system's errno code (ENOSPC, EACCES, …) when a system call failed. */
+    readonly errno?: string,
   ) {
     super(message);
     this.name = 'OutputError';
@@ -34,6 +36,26 @@ function tempPathFor(target: string): string {
 
 function reason(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+}
+
+/** What the user can do about a write the file system refused, by its errno. */
+export function writeRemedy(errno: string | undefined): string {
+  switch (errno) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'the disk is full (or the quota reached): free space there or choose a folder on another disk';
+    case 'EROFS':
+      return 'that file system is read-only: choose a writable folder';
+    case 'EACCES':
+    case 'EPERM':
+      return 'no permission to write there: choose a writable folder';
+    case 'ENOTDIR':
+      return 'a part of that path is a file, not a folder: choose another location';
+    case 'EISDIR':
+      return 'a folder stands at that name: move it or choose another location';
+    default:
+      return 'check that the folder exists and is writable';
+  }
 }
 
 /** Creates a fresh temp file beside `target`, writes and fsyncs `data`; returns the temp path. */
@@ -75,14 +97,14 @@ export function writeFilesAtomic(files: readonly OutputFile[]): void {
       try {
         staged.push({ tmp: stage(path, f.data), path });
       } catch (err) {
-        throw new OutputError(f.path, `could not write ${f.path} (${reason(err)}); check that the folder exists and is writable`);
+        throw new OutputError(f.path, `could not write ${f.path} (${reason(err)}); ${writeRemedy((err as NodeJS.ErrnoException).code)}`, (err as NodeJS.ErrnoException).code);
       }
     }
     for (const s of staged) {
       try {
         renameSync(s.tmp, s.path);
       } catch (err) {
-        throw new OutputError(s.path, `could not replace ${s.path} (${reason(err)})`);
+        throw new OutputError(s.path, `could not replace ${s.path} (${reason(err)}); ${writeRemedy((err as NodeJS.ErrnoException).code)}`, (err as NodeJS.ErrnoException).code);
       }
     }
   } finally {

@@ -12,14 +12,13 @@
  * and a layer's row is final the moment its last transform is scored: it is handed to `onRow`
  * then, in graph order within the group, for results as they arrive.
  */
-import { join } from 'node:path';
-import { writeNpyFile } from '../../io/npy';
 import { decomposeObservations, matricize, type SpectralBasis } from '../../seis';
 import type { LayerResult, ScoreCell, TransformInfo } from '../../shared/results';
 import { messageOf } from '../errors';
 import { capture, openCaptureSession } from './capture';
 import { countNonFinite, dumpName, exactAfterPooling, failedLayer, scoreCell, scoredLayer, tensorOf } from './cells';
 import type { AnalysisContext } from './context';
+import { dumpArray } from './dump';
 import type { PlannedLayer } from './stageValues';
 import type { PreparedRun } from './prepared';
 import type { WorkClock } from './workClock';
@@ -36,7 +35,7 @@ type Captured = Map<PlannedLayer, Float32Array>;
 export async function scoreLayers(ctx: AnalysisContext, prepared: PreparedRun, sinks: ScoreSinks): Promise<void> {
   const { probes } = prepared.probes;
   const { planned, groups, transforms, batch } = prepared.plan;
-  const { seis, dumpDir } = ctx.options;
+  const { seis } = ctx.options;
   const count = probes.count;
 
   const session = await openCaptureSession(ctx, ctx.model, planned.map((p) => p.candidate.name), probes, batch);
@@ -76,7 +75,7 @@ export async function scoreLayers(ctx: AnalysisContext, prepared: PreparedRun, s
       sinks.clock.skipLayer(p);
       return failedLayer(p, count, `${bad} NaN/Inf activation values on the clean probes; the model overflows on them or the input normalisation is wrong (try --normalize)`);
     }
-    if (dumpDir) writeNpyFile(join(dumpDir, dumpName(p, 'clean')), { data, shape: p.storedShape(count) });
+    dumpArray(ctx, dumpName(p, 'clean'), { data, shape: p.storedShape(count) });
     let basis;
     let baseWarnings: readonly string[];
     const cleanStart = performance.now();
@@ -116,7 +115,7 @@ export async function scoreLayers(ctx: AnalysisContext, prepared: PreparedRun, s
       ctx.warnings.push(`${p.candidate.name} under ${t.id}: ${bad} NaN/Inf activation values; this transform was not scored for the layer`);
       return undefined;
     }
-    if (dumpDir) writeNpyFile(join(dumpDir, dumpName(p, t.id)), { data, shape: p.storedShape(count) });
+    dumpArray(ctx, dumpName(p, t.id), { data, shape: p.storedShape(count) });
     try {
       return await scoreCell({ basis, warnings: baseWarnings }, tensorOf(p, data, count), exactAfterPooling(t, p), ctx.options, ctx.backend);
     } catch (err) {

@@ -4,7 +4,7 @@
  * with no output file left behind.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
@@ -130,6 +130,36 @@ describe('a killed parent', () => {
     const { childStarted, msAlive } = await childLifeAfterParentKill(['analyze', DET_MODEL, '--probes', '64'], /clean probes through/);
     assert.ok(childStarted, 'the CLI forked its analysis child, running before the kill');
     assert.ok(msAlive < 2000, `child still alive ${msAlive} ms after the parent's kill -9`);
+  });
+});
+
+describe('a dump the file system refuses is a user error, not an internal one', () => {
+  const dir = tempDir();
+  const model = writeModel(dir, 'tiny.onnx', convModel());
+
+  it('startAnalysis: a dump folder under a file ends as file-system, naming the path and what to do', async () => {
+    const file = join(dir, 'a-file.txt');
+    writeFileSync(file, 'not a folder');
+    const dump = join(file, 'dump');
+    await assert.rejects(startAnalysis({ modelPath: model, size: { height: 12, width: 12 }, probeCount: 4, transforms: ['rot180'], dumpActivations: dump }).result, (e: unknown) => {
+      assert.ok(e instanceof AnalysisError, String(e));
+      assert.equal(e.code, 'file-system');
+      assert.match(e.message, /a-file\.txt.*ENOTDIR.*a part of that path is a file, not a folder/);
+      assert.doesNotMatch(e.message, /internal error|please report/);
+      return true;
+    });
+  });
+
+  it('seis analyze: a write refused mid-run exits 2 with the file, the remedy and what was already written', async () => {
+    // The CLI's up-front check passes (the folder exists and is writable); the refusal comes at the
+    // second dump file, where a folder stands at its name, after the first file was written.
+    const dump = join(dir, 'dump');
+    mkdirSync(join(dump, 'input.rot180.npy'), { recursive: true });
+    const r = await cli([model, '--size', '12', '--probes', '4', '--transforms', 'rot180', '--dump-activations', dump, '--quiet']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /could not replace .*input\.rot180\.npy \(EISDIR\); a folder stands at that name: move it or choose another location; 1 activation file already written to .*dump \(an incomplete set\)/);
+    assert.doesNotMatch(r.stderr, /internal error|please report/);
+    assert.ok(existsSync(join(dump, 'input.clean.npy')));
   });
 });
 
