@@ -74,17 +74,21 @@ def cca(u, s, v, u2, s2, v2, vtv2):
     return float(rho.mean()), float(np.mean(rho * cos))
 
 
-def score(case):
-    clean = np.load(case["clean"]).astype(np.float64)
-    transformed = np.load(case["transformed"]).astype(np.float64)
+def load_pair(case):
+    """The two activation tensors as (b*c, h*w) float64 matrices, rows paired."""
+    clean = np.load(case["clean"])
+    transformed = np.load(case["transformed"])
     b, c, h, w = clean.shape
-    a = clean.reshape(b * c, h * w)
-    a2 = transformed.reshape(b * c, h * w)
-    u, s, v = kept_svd(a, case["keep"])
-    u2, s2, v2 = kept_svd(a2, case["keep"])
+    return clean.reshape(b * c, h * w).astype(np.float64), transformed.reshape(b * c, h * w).astype(np.float64)
+
+
+def scores_from_bases(clean_basis, transformed_basis, permutations):
+    """S_E, S_I and their null from the two kept bases (U, s, V); each null permutes the rows of U'."""
+    u, s, v = clean_basis
+    u2, s2, v2 = transformed_basis
     vtv2 = v.T @ v2
     e, i = cca(u, s, v, u2, s2, v2, vtv2)
-    nulls = [cca(u, s, v, u2[np.asarray(p)], s2, v2, vtv2) for p in case["permutations"]]
+    nulls = [cca(u, s, v, u2[np.asarray(p)], s2, v2, vtv2) for p in permutations]
     return {
         "equivariance": e,
         "invariance": i,
@@ -98,7 +102,13 @@ def score(case):
     }
 
 
-def main():
+def score(case):
+    a, a2 = load_pair(case)
+    return scores_from_bases(kept_svd(a, case["keep"]), kept_svd(a2, case["keep"]), case["permutations"])
+
+
+def run_cases(score_case, versions):
+    """Times score_case on every case of the spec file named on the command line; prints JSON."""
     with open(sys.argv[1]) as f:
         spec = json.load(f)
     repeats = int(spec.get("repeats", 1))
@@ -107,14 +117,18 @@ def main():
         times, cpu = [], []
         for _ in range(repeats):
             started, started_cpu = time.perf_counter(), time.process_time()
-            out = score(case)
+            out = score_case(case)
             times.append(time.perf_counter() - started)
             cpu.append(time.process_time() - started_cpu)
         best = times.index(min(times))
         out.update(name=case["name"], seconds=times[best], cpuSeconds=cpu[best], allSeconds=times)
         results.append(out)
-    json.dump({"numpy": np.__version__, "python": sys.executable, "blas": blas_info(), "cases": results}, sys.stdout)
+    json.dump({**versions, "python": sys.executable, "blas": blas_info(), "cases": results}, sys.stdout)
     sys.stdout.write("\n")
+
+
+def main():
+    run_cases(score, {"numpy": np.__version__})
 
 
 if __name__ == "__main__":

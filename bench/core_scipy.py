@@ -12,15 +12,12 @@ Per case, timed from loading the two .npy files to the scores:
 - the other singular factor by one product; CCA from the k x k' products U^T U' and V^T V';
 - each null permutation as one k x n x k' product U^T (P U') and a small CCA (S', V' do not change).
 """
-import json
-import sys
-import time
 
 import numpy as np
 import scipy
 import scipy.linalg
 
-from core_numpy import blas_info, cca
+from core_numpy import load_pair, run_cases, scores_from_bases
 
 
 def kept_basis(a, tau):
@@ -44,46 +41,12 @@ def kept_basis(a, tau):
 
 
 def score(case):
-    clean = np.load(case["clean"])
-    transformed = np.load(case["transformed"])
-    b, c, h, w = clean.shape
-    a = clean.reshape(b * c, h * w).astype(np.float64)
-    a2 = transformed.reshape(b * c, h * w).astype(np.float64)
-    u, s, v = kept_basis(a, case["keep"])
-    u2, s2, v2 = kept_basis(a2, case["keep"])
-    vtv2 = v.T @ v2
-    e, i = cca(u, s, v, u2, s2, v2, vtv2)
-    nulls = [cca(u, s, v, u2[np.asarray(p)], s2, v2, vtv2) for p in case["permutations"]]
-    return {
-        "equivariance": e,
-        "invariance": i,
-        "rankClean": int(u.shape[1]),
-        "rankTransformed": int(u2.shape[1]),
-        "null": {
-            "equivariance": float(np.mean([x[0] for x in nulls])),
-            "invariance": float(np.mean([x[1] for x in nulls])),
-            "permutations": len(nulls),
-        },
-    }
+    a, a2 = load_pair(case)
+    return scores_from_bases(kept_basis(a, case["keep"]), kept_basis(a2, case["keep"]), case["permutations"])
 
 
 def main():
-    with open(sys.argv[1]) as f:
-        spec = json.load(f)
-    repeats = int(spec.get("repeats", 1))
-    results = []
-    for case in spec["cases"]:
-        times, cpu = [], []
-        for _ in range(repeats):
-            started, started_cpu = time.perf_counter(), time.process_time()
-            out = score(case)
-            times.append(time.perf_counter() - started)
-            cpu.append(time.process_time() - started_cpu)
-        best = times.index(min(times))
-        out.update(name=case["name"], seconds=times[best], cpuSeconds=cpu[best], allSeconds=times)
-        results.append(out)
-    json.dump({"numpy": np.__version__, "scipy": scipy.__version__, "python": sys.executable, "blas": blas_info(), "cases": results}, sys.stdout)
-    sys.stdout.write("\n")
+    run_cases(score, {"numpy": np.__version__, "scipy": scipy.__version__})
 
 
 if __name__ == "__main__":
