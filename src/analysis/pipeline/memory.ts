@@ -37,6 +37,20 @@ export function batchOutputBytes(p: PlannedLayer, batch: number): number {
   return batch * p.sampleShape.slice(1).reduce((a, b) => a * b, 1) * 4;
 }
 
+/**
+ * What the shape run's declared outputs may hold together: the budget less the probes and the fed
+ * batch (float32 plus its layout copy, as a capture pass counts it).
+ */
+export function shapeRunBytes(budgetBytes: number, probeCount: number, plane: number, batch: number): number {
+  return budgetBytes - probeBytes(probeCount, plane) - 2 * batch * plane * 4;
+}
+
+/** Bytes onnxruntime holds for one output tensor of these dims and element type. */
+export function tensorBytes(dims: readonly number[], type: string): number {
+  const element = type === 'float64' ? 8 : type === 'float16' ? 2 : 4;
+  return dims.reduce((a, b) => a * b, 1) * element;
+}
+
 export function layerWorkBytes(p: PlannedLayer, count: number): number {
   return workBytes(count * p.channels, p.perProbe / p.channels);
 }

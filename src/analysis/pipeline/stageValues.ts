@@ -15,8 +15,10 @@ export interface ProbeStage {
   /** Each tensor's shape for a batch of `shapeBatch` probes. */
   readonly shapes: ReadonlyMap<string, readonly number[]>;
   readonly shapeBatch: number;
-  /** Milliseconds of the shape run's forward pass (a first guess at the cost of a batch). */
+  /** Milliseconds of the shape run's longest forward pass (a first guess at the cost of a batch). */
   readonly shapeRunMs: number;
+  /** Forward passes the shape run took (more than one when its outputs would not fit the budget at once). */
+  readonly shapeRuns: number;
   /** Warnings this stage raised (kept with the value so a reuse can repeat them). */
   readonly warnings: readonly string[];
 }

@@ -10,7 +10,7 @@ import { AnalysisError } from '../../../src/analysis/errors';
 import type { AnalysisRequest } from '../../../src/analysis/protocol';
 import { jsMatMulBackend } from '../../../src/seis';
 import type { AnalysisResult } from '../../../src/shared/results';
-import { convModel, tempDir, writeModel } from './modelFactory';
+import { convModel, DET_MODEL, tempDir, writeModel } from './modelFactory';
 
 const scoresOf = (r: AnalysisResult) => ({ layers: r.layers, inputFloor: r.inputFloor, settings: r.settings });
 
@@ -64,5 +64,36 @@ describe('pipeline stages: prepared probes and plan', () => {
       runAnalysis(request(gray), hooks, { prepared }),
       (e: unknown) => e instanceof AnalysisError && e.code === 'probe-input' && /gray\.onnx has 1 input channels, the prepared probes have 3/.test(e.message),
     );
+  });
+});
+
+describe('the shape run follows the memory budget', () => {
+  // Prepared only: the run stops at onPrepared, before any scoring.
+  const stop = new Error('prepared');
+  async function prepare(memoryBudgetMB: number): Promise<PreparedRun> {
+    let prepared: PreparedRun | undefined;
+    const request: AnalysisRequest = { modelPath: DET_MODEL, size: { height: 224, width: 224 }, probeCount: 8, transforms: ['rot180'], memoryBudgetMB };
+    await assert.rejects(
+      runAnalysis(request, { backend: jsMatMulBackend }, {
+        onPrepared: (p) => {
+          prepared = p;
+          throw stop;
+        },
+      }),
+      (e: unknown) => e === stop,
+    );
+    return prepared as PreparedRun;
+  }
+
+  it('learns the PP-OCRv4 detector\'s shapes in several passes under a small budget, identical to one pass under a large one', async () => {
+    const oneShot = await prepare(100000);
+    const chunked = await prepare(96);
+    assert.equal(oneShot.probes.shapeRuns, 1);
+    assert.ok(chunked.probes.shapeRuns > 1, `passes under 96 MiB: ${chunked.probes.shapeRuns}`);
+    assert.equal(oneShot.probes.shapes.size, 330);
+    assert.deepEqual([...chunked.probes.shapes].sort(), [...oneShot.probes.shapes].sort());
+    assert.ok(chunked.probes.warnings.some((w) => w.includes(`learned in ${chunked.probes.shapeRuns} forward passes`)));
+    assert.ok(!oneShot.probes.warnings.some((w) => w.includes('forward passes')));
+    assert.deepEqual(chunked.plan.planned.map((p) => p.candidate.name), oneShot.plan.planned.map((p) => p.candidate.name));
   });
 });
