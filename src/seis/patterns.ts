@@ -21,7 +21,7 @@
  */
 import { jsMatMulBackend } from './linalg/jsBackend';
 import { matricize, resolveLayout } from './matricize';
-import { canonicalPairs, decomposeObservations, resolveOptions, RHO_FLOOR, scoreDecomposed, TIE_TOLERANCE, type ScoreOptions, type SpectralBasis } from './score';
+import { assertSameTensorShape, canonicalPairs, decomposeObservations, resolveOptions, RHO_FLOOR, scoreDecomposed, TIE_TOLERANCE, type ScoreOptions, type SpectralBasis } from './score';
 import { SeisInputError, type ActivationLayout, type ActivationTensor, type MatMulBackend, type PairScore } from './types';
 import type { PatternPair } from '../shared/results';
 
@@ -176,12 +176,7 @@ export async function scorePairWithPatterns(
 ): Promise<ScoreWithPatterns> {
   const resolved = resolveOptions(options);
   if (resolved.orientation !== 'spatial') throw new SeisInputError(SPATIAL_ONLY);
-  if (clean.shape.length !== transformed.shape.length || clean.shape.some((dim, i) => dim !== transformed.shape[i])) {
-    throw new SeisInputError(
-      `The clean activations have shape (${clean.shape.join(', ')}) but the transformed ones (${transformed.shape.join(', ')}). ` +
-        'Both must come from the same layer and the same number of probe images.',
-    );
-  }
+  assertSameTensorShape(clean, transformed);
   const a = matricize(clean, 'spatial');
   const cleanBasis = await decomposeObservations(a, resolved, backend, 'clean activations', true);
   return scoreAgainstBasisWithPatterns(cleanBasis, a.warnings, { ...transformed, layout: transformed.layout ?? a.layout }, count, options, backend);

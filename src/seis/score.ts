@@ -577,6 +577,16 @@ async function scoreMatricesWithOwnership(
   return scoreDecomposed(cleanBasis, transformedBasis, options, backend, baseWarnings);
 }
 
+/** The clean and transformed tensors of one layer must match in shape before anything is computed. */
+export function assertSameTensorShape(clean: ActivationTensor, transformed: ActivationTensor): void {
+  if (clean.shape.length !== transformed.shape.length || clean.shape.some((dim, i) => dim !== transformed.shape[i])) {
+    throw new SeisInputError(
+      `The clean activations have shape (${clean.shape.join(', ')}) but the transformed ones (${transformed.shape.join(', ')}). ` +
+        'Both must come from the same layer and the same number of probe images.',
+    );
+  }
+}
+
 /** Scores one layer: clean activations and the activations of the transformed probes. */
 export async function scorePair(
   clean: ActivationTensor,
@@ -585,12 +595,7 @@ export async function scorePair(
   backend: MatMulBackend = jsMatMulBackend,
 ): Promise<PairScore> {
   const resolved = resolveOptions(options);
-  if (clean.shape.length !== transformed.shape.length || clean.shape.some((dim, i) => dim !== transformed.shape[i])) {
-    throw new SeisInputError(
-      `The clean activations have shape (${clean.shape.join(', ')}) but the transformed ones (${transformed.shape.join(', ')}). ` +
-        'Both must come from the same layer and the same number of probe images.',
-    );
-  }
+  assertSameTensorShape(clean, transformed);
   // Views where the tensors already are the matrices: centering then writes the one float64 copy.
   const a = matricizeView(clean, resolved.orientation);
   const b = matricizeView({ ...transformed, layout: transformed.layout ?? a.layout }, resolved.orientation);
