@@ -1,5 +1,6 @@
 /**
- * How an analysis child process (worker.ts, seriesWorker.ts) ends when its parent is gone (extension
+ * The child's side of its link to the parent, shared by the analysis child processes (worker.ts,
+ * seriesWorker.ts): how it sends a message, and how it ends when its parent is gone (extension
  * host closed, CLI killed, even by SIGKILL): there is nothing left to report to, so it leaves at once
  * whatever is running; sessions and eigensolver threads go with the process.
  */
@@ -22,4 +23,12 @@ export function exitWhenParentGoes(): void {
     { eval: true, workerData: { parent: process.ppid, self: process.pid } },
   );
   watchdog.unref();
+}
+
+/** Sends one message to the parent; resolves once it is handed over (or at once without a parent). */
+export function sendToParent<Message>(message: Message): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send) return resolve();
+    process.send(message, undefined, undefined, () => resolve());
+  });
 }

@@ -17,17 +17,12 @@
 import type { PreparedRun } from './engine';
 import { AnalysisError, messageOf, reportedError } from './errors';
 import { runAnalysisWithIntervals } from './intervalPass';
-import { exitWhenParentGoes } from './parentWatch';
+import { exitWhenParentGoes, sendToParent } from './parentWatch';
 import type { AnalysisProgress } from './protocol';
 import type { SeriesChildMessage, SeriesParentMessage } from './series';
 import { checkSameArchitecture, graphTensorNames } from './seriesGraphs';
 
-function send(message: SeriesChildMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.send) return resolve();
-    process.send(message, undefined, undefined, () => resolve());
-  });
-}
+const send = (message: SeriesChildMessage): Promise<void> => sendToParent(message);
 
 let cancelled = false;
 let started = false;

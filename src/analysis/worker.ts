@@ -7,15 +7,10 @@
 import { reportedError } from './errors';
 import type { runAnalysis } from './engine';
 import { runAnalysisWithIntervals } from './intervalPass';
-import { exitWhenParentGoes } from './parentWatch';
+import { exitWhenParentGoes, sendToParent } from './parentWatch';
 import { isParentMessage, type ChildMessage } from './protocol';
 
-function send(message: ChildMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.send) return resolve();
-    process.send(message, undefined, undefined, () => resolve());
-  });
-}
+const send = (message: ChildMessage): Promise<void> => sendToParent(message);
 
 let cancelled = false;
 let started = false;
