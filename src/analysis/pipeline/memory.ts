@@ -45,6 +45,22 @@ export function shapeRunBytes(budgetBytes: number, probeCount: number, plane: nu
   return budgetBytes - probeBytes(probeCount, plane) - 2 * batch * plane * 4;
 }
 
+/**
+ * How many of the remaining tensors the next shape-run pass declares, so that their outputs stay
+ * within `available`. A tensor's size is known only once it has run, so each pass is sized by the
+ * largest tensor of every pass so far, never less than one fed batch (a model's tensors are rarely
+ * smaller; a pass of a few scalars must not let the next declare everything: ISNet at 1024², a
+ * 256-byte first tensor, then all 1321 others in one pass, 9.5 GB), and takes at most twice as many
+ * tensors as the pass before, so an unseen stretch of larger tensors costs at most that. The first
+ * pass (previousTake 0) assumes 4 fed batches a tensor. Always at least one tensor: onnxruntime
+ * holds each of them during any forward pass anyway.
+ */
+export function shapePassTake(available: number, largestSeen: number, fedBatchBytes: number, previousTake: number, remaining: number): number {
+  const perTensor = previousTake === 0 ? 4 * fedBatchBytes : Math.max(largestSeen, fedBatchBytes);
+  const cap = previousTake === 0 ? remaining : 2 * previousTake;
+  return Math.max(1, Math.min(remaining, cap, Math.floor(available / perTensor)));
+}
+
 /** Bytes onnxruntime holds for one output tensor of these dims and element type. */
 export function tensorBytes(dims: readonly number[], type: string): number {
   const element = type === 'float64' ? 8 : type === 'float16' ? 2 : 4;

@@ -104,8 +104,10 @@ function fitToBudget(ctx: AnalysisContext, planned: readonly PlannedLayer[], cou
   const cost = (p: PlannedLayer, batch: number) => storedBytes(p, count, passes) + batchOutputBytes(p, batch);
   const available = (batch: number, lanes: number) => budgetBytes - probeBytes(count, plane) - 2 * batch * plane * 4 - work(lanes);
   const fixed = ctx.input.fixedBatch;
-  const largest = planned.reduce((a, p) => (cost(p, 1) > cost(a, 1) ? p : a), planned[0]);
-  const fits = (batch: number, lanes: number) => cost(largest, batch) <= available(batch, lanes);
+  // The costliest layer depends on the batch (stored activations against one batch's outputs), so
+  // every batch tried is checked against the costliest layer at that batch.
+  const largestAt = (batch: number) => planned.reduce((a, p) => (cost(p, batch) > cost(a, batch) ? p : a), planned[0]);
+  const fits = (batch: number, lanes: number) => cost(largestAt(batch), batch) <= available(batch, lanes);
   // Fewer layers scored side by side first (their float64 copies are the largest item), then a
   // smaller batch; a layer that fits neither way is refused before any pass.
   let lanes = Math.min(concurrency, planned.length);
@@ -113,6 +115,7 @@ function fitToBudget(ctx: AnalysisContext, planned: readonly PlannedLayer[], cou
   let batch = requestedBatch;
   while (fixed === undefined && batch > 1 && !fits(batch, lanes)) batch = Math.max(1, Math.floor(batch / 2));
   if (!fits(batch, lanes)) {
+    const largest = largestAt(batch);
     const need = cost(largest, batch) + budgetBytes - available(batch, lanes);
     throw new AnalysisError(
       'bad-option',

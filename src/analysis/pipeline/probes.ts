@@ -12,7 +12,7 @@ import { poolPlan } from '../pooling';
 import { builtinProbes, IMAGE_EXTENSIONS, imageProbes, npyProbes, toInputLayout, type ProbeSet } from '../probes';
 import { openSession, runBatch, type InstrumentedSession } from '../session';
 import type { AnalysisContext } from './context';
-import { checkProbesFit, mib, shapeRunBytes, tensorBytes } from './memory';
+import { checkProbesFit, mib, shapePassTake, shapeRunBytes, tensorBytes } from './memory';
 import type { ProbeStage } from './stageValues';
 
 export async function prepareProbes(ctx: AnalysisContext): Promise<ProbeStage> {
@@ -119,9 +119,8 @@ interface LearnedShapes {
  * as many tensors as the budget holds. onnxruntime keeps every declared graph output of a run until
  * it returns, fetched or not (PP-OCRv4 detector at 512², batch 2: 330 outputs declared, 1.8 GB peak;
  * fetching 10 of them from that session, still 0.94 GB; a session declaring only those 10, 0.33 GB),
- * so each pass is its own session. A tensor's size is known only once it has run: each pass is sized
- * by the largest tensor of the pass before (graph neighbours are alike), the first by 4 input batches
- * each (an estimate: a model whose outputs fit the budget many times over still does it in one pass).
+ * so each pass is its own session, sized by shapePassTake (a model whose outputs fit the budget many
+ * times over still does it in one pass).
  */
 async function learnShapes(ctx: AnalysisContext, names: readonly string[], probes: ProbeSet, batch: number): Promise<LearnedShapes> {
   const { input, model } = ctx;
@@ -130,11 +129,13 @@ async function learnShapes(ctx: AnalysisContext, names: readonly string[], probe
   const feed = toFeed(input, toInputLayout(probes.data.subarray(0, batch * plane), shape, input.layout));
   const available = shapeRunBytes(ctx.options.budgetBytes, probes.count, plane, batch);
   const shapes = new Map<string, readonly number[]>();
-  let perTensor = 4 * batch * plane * 4;
+  const fedBatchBytes = batch * plane * 4;
+  let largestSeen = 0;
+  let take = 0;
   let longestMs = 0;
   let runs = 0;
   for (let start = 0; start < names.length; ) {
-    const take = Math.max(1, Math.min(names.length - start, Math.floor(available / perTensor)));
+    take = shapePassTake(available, largestSeen, fedBatchBytes, take, names.length - start);
     const chunk = names.slice(start, start + take);
     if (start > 0) ctx.progress({ stage: 'shapes', message: `learning tensor shapes (${start}/${names.length} tensors)`, fraction: 0.02 });
     const inst: InstrumentedSession = await openSession(model, chunk, 'all', ctx.options.executionProvider);
@@ -142,12 +143,10 @@ async function learnShapes(ctx: AnalysisContext, names: readonly string[], probe
       const t0 = performance.now();
       const out = await runBatch(inst, input.name, feed, feedShape(input, batch, probes), chunk);
       longestMs = Math.max(longestMs, performance.now() - t0);
-      let largest = 0;
       for (const [name, t] of out) {
         shapes.set(name, t.dims);
-        largest = Math.max(largest, tensorBytes(t.dims, t.type));
+        largestSeen = Math.max(largestSeen, tensorBytes(t.dims, t.type));
       }
-      if (largest > 0) perTensor = largest;
     } finally {
       await inst.session.release();
     }

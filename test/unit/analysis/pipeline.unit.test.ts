@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { runAnalysis, type PreparedRun } from '../../../src/analysis/engine';
 import { AnalysisError } from '../../../src/analysis/errors';
 import type { AnalysisRequest } from '../../../src/analysis/protocol';
+import { shapePassTake } from '../../../src/analysis/pipeline/memory';
 import { jsMatMulBackend } from '../../../src/seis';
 import type { AnalysisResult } from '../../../src/shared/results';
 import { convModel, DET_MODEL, tempDir, writeModel } from './modelFactory';
@@ -84,6 +85,41 @@ describe('the shape run follows the memory budget', () => {
     );
     return prepared as PreparedRun;
   }
+
+  it('sizes each pass by the largest tensor so far, at least a fed batch, at most twice the pass before', () => {
+    const MB = 1e6;
+    // First pass: 4 fed batches a tensor; everything when the budget holds it.
+    assert.equal(shapePassTake(100 * MB, 0, 5 * MB, 0, 1000), 5);
+    assert.equal(shapePassTake(1e12, 0, 5 * MB, 0, 330), 330);
+    // After a pass of scalars, never more than one fed batch a tensor and twice the pass before.
+    assert.equal(shapePassTake(42 * MB, 256, 12.6 * MB, 1, 1321), 2);
+    assert.equal(shapePassTake(42 * MB, 256, 12.6 * MB, 2, 1319), 3);
+    assert.equal(shapePassTake(1e12, 256, 12.6 * MB, 8, 1000), 16);
+    // A large tensor seen earlier bounds every later pass; never fewer than one tensor, never more than remain.
+    assert.equal(shapePassTake(42 * MB, 268 * MB, 12.6 * MB, 3, 500), 1);
+    assert.equal(shapePassTake(-2 * MB, 0, 12.6 * MB, 0, 500), 1);
+    assert.equal(shapePassTake(1e12, 256, 12.6 * MB, 400, 7), 7);
+  });
+
+  it('keeps every pass of an ISNet-like graph (scalars first, then 268 MB activations) to a few tensors', () => {
+    const MB = 1e6;
+    const sizes = [...Array<number>(40).fill(256), ...Array<number>(60).fill(268 * MB), ...Array<number>(40).fill(2048)];
+    let largestSeen = 0;
+    let take = 0;
+    let heaviestPass = 0;
+    let passes = 0;
+    for (let start = 0; start < sizes.length; start += take) {
+      take = shapePassTake(42 * MB, largestSeen, 12.6 * MB, take, sizes.length - start);
+      const pass = sizes.slice(start, start + take);
+      heaviestPass = Math.max(heaviestPass, pass.reduce((a, b) => a + b, 0));
+      largestSeen = Math.max(largestSeen, ...pass);
+      passes++;
+    }
+    // At most the 3 fed batches the budget holds, each turning out to be a 268 MB tensor (the rule
+    // before: 256 bytes seen, then every remaining tensor at once).
+    assert.ok(heaviestPass <= 3 * 268 * MB, `heaviest pass ${heaviestPass / MB} MB`);
+    assert.ok(passes < sizes.length, `${passes} passes`);
+  });
 
   it('learns the PP-OCRv4 detector\'s shapes in several passes under a small budget, identical to one pass under a large one', async () => {
     const oneShot = await prepare(100000);
