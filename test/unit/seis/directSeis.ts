@@ -38,7 +38,8 @@ function truncatedSvd(m: Matrix, keep: number): { u: Matrix; s: number[]; v: Mat
   return { u, s: s.slice(0, k), v, k };
 }
 
-function cosine(a: number[], b: number[]): number {
+/** Plain cosine of two vectors (the oracle's own, shared with the pattern tests). */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let dot = 0;
   let na = 0;
   let nb = 0;

@@ -12,7 +12,7 @@ import {
   SeisInputError,
   type CanonicalPattern,
 } from '../../../src/seis';
-import { directSeis } from './directSeis';
+import { cosine, directSeis } from './directSeis';
 
 /** Maps (b·c planes of h×w) with neighbouring pixels correlated, like conv activations. */
 function smoothPlanes(planes: number, h: number, w: number, seed: number): Float64Array {
@@ -48,18 +48,6 @@ function rot90Planes(data: Float64Array, planes: number, h: number): Float64Arra
 
 function rot90Map(map: ArrayLike<number>, h: number): Float64Array {
   return rot90Planes(Float64Array.from(map), 1, h);
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 function withNoise(data: Float64Array, scale: number, seed: number): Float64Array {
