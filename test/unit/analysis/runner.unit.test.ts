@@ -6,26 +6,17 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { AnalysisError } from '../../../src/analysis/errors';
 import type { AnalysisProgress } from '../../../src/analysis/protocol';
 import { startAnalysis } from '../../../src/analysis/runner';
 import { runAnalyzeCommand } from '../../../src/cli/analyze';
 import type { AnalysisResult } from '../../../src/shared/results';
+import { captureCli } from '../cli/captureCli';
 import { childLifeAfterParentKill, isAlive } from './killedParent';
 import { CLS_MODEL, DET_MODEL, convModel, externalDataModel, tempDir, writeModel } from './modelFactory';
 
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += c));
-  err.on('data', (c) => (stderr += c));
-  const code = await runAnalyzeCommand(argv, { stdout: out, stderr: err });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[]) => captureCli(runAnalyzeCommand, argv);
 
 describe('startAnalysis (child process)', () => {
   const dir = tempDir();

@@ -6,27 +6,18 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { runAnalyzeCommand } from '../../../src/cli/analyze';
 import { expandCheckpointPaths, runSeriesCommand } from '../../../src/cli/series';
 import type { AnalysisResult, SeriesResult } from '../../../src/shared/results';
 import { tempDir } from '../analysis/modelFactory';
+import { captureCli } from './captureCli';
 
 const EXAMPLES = resolve(__dirname, '../../../examples');
 const PLAIN = join(EXAMPLES, 'checkpoints', 'plain');
 const PROBES = join(EXAMPLES, 'probes', 'fashion-probe.npy');
 
-async function run(command: typeof runSeriesCommand, argv: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += c));
-  err.on('data', (c) => (stderr += c));
-  const code = await command(argv, { stdout: out, stderr: err });
-  return { code, stdout, stderr };
-}
+const run = captureCli;
 
 describe('seis series', { skip: existsSync(join(PLAIN, 'epoch_2.onnx')) ? false : 'examples/checkpoints not generated' }, () => {
   const dir = tempDir('seis-series-cli-');
