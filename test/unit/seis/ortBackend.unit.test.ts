@@ -19,3 +19,40 @@ describe('onnxruntime backend lifecycle', () => {
     assert.equal(child.stdout.trim(), '3,1');
   });
 });
+
+describe('eigensolver threads multiply on their own onnxruntime', () => {
+  // Each worker loads a single-threaded onnxruntime for its products; SEIS_WORKER_PRODUCTS=main
+  // sends them to the main thread instead (the route a worker falls back to when it cannot load it).
+  const solve = (route: 'worker' | 'main'): { values: number[]; vectors: number[] } => {
+    const backendModule = join(__dirname, '../../../src/analysis/ortMatMulBackend.ts');
+    const script = `
+      const { createOrtMatMulBackend } = require(${JSON.stringify(backendModule)});
+      const n = 320;
+      let seed = 7;
+      const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+      const a = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = rand() + (i === j ? 0.01 * i : 0);
+      createOrtMatMulBackend().then(async (backend) => {
+        const r = await backend.symmetricEigen(a, n, { vectors: 40 });
+        await backend.dispose();
+        console.log(JSON.stringify({ values: Array.from(r.values), vectors: Array.from(r.vectorRows) }));
+      });`;
+    const env = { ...process.env, ...(route === 'main' ? { SEIS_WORKER_PRODUCTS: 'main' } : {}) };
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', timeout: 120_000, env });
+    assert.equal(child.status, 0, child.stderr);
+    return JSON.parse(child.stdout) as { values: number[]; vectors: number[] };
+  };
+
+  it('gives the decomposition the main-thread route gives, to rounding', () => {
+    const own = solve('worker');
+    const main = solve('main');
+    assert.equal(own.values.length, 320);
+    assert.equal(own.vectors.length, 40 * 320);
+    const worst = (a: number[], b: number[], sign = (_i: number) => 1) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - sign(i) * b[i])), 0);
+    assert.ok(worst(own.values, main.values) < 1e-10, `eigenvalues differ by ${worst(own.values, main.values)}`);
+    // A vector's sign is arbitrary: compare each up to its sign.
+    const signs = Array.from({ length: 40 }, (_, v) => Math.sign(own.vectors[v * 320] * main.vectors[v * 320]) || 1);
+    const vectorGap = worst(own.vectors, main.vectors, (i) => signs[Math.floor(i / 320)]);
+    assert.ok(vectorGap < 1e-8, `eigenvectors differ by ${vectorGap}`);
+  });
+});
