@@ -62,6 +62,12 @@ export interface AnalysisRequest {
   readonly executionProvider?: string;
   /** Everything the run holds at once, in MiB; layers are processed in groups to stay under it. */
   readonly memoryBudgetMB?: number;
+  /**
+   * Where pooled activations beyond the memory budget wait for scoring: a temporary folder is made
+   * under this one (default: the OS temp folder) and removed when the run ends. false: keep them in
+   * memory and run the probes once per group of layers instead.
+   */
+  readonly spill?: string | false;
   /** Keep every canonical correlation in the result (large); default off. */
   readonly includeCorrelations?: boolean;
   /** Write the scored (pooled) activations as .npy files into this folder: clean + one per transform. */

@@ -71,6 +71,8 @@ export const ANALYSIS_VALUES = {
   inputs: { default: '', cli: '--inputs', setting: 'seis.probes.npyFile' },
   images: { default: '', cli: '--images', setting: 'seis.probes.imagesFolder' },
   dumpActivations: { default: '', cli: '--dump-activations' },
+  /** Where activations beyond the memory budget wait on disk; '' = the OS temp folder, 'off' = groups of layers instead. */
+  spill: { default: '', cli: '--spill' },
   /** Sweeps, e.g. `rot:15` (src/analysis/sweeps.ts); empty = none. */
   sweeps: { default: '', cli: '--sweep', setting: 'seis.sweep' },
   intervalLevel: { default: DEFAULT_INTERVAL_LEVEL, cli: '--interval-level' },

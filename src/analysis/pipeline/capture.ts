@@ -3,7 +3,9 @@
  * each planned layer pooled, as float32 NCHW (or tokens), for the score stage.
  */
 import type { TransformInfo } from '../../shared/results';
-import { AnalysisError } from '../errors';
+import { optionName } from '../../shared/defaults';
+import type { SpillStore, SpillWriter } from '../../io/spill';
+import { AnalysisError, messageOf } from '../errors';
 import { feedShape } from '../imageInput';
 import type { ModelView } from '../onnxModel';
 import { extractPooled, extractTokens, type PoolPlan } from '../pooling';
@@ -51,15 +53,30 @@ export interface CaptureRequest {
   readonly layers: readonly PlannedLayer[];
   /** Told each batch's inference time, for the time-left estimate. */
   readonly onBatch?: (ms: number) => void;
+  /** Write each layer's pooled rows to this store (as pass `pass`) instead of keeping them. */
+  readonly spill?: { readonly store: SpillStore; readonly pass: number };
 }
 
 /** Runs all probes (optionally transformed) through the session and stores each layer pooled. */
 export async function capture(ctx: AnalysisContext, req: CaptureRequest): Promise<Map<PlannedLayer, Float32Array>> {
-  const { input } = ctx;
-  const { probes, batch, transform, layers } = req;
+  const { probes, batch, layers } = req;
   const store = new Map<PlannedLayer, Float32Array>();
   if (layers.length === 0) return store;
-  for (const p of layers) store.set(p, new Float32Array(p.perProbe * probes.count));
+  const spill = req.spill;
+  // Spilled: one batch of rows per layer, written out at its offset, so memory holds one batch.
+  for (const p of layers) store.set(p, new Float32Array(p.perProbe * (spill ? batch : probes.count)));
+  const writers = spill ? new Map(layers.map((p) => [p, spill.store.writer(spill.pass, p.index)])) : null;
+  try {
+    await captureBatches(ctx, req, store, writers);
+  } finally {
+    writers?.forEach((w) => w.close());
+  }
+  return spill ? new Map() : store;
+}
+
+async function captureBatches(ctx: AnalysisContext, req: CaptureRequest, store: Map<PlannedLayer, Float32Array>, writers: Map<PlannedLayer, SpillWriter> | null): Promise<void> {
+  const { input } = ctx;
+  const { probes, batch, transform, layers } = req;
   const plane = probes.channels * probes.height * probes.width;
   const fetches = layers.map((p) => p.candidate.name);
   for (let start = 0; start < probes.count; start += batch) {
@@ -83,10 +100,21 @@ export async function capture(ctx: AnalysisContext, req: CaptureRequest): Promis
         throw new AnalysisError('runtime', `tensor '${p.candidate.name}' changed shape from (${expected.join(', ')}) to (${t.dims.join(', ')})${transform ? ` under ${transform.id}` : ''}; the model's layers depend on the input content, which SEIS cannot pair`);
       }
       const dst = store.get(p) as Float32Array;
-      if (p.storedLayout === 'tokens') extractTokens(t.data, b, p.sampleShape[1], p.sampleShape[2], p.pooledTokens as number, dst, start * p.perProbe);
-      else extractPooled(t.data, b, p.channels, p.plan as PoolPlan, p.guess.layout === 'NHWC', dst, start * p.perProbe);
+      const writer = writers?.get(p);
+      const offset = writer ? 0 : start * p.perProbe;
+      if (p.storedLayout === 'tokens') extractTokens(t.data, b, p.sampleShape[1], p.sampleShape[2], p.pooledTokens as number, dst, offset);
+      else extractPooled(t.data, b, p.channels, p.plan as PoolPlan, p.guess.layout === 'NHWC', dst, offset);
+      if (writer) {
+        try {
+          writer.write(dst.subarray(0, b * p.perProbe), start * p.perProbe);
+        } catch (err) {
+          throw new AnalysisError(
+            'runtime',
+            `writing activations to the temporary folder ${req.spill?.store.dir} failed (${messageOf(err)}); free some disk space there, choose another folder (${optionName('spill', ctx.options.origin)} DIR), or raise ${optionName('memoryBudgetMB', ctx.options.origin)}`,
+          );
+        }
+      }
     }
     ctx.times.capture += performance.now() - c0;
   }
-  return store;
 }

@@ -54,6 +54,8 @@ export interface ResolvedRequest {
   readonly concurrency: number;
   readonly includeCorrelations: boolean;
   readonly dumpDir: string | undefined;
+  /** Folder under which activations beyond the budget are spilled; null: groups of layers instead. */
+  readonly spillParent: string | null;
 }
 
 export interface StageTimes {

@@ -67,6 +67,21 @@ export function tensorBytes(dims: readonly number[], type: string): number {
   return dims.reduce((a, b) => a * b, 1) * element;
 }
 
+/**
+ * A spilled run holds, per batch, every layer's onnxruntime output and its pooled rows on their way
+ * to disk; each scoring lane then holds one layer's clean and one transformed pass read back.
+ */
+export function spillBatchBytes(p: PlannedLayer, batch: number): number {
+  return batchOutputBytes(p, batch) + p.perProbe * batch * 4;
+}
+
+export function spillLaneBytes(p: PlannedLayer, count: number): number {
+  return 2 * p.perProbe * count * 4;
+}
+
+/** Free disk space a spill leaves untouched: other programs keep working. */
+export const SPILL_DISK_RESERVE = 512 * MiB;
+
 export function layerWorkBytes(p: PlannedLayer, count: number): number {
   return workBytes(count * p.channels, p.perProbe / p.channels);
 }

@@ -10,7 +10,8 @@ import { poolPlan } from '../pooling';
 import { unavailableReason } from '../transforms';
 import { optionName } from '../../shared/defaults';
 import type { AnalysisContext } from './context';
-import { batchOutputBytes, layerWorkBytes, mib, probeBytes, storedBytes } from './memory';
+import { freeBytes } from '../../io/spill';
+import { batchOutputBytes, layerWorkBytes, mib, probeBytes, SPILL_DISK_RESERVE, spillBatchBytes, spillLaneBytes, storedBytes } from './memory';
 import type { LayerPlan, PlannedLayer, ProbeStage } from './stageValues';
 
 export function planLayers(ctx: AnalysisContext, stage: ProbeStage): LayerPlan {
@@ -53,10 +54,53 @@ export function planLayers(ctx: AnalysisContext, stage: ProbeStage): LayerPlan {
 
   const requestedBatch = input.fixedBatch ?? Math.min(options.batchSize, probes.count);
   const plane = probes.channels * probes.height * probes.width;
-  const { groups, batch, lanes } = fitToBudget(ctx, planned, probes.count, plane, 1 + transforms.length, requestedBatch);
+  const passes = 1 + transforms.length;
+  const inMemory = fitToBudget(ctx, planned, probes.count, plane, passes, requestedBatch);
+  const spilled = inMemory.groups.length > 1 ? fitSpill(ctx, planned, probes.count, plane, passes, requestedBatch, warnings) : null;
+  const { groups, batch, lanes } = spilled ?? inMemory;
   if (batch < requestedBatch) warnings.push(`forward passes of ${batch} probes instead of ${requestedBatch}: a batch's outputs would not fit the ${mib(options.budgetBytes)} memory budget`);
-  if (groups.length > 1) warnings.push(`activations exceed the ${mib(options.budgetBytes)} memory budget; layers were processed in ${groups.length} groups (the probes were run once per group)`);
-  return { chosenCount: chosen.length, planned, unscorable, transforms, batch, lanes, groups, warnings };
+  if (spilled) {
+    warnings.push(`activations exceed the ${mib(options.budgetBytes)} memory budget; ${mib(spilled.spill.bytes)} of pooled activations waited on disk under ${spilled.spill.parent} (deleted as they were read) instead of running the probes once per group of layers`);
+  } else if (groups.length > 1) {
+    warnings.push(`activations exceed the ${mib(options.budgetBytes)} memory budget; layers were processed in ${groups.length} groups (the probes were run once per group)`);
+  }
+  return { chosenCount: chosen.length, planned, unscorable, transforms, batch, lanes, groups, spill: spilled?.spill ?? null, warnings };
+}
+
+/**
+ * The plan with every pass spilled to disk: one group, so the probes run once. Memory then holds a
+ * batch's outputs of every layer and, per lane, one layer's passes read back. Null (with the reason
+ * as a warning when it is the disk) when spilling is off, does not fit the budget, or the disk lacks
+ * the room; the run then uses groups.
+ */
+function fitSpill(
+  ctx: AnalysisContext,
+  planned: readonly PlannedLayer[],
+  count: number,
+  plane: number,
+  passes: number,
+  requestedBatch: number,
+  warnings: string[],
+): { groups: PlannedLayer[][]; batch: number; lanes: number; spill: { parent: string; bytes: number } } | null {
+  const { budgetBytes, concurrency, spillParent } = ctx.options;
+  if (spillParent === null) return null;
+  const heaviestWork = planned.map((p) => layerWorkBytes(p, count)).sort((a, b) => b - a);
+  const heaviestLane = Math.max(...planned.map((p) => spillLaneBytes(p, count)));
+  const held = (batch: number, lanes: number) =>
+    probeBytes(count, plane) + 2 * batch * plane * 4 + heaviestWork.slice(0, lanes).reduce((a, b) => a + b, 0) + lanes * heaviestLane + planned.reduce((a, p) => a + spillBatchBytes(p, batch), 0);
+  const fixed = ctx.input.fixedBatch;
+  let lanes = Math.min(concurrency, planned.length);
+  while (lanes > 1 && held(fixed ?? requestedBatch, lanes) > budgetBytes) lanes--;
+  let batch = requestedBatch;
+  while (fixed === undefined && batch > 1 && held(batch, lanes) > budgetBytes) batch = Math.max(1, Math.floor(batch / 2));
+  if (held(batch, lanes) > budgetBytes) return null;
+  const bytes = planned.reduce((a, p) => a + storedBytes(p, count, passes), 0);
+  const free = freeBytes(spillParent);
+  if (free === undefined || free < bytes + SPILL_DISK_RESERVE) {
+    warnings.push(`${mib(bytes)} of activations exceed the memory budget, and ${spillParent} ${free === undefined ? 'cannot be checked for free space' : `has only ${mib(free)} free`}; the probes were run once per group of layers instead (${optionName('spill', ctx.options.origin)} DIR chooses another folder)`);
+    return null;
+  }
+  return { groups: [[...planned]], batch, lanes, spill: { parent: spillParent, bytes } };
 }
 
 function planLayer(index: number, candidate: Candidate, guess: LayoutGuess, shape: readonly number[], maxPositions: number): PlannedLayer {

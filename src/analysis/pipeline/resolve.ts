@@ -12,6 +12,7 @@ import type { AnalysisRequest } from '../protocol';
 import { runTransformIds } from '../sweeps';
 import { parseTransforms } from '../transforms';
 import type { ProbeSource, ResolvedRequest } from './context';
+import { tmpdir } from 'node:os';
 
 /** Layers scored at once: enough to keep the backend's eigensolver threads busy, few enough to bound memory. */
 const SCORING_CONCURRENCY = 3;
@@ -51,6 +52,7 @@ export function resolveRequest(request: AnalysisRequest): ResolvedRequest {
     concurrency: jobs === undefined ? SCORING_CONCURRENCY : jobs + 1,
     includeCorrelations: request.includeCorrelations ?? false,
     dumpDir: request.dumpActivations,
+    spillParent: request.spill === false ? null : (request.spill ?? tmpdir()),
   };
 }
 

@@ -14,6 +14,7 @@
  */
 import { decomposeObservations, matricize, type SpectralBasis } from '../../seis';
 import type { LayerResult, ScoreCell, TransformInfo } from '../../shared/results';
+import { SpillStore } from '../../io/spill';
 import { messageOf } from '../errors';
 import { capture, openCaptureSession } from './capture';
 import { countNonFinite, dumpName, exactAfterPooling, failedLayer, scoreCell, scoredLayer, tensorOf } from './cells';
@@ -29,7 +30,30 @@ export interface ScoreSinks {
   readonly clock: WorkClock;
 }
 
-type Captured = Map<PlannedLayer, Float32Array>;
+/** One pass's pooled activations; each layer takes its own once (from memory, or read back from disk). */
+interface Captured {
+  take(p: PlannedLayer): Promise<Float32Array>;
+  /** The layer failed before it needed this pass. */
+  drop(p: PlannedLayer): void;
+}
+
+function inMemory(store: Map<PlannedLayer, Float32Array>): Captured {
+  return {
+    take: async (p) => {
+      const data = store.get(p) as Float32Array;
+      store.delete(p);
+      return data;
+    },
+    drop: (p) => void store.delete(p),
+  };
+}
+
+function onDisk(spill: SpillStore, pass: number, count: number): Captured {
+  return {
+    take: (p) => spill.take(pass, p.index, p.perProbe * count),
+    drop: (p) => spill.drop(pass, p.index),
+  };
+}
 
 /** Scores every planned layer; rows of unscorable tensors come from the plan. */
 export async function scoreLayers(ctx: AnalysisContext, prepared: PreparedRun, sinks: ScoreSinks): Promise<void> {
@@ -39,6 +63,7 @@ export async function scoreLayers(ctx: AnalysisContext, prepared: PreparedRun, s
   const count = probes.count;
 
   const session = await openCaptureSession(ctx, ctx.model, planned.map((p) => p.candidate.name), probes, batch);
+  const spill = prepared.plan.spill ? SpillStore.create(prepared.plan.spill.parent) : null;
   try {
     for (const group of groups) {
       const live = group.filter((p) => !session.missing.has(p.candidate.name));
@@ -48,7 +73,7 @@ export async function scoreLayers(ctx: AnalysisContext, prepared: PreparedRun, s
           sinks.clock.skipLayer(p);
         }
       }
-      const passes = startPasses(ctx, { session, probes, batch, layers: live, transforms, clock: sinks.clock });
+      const passes = startPasses(ctx, { session, probes, batch, layers: live, transforms, clock: sinks.clock, spill });
       try {
         await forEachLimited(live, prepared.plan.lanes, async (p) => {
           const row = await scoreLayer(p, passes);
@@ -61,14 +86,14 @@ export async function scoreLayers(ctx: AnalysisContext, prepared: PreparedRun, s
     }
   } finally {
     await session.inst.session.release();
+    await spill?.dispose();
   }
 
   async function scoreLayer(p: PlannedLayer, passes: readonly Promise<Captured>[]): Promise<LayerResult> {
-    const dropFromLaterPasses = () => passes.slice(1).forEach((pass) => void pass.then((m) => m.delete(p), () => undefined));
+    const dropFromLaterPasses = () => passes.slice(1).forEach((pass) => void pass.then((m) => m.drop(p), () => undefined));
     const cleanPass = await passes[0];
     ctx.checkCancel();
-    const data = cleanPass.get(p) as Float32Array;
-    cleanPass.delete(p);
+    const data = await cleanPass.take(p);
     const bad = countNonFinite(data);
     if (bad > 0) {
       dropFromLaterPasses();
@@ -97,8 +122,7 @@ export async function scoreLayers(ctx: AnalysisContext, prepared: PreparedRun, s
     for (const [i, t] of transforms.entries()) {
       const pass = await passes[i + 1];
       ctx.checkCancel();
-      const moved = pass.get(p) as Float32Array;
-      pass.delete(p);
+      const moved = await pass.take(p);
       const start = performance.now();
       const end = ctx.scoringClock.start();
       const cell = await scoreMoved(p, t, moved, basis, baseWarnings).finally(end);
@@ -132,6 +156,7 @@ interface PassPlan {
   readonly layers: readonly PlannedLayer[];
   readonly transforms: readonly TransformInfo[];
   readonly clock: WorkClock;
+  readonly spill: SpillStore | null;
 }
 
 /** The clean pass then one pass per transform, run one after another; one promise per pass. */
@@ -147,7 +172,14 @@ function startPasses(ctx: AnalysisContext, plan: PassPlan): Promise<Captured>[] 
           ? plan.clock.progress(`${which}: running the transformed probes`, transform.id, undefined, 'transform')
           : plan.clock.progress(`clean probes through ${plan.layers.length} layers`, undefined, undefined, 'clean'),
       );
-      return capture(ctx, { session: plan.session, probes: plan.probes, batch: plan.batch, transform, layers: plan.layers, onBatch: (ms) => plan.clock.batchDone(ms) });
+      const spill = plan.spill ? { store: plan.spill, pass: position } : undefined;
+      plan.clock.passStarted();
+      try {
+        const store = await capture(ctx, { session: plan.session, probes: plan.probes, batch: plan.batch, transform, layers: plan.layers, onBatch: (ms) => plan.clock.batchDone(ms), spill });
+        return plan.spill ? onDisk(plan.spill, position, plan.probes.count) : inMemory(store);
+      } finally {
+        plan.clock.passEnded();
+      }
     });
     // Observed here so a pass that fails after a lane stopped waiting is not an unhandled rejection.
     pass.catch(() => undefined);

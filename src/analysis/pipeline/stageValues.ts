@@ -54,5 +54,10 @@ export interface LayerPlan {
   readonly lanes: number;
   /** Layers captured together, each group within the memory budget. */
   readonly groups: readonly (readonly PlannedLayer[])[];
+  /**
+   * When the activations exceed the budget and the disk has room: one group, each pass written to
+   * a temporary folder under `parent` (`bytes` in all) and read back layer by layer.
+   */
+  readonly spill: { readonly parent: string; readonly bytes: number } | null;
   readonly warnings: readonly string[];
 }
