@@ -67,8 +67,8 @@ export async function runAnalysis(request: AnalysisRequest, hooks: EngineHooks =
     let estimated = false;
     const onRow = (index: number, row: LayerResult) => {
       partials?.add(index, row, clock);
-      // The first final layer: every pass of its group is in, so the rate no longer includes them.
-      if (!estimated && row.status === 'scored') {
+      // From the first final layer on, once jobs timed without a forward pass beside them exist.
+      if (!estimated && row.status === 'scored' && clock.settled()) {
         estimated = true;
         warnIfLong(ctx, prepared, clock);
       }

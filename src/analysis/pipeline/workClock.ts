@@ -21,6 +21,9 @@ export function layerCost(p: PlannedLayer, count: number): number {
   return decompositionCost(n, d);
 }
 
+/** Job costs must span this ratio before a fixed part and a slope are fitted separately. */
+const SLOPE_SPREAD = 4;
+
 export interface WorkTotals {
   readonly layers: readonly PlannedLayer[];
   readonly count: number;
@@ -39,6 +42,11 @@ export class WorkClock {
   private batchMs = 0;
   private firstJobAt: number | undefined;
   private layersFinal = 0;
+  private passesRunning = 0;
+  private lastPassEnd = 0;
+  private fitUndisturbed = false;
+  private minCost = Infinity;
+  private maxCost = 0;
   // Least-squares sums for job ms = a + b·cost (cost in units of 1e9: fixed per-job overhead
   // dominates small layers, so a rate per unit alone would extrapolate them 100× too high).
   private jobs = 0;
@@ -62,12 +70,45 @@ export class WorkClock {
     this.batchesDone++;
   }
 
+  /** A forward pass started / ended: jobs that overlap one are timed with its batches in them. */
+  passStarted(): void {
+    this.passesRunning++;
+  }
+
+  passEnded(): void {
+    this.passesRunning--;
+    this.lastPassEnd = performance.now();
+  }
+
+  /**
+   * Whether the job model can be trusted for a whole-run estimate: it rests on jobs that ran with no
+   * forward pass beside them, and their costs differ enough to fix a slope (or a few layers are final).
+   */
+  settled(): boolean {
+    return this.fitUndisturbed && (this.maxCost >= SLOPE_SPREAD * this.minCost || this.layersFinal >= 3);
+  }
+
   jobDone(p: PlannedLayer, ms: number): void {
-    this.firstJobAt ??= performance.now() - ms;
     this.jobsDone.set(p, (this.jobsDone.get(p) ?? 0) + 1);
     const cost = layerCost(p, this.totals.count);
     this.doneCost += cost;
+    // onnxruntime holds the main thread for each batch, so a job that overlapped a pass is timed
+    // with batches in it: a small early layer's job measured 300 ms instead of 10, and the fit
+    // extrapolated the classifier at 224² to 132 min (it took 47 s). Once jobs with no pass beside
+    // them exist, the fit uses only those.
+    const start = performance.now() - ms;
+    const undisturbed = this.passesRunning === 0 && start >= this.lastPassEnd;
+    if (undisturbed && !this.fitUndisturbed) {
+      this.fitUndisturbed = true;
+      this.jobs = this.sumCost = this.sumMs = this.sumCost2 = this.sumCostMs = this.maxCost = 0;
+      this.minCost = Infinity;
+      this.firstJobAt = start;
+    }
+    if (!undisturbed && this.fitUndisturbed) return;
+    this.firstJobAt ??= start;
     const c = cost / 1e9;
+    this.minCost = Math.min(this.minCost, c);
+    this.maxCost = Math.max(this.maxCost, c);
     this.jobs++;
     this.sumCost += c;
     this.sumMs += ms;
@@ -93,6 +134,10 @@ export class WorkClock {
   /** Job milliseconds as a + b·cost, fitted on the jobs done (a constant until two sizes are seen). */
   private jobModel(): { a: number; b: number } {
     const n = this.jobs;
+    // Jobs of one size fix no slope (the classifier's first 8 jobs: all one size, 60-110 ms; the
+    // line through them, flat, put the 47 s run at 7 s). Until sizes differ, time ∝ cost: it
+    // overestimates larger layers (the fixed part of each job scales with them) but never under.
+    if (this.maxCost < SLOPE_SPREAD * this.minCost) return { a: 0, b: this.sumCost > 0 ? this.sumMs / this.sumCost : 0 };
     const denominator = n * this.sumCost2 - this.sumCost ** 2;
     let b = n >= 2 && denominator > 1e-12 * n * this.sumCost2 ? (n * this.sumCostMs - this.sumCost * this.sumMs) / denominator : 0;
     b = Math.max(0, b);
