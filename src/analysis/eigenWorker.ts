@@ -4,7 +4,8 @@
  * inference and capture there (classifier at 224²: the main thread busy 59 of 73 s while each
  * worker idled half the run; 75 s → 67 s wall with them here). If onnxruntime cannot be loaded
  * here, or SEIS_WORKER_PRODUCTS=main (a benchmark's before/after switch), they go to the main
- * thread's backend as before. Small ones are computed here in JS.
+ * thread's backend as before. Small ones are computed here in JS. (onnxruntime-node before 1.27
+ * aborted with several worker threads: one process-wide tensor constructor; package.json pins 1.30.)
  */
 import { parentPort } from 'node:worker_threads';
 import { symmetricEigenBlocked, timesSync, transposeTimesSync, type MatMulBackend } from '../seis';

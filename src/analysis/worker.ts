@@ -1,8 +1,8 @@
 /**
  * Entry point of the analysis child process (bundled to dist/analysisWorker.js). It waits for one
  * `start` message, runs the analysis, reports progress, and sends exactly one `result` or `error`.
- * A child process rather than a worker thread: onnxruntime-node has failed inside worker_threads,
- * and a native crash here cannot take the extension host down.
+ * A child process rather than a worker thread of the extension host: a native crash here cannot take
+ * the extension host down.
  */
 import { reportedError } from './errors';
 import type { runAnalysis } from './engine';
