@@ -6,6 +6,7 @@
  * the TypeScript sources (tests, `node --import tsx`) it forks worker.ts through tsx.
  * cancel() asks politely, then kills: the child is gone within a second either way.
  */
+import { analysisChildEnv } from './childEnv';
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -83,8 +84,7 @@ export function startAnalysis(request: AnalysisRequest, options: RunnerOptions =
       execPath: options.execPath ?? process.execPath,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
-      // Inside VS Code process.execPath is Electron; this makes it behave as Node (a no-op for Node).
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      env: analysisChildEnv(),
     });
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));

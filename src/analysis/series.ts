@@ -11,6 +11,7 @@
  * different architectures are refused with the tensor names that differ. This module only forks the
  * child and assembles what it reports: it runs in the extension host, where no model is parsed.
  * Cancel keeps the finished checkpoints. */
+import { analysisChildEnv } from './childEnv';
 import type { AnalysisResult, LayerResult, SeriesCheckpoint, SeriesResult } from '../shared/results';
 import { RESULTS_SCHEMA_VERSION } from '../shared/results';
 import type { CheckpointOrder, OrderedCheckpoint } from './checkpoints';
@@ -105,7 +106,7 @@ function startSeriesWorker(paths: readonly string[], labels: readonly string[], 
   let cancelled = false;
   let child: ChildProcess;
   try {
-    child = fork(entry.path, [], { execArgv: entry.execArgv, execPath: options.execPath ?? process.execPath, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+    child = fork(entry.path, [], { execArgv: entry.execArgv, execPath: options.execPath ?? process.execPath, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced', env: analysisChildEnv() });
   } catch (err) {
     throw new AnalysisError('runtime', `could not start the series process: ${messageOf(err)}`);
   }

@@ -26,6 +26,9 @@ describe('startAnalysis (child process)', () => {
     const seen: AnalysisProgress[] = [];
     const handle = startAnalysis({ modelPath: model, size: { height: 16, width: 16 }, probeCount: 8, transforms: ['rot90', 'flip-v'] }, { onProgress: (p) => seen.push(p) });
     assert.ok(handle.pid && handle.pid !== process.pid);
+    // Large allocations get their own mappings in the child, so freed activations leave its RSS.
+    const environ = readFileSync(`/proc/${handle.pid}/environ`, 'utf8').split('\0');
+    assert.ok(environ.includes(`MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_ ?? 2 ** 20}`), 'the child runs with glibc\'s mmap threshold set');
     const result = await handle.result;
     assert.equal(result.schemaVersion, 1);
     assert.deepEqual(result.layers.map((l) => [l.name, l.status]), [['c1', 'scored'], ['r1', 'scored'], ['c2', 'scored'], ['y', 'no-spatial-axis']]);
