@@ -234,7 +234,7 @@ function applyReflectors(tri: Tridiagonal, n: number, rows: Float64Array, count:
  * already, since the error along eigenvector j is ~ε‖T‖/|λ_i − λ_j|). Returns null if a vector fails
  * to converge, so the caller can fall back to QL with accumulated rotations.
  */
-function inverseIterationVectors(d: Float64Array, e: Float64Array, n: number, eigenvalues: Float64Array, count: number): Float64Array | null {
+export function inverseIterationVectors(d: Float64Array, e: Float64Array, n: number, eigenvalues: Float64Array, count: number): Float64Array | null {
   const eps = 2 ** -52;
   let norm = 0;
   for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(d[i]) + Math.abs(e[i]) + (i > 0 ? Math.abs(e[i - 1]) : 0));
