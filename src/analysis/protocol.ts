@@ -60,7 +60,7 @@ export interface AnalysisRequest {
   readonly jobs?: number;
   /** onnxruntime execution provider. */
   readonly executionProvider?: string;
-  /** Everything the run holds at once, in MiB; layers are processed in groups to stay under it. */
+  /** Everything the run holds at once, in MiB; activations beyond it wait on disk (`spill`). */
   readonly memoryBudgetMB?: number;
   /**
    * Where pooled activations beyond the memory budget wait for scoring: a temporary folder is made

@@ -45,7 +45,7 @@ export const ANALYZE_FLAGS = {
   orientation: { type: 'choice', choices: ['spatial', 'channel'], default: V.orientation.default, help: "'spatial' is SEIS; 'channel' is the transposed diagnostic" },
   jobs: { type: 'number', integer: true, min: O.jobs.min, max: O.jobs.max, help: 'threads for the scoring (default: one per core)' },
   ep: { type: 'string', default: V.executionProvider.default, metavar: 'NAME', help: 'onnxruntime execution provider' },
-  memoryBudget: { type: 'number', default: O.memoryBudgetMB.default, integer: true, min: O.memoryBudgetMB.min, max: O.memoryBudgetMB.max, metavar: 'MIB', help: 'activations held at once; layers are processed in groups beyond it' },
+  memoryBudget: { type: 'number', default: O.memoryBudgetMB.default, integer: true, min: O.memoryBudgetMB.min, max: O.memoryBudgetMB.max, metavar: 'MIB', help: 'memory the run holds at once; activations beyond it wait on disk (--spill)' },
   spill: { type: 'string', metavar: 'DIR|off', help: 'where activations beyond --memory-budget wait for scoring (default: the temp folder; deleted as read); off runs the probes once per group of layers instead' },
   json: { type: 'string', metavar: 'OUT.json', help: "write the result document (schema in docs/results-schema.md); '-' for stdout" },
   html: { type: 'string', metavar: 'OUT.html', help: 'write a standalone HTML report' },
