@@ -447,6 +447,14 @@ const f64x2Lane = (lane: number): number[] => [...simd(0x21), lane];
 const i32Add = [0x6a];
 const f64Add = [0xa0];
 
+/**
+ * The kernels' one loop shape: block { loop { leave when counter ≥ limit (bytes, unsigned); body;
+ * counter += 16 (one v128); repeat } }. The counter starts where the caller left it.
+ */
+function loopBy16Bytes(counter: number, limit: number, body: number[]): number[] {
+  return [0x02, 0x40, 0x03, 0x40, ...get(counter), ...get(limit), 0x4f, 0x0d, 1, ...body, ...get(counter), 0x41, 16, ...i32Add, ...set(counter), 0x0c, 0, 0x0b, 0x0b];
+}
+
 function rows4Module(): Uint8Array {
   // Parameters 0–5 (i32): a, stride, v, out, pairBytes, scratch (byte offsets); 6–9 (f64): v0..v3.
   const [a, stride, v, out, pairBytes, scratch] = [0, 1, 2, 3, 4, 5];
@@ -462,19 +470,17 @@ function rows4Module(): Uint8Array {
   const body: number[] = [];
   for (let i = 1; i < 4; i++) body.push(...get(rowPointer[i - 1]), ...get(stride), ...i32Add, ...set(rowPointer[i]));
   for (let i = 0; i < 4; i++) body.push(...get(coefficient(i)), ...f64x2Splat, ...set(splat(i)));
-  body.push(0x02, 0x40, 0x03, 0x40); // block, loop
-  body.push(...get(j), ...get(pairBytes), 0x4f, 0x0d, 1); // i32.ge_u; br_if to the block's end
-  body.push(...get(v), ...get(j), ...i32Add, ...load128, ...set(vc));
-  for (let i = 0; i < 4; i++) body.push(...get(rowPointer[i]), ...get(j), ...i32Add, ...load128, ...set(x(i)));
-  for (let i = 0; i < 4; i++) body.push(...get(dot(i)), ...get(x(i)), ...get(vc), ...f64x2Mul, ...f64x2Add, ...set(dot(i)));
+  const pair: number[] = [];
+  pair.push(...get(v), ...get(j), ...i32Add, ...load128, ...set(vc));
+  for (let i = 0; i < 4; i++) pair.push(...get(rowPointer[i]), ...get(j), ...i32Add, ...load128, ...set(x(i)));
+  for (let i = 0; i < 4; i++) pair.push(...get(dot(i)), ...get(x(i)), ...get(vc), ...f64x2Mul, ...f64x2Add, ...set(dot(i)));
   // out[c..c+1] += (x0·s0 + x1·s1) + (x2·s2 + x3·s3)
-  body.push(...get(out), ...get(j), ...i32Add);
-  body.push(...get(out), ...get(j), ...i32Add, ...load128);
-  body.push(...get(x(0)), ...get(splat(0)), ...f64x2Mul, ...get(x(1)), ...get(splat(1)), ...f64x2Mul, ...f64x2Add);
-  body.push(...get(x(2)), ...get(splat(2)), ...f64x2Mul, ...get(x(3)), ...get(splat(3)), ...f64x2Mul, ...f64x2Add, ...f64x2Add, ...f64x2Add);
-  body.push(...store128);
-  body.push(...get(j), 0x41, 16, ...i32Add, ...set(j)); // j += 16 bytes (i32.const 16)
-  body.push(0x0c, 0, 0x0b, 0x0b); // br loop; end loop; end block
+  pair.push(...get(out), ...get(j), ...i32Add);
+  pair.push(...get(out), ...get(j), ...i32Add, ...load128);
+  pair.push(...get(x(0)), ...get(splat(0)), ...f64x2Mul, ...get(x(1)), ...get(splat(1)), ...f64x2Mul, ...f64x2Add);
+  pair.push(...get(x(2)), ...get(splat(2)), ...f64x2Mul, ...get(x(3)), ...get(splat(3)), ...f64x2Mul, ...f64x2Add, ...f64x2Add, ...f64x2Add);
+  pair.push(...store128);
+  body.push(...loopBy16Bytes(j, pairBytes, pair));
   for (let i = 0; i < 4; i++) {
     body.push(...get(scratch), ...get(dot(i)), ...f64x2Lane(0), ...get(dot(i)), ...f64x2Lane(1), ...f64Add, 0x39, 3, ...uleb(8 * i)); // f64.store
   }
@@ -526,16 +532,11 @@ function mgsBody(): number[] {
   body.push(...get(j), 0x41, 1, 0x6b, ...set(j)); // j −= 1
   body.push(...get(rows), ...get(j), ...get(stride), 0x6c, ...i32Add, ...set(row));
   body.push(...zero, ...set(acc), 0x41, 0, ...set(i));
-  body.push(0x02, 0x40, 0x03, 0x40);
-  body.push(...get(i), ...get(stride), 0x4f, 0x0d, 1);
-  body.push(...get(acc), ...get(row), ...get(i), ...i32Add, ...load128, ...get(x), ...get(i), ...i32Add, ...load128, ...f64x2Mul, ...f64x2Add, ...set(acc));
-  body.push(...get(i), 0x41, 16, ...i32Add, ...set(i), 0x0c, 0, 0x0b, 0x0b);
+  body.push(...loopBy16Bytes(i, stride, [...get(acc), ...get(row), ...get(i), ...i32Add, ...load128, ...get(x), ...get(i), ...i32Add, ...load128, ...f64x2Mul, ...f64x2Add, ...set(acc)]));
   body.push(...get(acc), ...f64x2Lane(0), ...get(acc), ...f64x2Lane(1), ...f64Add, ...f64x2Splat, ...set(dotv), 0x41, 0, ...set(i));
-  body.push(0x02, 0x40, 0x03, 0x40);
-  body.push(...get(i), ...get(stride), 0x4f, 0x0d, 1);
-  body.push(...get(x), ...get(i), ...i32Add);
-  body.push(...get(x), ...get(i), ...i32Add, ...load128, ...get(row), ...get(i), ...i32Add, ...load128, ...get(dotv), ...f64x2Mul, ...f64x2Sub, ...store128);
-  body.push(...get(i), 0x41, 16, ...i32Add, ...set(i), 0x0c, 0, 0x0b, 0x0b);
+  body.push(
+    ...loopBy16Bytes(i, stride, [...get(x), ...get(i), ...i32Add, ...get(x), ...get(i), ...i32Add, ...load128, ...get(row), ...get(i), ...i32Add, ...load128, ...get(dotv), ...f64x2Mul, ...f64x2Sub, ...store128]),
+  );
   body.push(0x0c, 0, 0x0b, 0x0b); // next row; end loop; end block
   body.push(0x0b);
   return [
@@ -559,15 +560,10 @@ function axpy4Body(): number[] {
   const splat = (i: number) => 11 + i;
   const body: number[] = [];
   for (let i = 0; i < 4; i++) body.push(...get(coefficient(i)), ...f64x2Splat, ...set(splat(i)));
-  body.push(0x02, 0x40, 0x03, 0x40);
-  body.push(...get(j), ...get(bytes), 0x4f, 0x0d, 1);
-  body.push(...get(dst), ...get(j), ...i32Add);
-  body.push(...get(dst), ...get(j), ...i32Add, ...load128);
   const term = (i: number) => [...get(pointer(i)), ...get(j), ...i32Add, ...load128, ...get(splat(i)), ...f64x2Mul];
-  body.push(...term(0), ...term(1), ...f64x2Add, ...term(2), ...term(3), ...f64x2Add, ...f64x2Add);
-  body.push(...f64x2Sub, ...store128);
-  body.push(...get(j), 0x41, 16, ...i32Add, ...set(j));
-  body.push(0x0c, 0, 0x0b, 0x0b, 0x0b);
+  const step = [...get(dst), ...get(j), ...i32Add, ...get(dst), ...get(j), ...i32Add, ...load128];
+  step.push(...term(0), ...term(1), ...f64x2Add, ...term(2), ...term(3), ...f64x2Add, ...f64x2Add, ...f64x2Sub, ...store128);
+  body.push(...loopBy16Bytes(j, bytes, step), 0x0b);
   return [
     ...vector([
       [1, I32],
@@ -585,12 +581,9 @@ function dot4Body(): number[] {
   const dot = (i: number) => 8 + i;
   const xv = 12;
   const body: number[] = [];
-  body.push(0x02, 0x40, 0x03, 0x40);
-  body.push(...get(j), ...get(bytes), 0x4f, 0x0d, 1);
-  body.push(...get(x), ...get(j), ...i32Add, ...load128, ...set(xv));
-  for (let i = 0; i < 4; i++) body.push(...get(dot(i)), ...get(pointer(i)), ...get(j), ...i32Add, ...load128, ...get(xv), ...f64x2Mul, ...f64x2Add, ...set(dot(i)));
-  body.push(...get(j), 0x41, 16, ...i32Add, ...set(j));
-  body.push(0x0c, 0, 0x0b, 0x0b);
+  const step = [...get(x), ...get(j), ...i32Add, ...load128, ...set(xv)];
+  for (let i = 0; i < 4; i++) step.push(...get(dot(i)), ...get(pointer(i)), ...get(j), ...i32Add, ...load128, ...get(xv), ...f64x2Mul, ...f64x2Add, ...set(dot(i)));
+  body.push(...loopBy16Bytes(j, bytes, step));
   for (let i = 0; i < 4; i++) {
     body.push(...get(scratch), ...get(dot(i)), ...f64x2Lane(0), ...get(dot(i)), ...f64x2Lane(1), ...f64Add, 0x39, 3, ...uleb(8 * i));
   }
