@@ -82,18 +82,15 @@ function fitSpill(
   requestedBatch: number,
   warnings: string[],
 ): { groups: PlannedLayer[][]; batch: number; lanes: number; spill: { parent: string; bytes: number } } | null {
-  const { budgetBytes, concurrency, spillParent } = ctx.options;
+  const { budgetBytes, spillParent } = ctx.options;
   if (spillParent === null) return null;
-  const heaviestWork = planned.map((p) => layerWorkBytes(p, count)).sort((a, b) => b - a);
+  const work = heaviestWork(planned, count);
   const heaviestLane = Math.max(...planned.map((p) => spillLaneBytes(p, count)));
   const held = (batch: number, lanes: number) =>
-    probeBytes(count, plane) + 2 * batch * plane * 4 + heaviestWork.slice(0, lanes).reduce((a, b) => a + b, 0) + lanes * heaviestLane + planned.reduce((a, p) => a + spillBatchBytes(p, batch), 0);
-  const fixed = ctx.input.fixedBatch;
-  let lanes = Math.min(concurrency, planned.length);
-  while (lanes > 1 && held(fixed ?? requestedBatch, lanes) > budgetBytes) lanes--;
-  let batch = requestedBatch;
-  while (fixed === undefined && batch > 1 && held(batch, lanes) > budgetBytes) batch = Math.max(1, Math.floor(batch / 2));
-  if (held(batch, lanes) > budgetBytes) return null;
+    probeBytes(count, plane) + 2 * batch * plane * 4 + work(lanes) + lanes * heaviestLane + planned.reduce((a, p) => a + spillBatchBytes(p, batch), 0);
+  const fits = (batch: number, lanes: number) => held(batch, lanes) <= budgetBytes;
+  const { batch, lanes } = shrinkToFit(ctx, planned.length, requestedBatch, fits);
+  if (!fits(batch, lanes)) return null;
   const bytes = planned.reduce((a, p) => a + storedBytes(p, count, passes), 0);
   const free = freeBytes(spillParent);
   if (free === undefined || free < bytes + SPILL_DISK_RESERVE) {
@@ -101,6 +98,26 @@ function fitSpill(
     return null;
   }
   return { groups: [[...planned]], batch, lanes, spill: { parent: spillParent, bytes } };
+}
+
+/** Float64 work bytes of the `lanes` heaviest layers: what that many layers scored side by side hold. */
+function heaviestWork(planned: readonly PlannedLayer[], count: number): (lanes: number) => number {
+  const sorted = planned.map((p) => layerWorkBytes(p, count)).sort((a, b) => b - a);
+  return (lanes) => sorted.slice(0, lanes).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * The lanes and batch a plan gives up first when `fits` fails: fewer layers scored side by side
+ * (their float64 copies are the largest item), then a smaller batch (unless the model fixes it).
+ * The caller checks `fits` on the answer: it may still fail.
+ */
+function shrinkToFit(ctx: AnalysisContext, layers: number, requestedBatch: number, fits: (batch: number, lanes: number) => boolean): { batch: number; lanes: number } {
+  const fixed = ctx.input.fixedBatch;
+  let lanes = Math.min(ctx.options.concurrency, layers);
+  while (lanes > 1 && !fits(fixed ?? requestedBatch, lanes)) lanes--;
+  let batch = requestedBatch;
+  while (fixed === undefined && batch > 1 && !fits(batch, lanes)) batch = Math.max(1, Math.floor(batch / 2));
+  return { batch, lanes };
 }
 
 function planLayer(index: number, candidate: Candidate, guess: LayoutGuess, shape: readonly number[], maxPositions: number): PlannedLayer {
@@ -142,22 +159,16 @@ function planLayer(index: number, candidate: Candidate, guess: LayoutGuess, shap
  * a layer that cannot fit even alone.
  */
 function fitToBudget(ctx: AnalysisContext, planned: readonly PlannedLayer[], count: number, plane: number, passes: number, requestedBatch: number): { groups: PlannedLayer[][]; batch: number; lanes: number } {
-  const { budgetBytes, concurrency, origin } = ctx.options;
-  const heaviestWork = planned.map((p) => layerWorkBytes(p, count)).sort((a, b) => b - a);
-  const work = (lanes: number) => heaviestWork.slice(0, lanes).reduce((a, b) => a + b, 0);
+  const { budgetBytes, origin } = ctx.options;
+  const work = heaviestWork(planned, count);
   const cost = (p: PlannedLayer, batch: number) => storedBytes(p, count, passes) + batchOutputBytes(p, batch);
   const available = (batch: number, lanes: number) => budgetBytes - probeBytes(count, plane) - 2 * batch * plane * 4 - work(lanes);
-  const fixed = ctx.input.fixedBatch;
   // The costliest layer depends on the batch (stored activations against one batch's outputs), so
   // every batch tried is checked against the costliest layer at that batch.
   const largestAt = (batch: number) => planned.reduce((a, p) => (cost(p, batch) > cost(a, batch) ? p : a), planned[0]);
   const fits = (batch: number, lanes: number) => cost(largestAt(batch), batch) <= available(batch, lanes);
-  // Fewer layers scored side by side first (their float64 copies are the largest item), then a
-  // smaller batch; a layer that fits neither way is refused before any pass.
-  let lanes = Math.min(concurrency, planned.length);
-  while (lanes > 1 && !fits(fixed ?? requestedBatch, lanes)) lanes--;
-  let batch = requestedBatch;
-  while (fixed === undefined && batch > 1 && !fits(batch, lanes)) batch = Math.max(1, Math.floor(batch / 2));
+  // A layer that fits neither way is refused before any pass.
+  const { batch, lanes } = shrinkToFit(ctx, planned.length, requestedBatch, fits);
   if (!fits(batch, lanes)) {
     const largest = largestAt(batch);
     const need = cost(largest, batch) + budgetBytes - available(batch, lanes);
