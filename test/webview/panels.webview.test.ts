@@ -47,6 +47,21 @@ async function pixel(page: Page, selector: string, x: number, y: number): Promis
   }, [x, y]);
 }
 
+/**
+ * Pixels in a rectangle of a canvas (CSS coordinates) darker than `sumBelow` (R+G+B) and more opaque
+ * than `alphaAbove`: hatch lines across a cell.
+ */
+async function darkPixels(page: Page, selector: string, rect: [number, number, number, number], sumBelow: number, alphaAbove: number): Promise<number> {
+  return page.locator(selector).evaluate((el, [x, y, w, hh, darkest, opaque]) => {
+    const c = el as unknown as CanvasLike;
+    const ratio = c.width / c.getBoundingClientRect().width;
+    const d = c.getContext('2d')!.getImageData(Math.round(x * ratio), Math.round(y * ratio), Math.round(w * ratio), Math.round(hh * ratio)).data;
+    let dark = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] < darkest && d[i + 3] > opaque) dark++;
+    return dark;
+  }, [...rect, sumBelow, alphaAbove]);
+}
+
 /** Counts pixels of a canvas that are clearly red (positive) and clearly blue (negative) on the diverging scale. */
 async function redBlue(page: Page, selector: string): Promise<{ red: number; blue: number }> {
   return page.locator(selector).evaluate((el) => {
@@ -198,14 +213,7 @@ describe('panels: patterns, sweep and difference views (Chromium)', () => {
     const [pr, , pb] = await pixel(page, 'canvas.difference-equivariance', ...centre(rowOf(POOL), rot90));
     assert.ok(pb > pr + 40, `pooled layer's ΔS_E cell is blue: ${pr},${pb}`);
     // The hatched cell has dark hatch lines across its pale fill.
-    const hatchDark = await page.locator('canvas.difference-equivariance').evaluate((el, [x, y, w, hh]) => {
-      const c = el as unknown as CanvasLike;
-      const ratio = c.width / c.getBoundingClientRect().width;
-      const d = c.getContext('2d')!.getImageData(Math.round(x * ratio), Math.round(y * ratio), Math.round(w * ratio), Math.round(hh * ratio)).data;
-      let dark = 0;
-      for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] < 400 && d[i + 3] > 100) dark++;
-      return dark;
-    }, [labelW + rot90 * cellW + 2, headerH + rowOf(MIX) * cellH + 2, cellW - 4, cellH - 4]);
+    const hatchDark = await darkPixels(page, 'canvas.difference-equivariance', [labelW + rot90 * cellW + 2, headerH + rowOf(MIX) * cellH + 2, cellW - 4, cellH - 4], 400, 100);
     assert.ok(hatchDark > 10, `hatch pixels in the indistinguishable cell: ${hatchDark}`);
 
     // Click a row of the map: that layer is selected in model B and the host is told.
@@ -254,14 +262,7 @@ describe('panels: patterns, sweep and difference views (Chromium)', () => {
     const [r, g, bl] = await pixel(page, 'canvas.series-heatmap', labelW + 0.5 * cellW, headerH + (rows.indexOf(MIX) + 0.5) * cellH);
     assert.ok(r > 230 && g > 210 && bl < 80, `S_E = 1 drawn yellow: ${r},${g},${bl}`);
     // The pooled layer at initialisation is at its null: hatched, as in the main heatmaps.
-    const hatch = await page.locator('canvas.series-heatmap').evaluate((el, [x, y, w, hh]) => {
-      const c = el as unknown as CanvasLike;
-      const ratio = c.width / c.getBoundingClientRect().width;
-      const d = c.getContext('2d')!.getImageData(Math.round(x * ratio), Math.round(y * ratio), Math.round(w * ratio), Math.round(hh * ratio)).data;
-      let dark = 0;
-      for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] < 300 && d[i + 3] > 150) dark++;
-      return dark;
-    }, [labelW + 2, headerH + rows.indexOf(POOL) * cellH + 2, cellW - 4, cellH - 4]);
+    const hatch = await darkPixels(page, 'canvas.series-heatmap', [labelW + 2, headerH + rows.indexOf(POOL) * cellH + 2, cellW - 4, cellH - 4], 300, 150);
     assert.ok(hatch > 8, `hatched cell at the null: ${hatch} dark pixels`);
 
     // Click the pooled layer at epoch 1: that checkpoint's details open with the layer selected.
