@@ -1,6 +1,6 @@
 /**
  * Stage 2, probes: build the probe set at the size the model takes, and learn every tensor's shape
- * from one forward pass. A model with dynamic sides that rejects the size (e.g. an FPN needing
+ * (from onnxruntime's shape inference, and one forward pass for what it leaves open). A model with dynamic sides that rejects the size (e.g. an FPN needing
  * multiples of 32) is retried at rounded sizes, with a warning.
  */
 import { readdirSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { chooseProbeSize, feedShape, roundedSizes, type ImageInput, type ProbeSi
 import { candidateTensors, type Candidate, type LayerSelection } from '../layers';
 import { poolPlan } from '../pooling';
 import { builtinProbes, IMAGE_EXTENSIONS, imageProbes, npyProbes, toInputLayout, type ProbeSet } from '../probes';
-import { openSession, runBatch, type InstrumentedSession } from '../session';
+import { inferShapes, openSession, runBatch, type InstrumentedSession } from '../session';
 import type { AnalysisContext } from './context';
 import { checkProbesFit, mib, shapePassTake, shapeRunBytes, tensorBytes } from './memory';
 import type { ProbeStage } from './stageValues';
@@ -26,15 +26,14 @@ export async function prepareProbes(ctx: AnalysisContext): Promise<ProbeStage> {
     throw new AnalysisError('probe-input', `${model.fileName} fixes its batch to ${input.fixedBatch}, and ${probes.count} probes do not split into such batches; use a multiple of ${input.fixedBatch} probes`);
   }
   const candidates = candidateTensors(model);
-  // Every tensor the selection may pick is an output of the shape run, and onnxruntime holds a run's
-  // outputs all at once; so it uses the smallest batch that still tells the batch axis apart (2), an
-  // explicit selection (names, operators, a pattern) learns only the shapes it can pick, and the
-  // outputs are split into runs that fit the memory budget (learnShapes).
+  // Shapes are learned for a batch of 2, the smallest that still tells the batch axis apart (a run
+  // holds every output it is asked for at once), and an explicit selection (names, operators, a
+  // pattern) learns only the shapes it can pick (learnShapes).
   const shapeOutputs = selectable(candidates, ctx.options.selection).map((c) => c.name);
   const shapeBatch = input.fixedBatch ?? Math.min(2, probes.count);
   ctx.progress({ stage: 'shapes', message: `learning tensor shapes (${shapeOutputs.length} tensors)`, fraction: 0.02 });
 
-  let learned: LearnedShapes = { shapes: new Map(), longestMs: 0, runs: 0 };
+  let learned: LearnedShapes = { shapes: new Map(), longestMs: 0, runs: 0, open: 0 };
   // Nothing selectable: no shape run; the plan stage says what the selection missed.
   for (let attempt = 0; shapeOutputs.length > 0; attempt++) {
     try {
@@ -49,7 +48,7 @@ export async function prepareProbes(ctx: AnalysisContext): Promise<ProbeStage> {
     }
   }
   ctx.checkCancel();
-  if (learned.runs > 1) warnings.push(`tensor shapes were learned in ${learned.runs} forward passes, each holding only as many of the ${shapeOutputs.length} tensors as the ${mib(ctx.options.budgetBytes)} memory budget allows`);
+  if (learned.runs > 1) warnings.push(`${learned.open} tensor shapes that onnxruntime's shape inference left open were learned in ${learned.runs} forward passes, each holding only as many of them as the ${mib(ctx.options.budgetBytes)} memory budget allows`);
   return { probes, candidates, shapes: learned.shapes, shapeBatch, shapeRunMs: learned.longestMs, shapeRuns: learned.runs, warnings };
 }
 
@@ -112,38 +111,48 @@ interface LearnedShapes {
   readonly shapes: Map<string, readonly number[]>;
   readonly longestMs: number;
   readonly runs: number;
+  /** Tensors shape inference left to the runs. */
+  readonly open: number;
 }
 
 /**
- * The shapes of `names` from forward passes of the first batch, each pass declaring as outputs only
- * as many tensors as the budget holds. onnxruntime keeps every declared graph output of a run until
- * it returns, fetched or not (PP-OCRv4 detector at 512², batch 2: 330 outputs declared, 1.8 GB peak;
- * fetching 10 of them from that session, still 0.94 GB; a session declaring only those 10, 0.33 GB),
- * so each pass is its own session, sized by shapePassTake (a model whose outputs fit the budget many
- * times over still does it in one pass).
+ * The shapes of `names` for a batch of `batch` probes. onnxruntime's shape inference gives most of
+ * them without running (inferShapes); the rest are learned from forward passes of the first batch,
+ * each declaring as outputs only as many tensors as the budget holds. onnxruntime keeps every
+ * declared graph output of a run until it returns, fetched or not (PP-OCRv4 detector at 512², batch
+ * 2: 330 outputs declared, 1.8 GB peak; fetching 10 of them from that session, still 0.94 GB; a
+ * session declaring only those 10, 0.33 GB), so each pass is its own session, sized by
+ * shapePassTake. One pass runs even when inference knew everything, on the smallest tensor: it is
+ * what tells a size the model rejects (the caller retries at a rounded size) and what the first
+ * estimate of a batch's cost is measured on.
  */
 async function learnShapes(ctx: AnalysisContext, names: readonly string[], probes: ProbeSet, batch: number): Promise<LearnedShapes> {
   const { input, model } = ctx;
+  const inferred = await inferShapes(model, names, input.name, feedShape(input, batch, probes), ctx.options.executionProvider);
+  ctx.checkCancel();
+  const shapes = new Map<string, readonly number[]>([...inferred.known].map(([name, t]) => [name, t.dims]));
+  const smallestKnown = [...inferred.known].sort((a, b) => tensorBytes(a[1].dims, a[1].type) - tensorBytes(b[1].dims, b[1].type))[0]?.[0];
+  const toRun = inferred.unknown.length > 0 ? inferred.unknown : smallestKnown === undefined ? [] : [smallestKnown];
   const plane = probes.channels * probes.height * probes.width;
   const shape = [batch, probes.channels, probes.height, probes.width];
   const feed = toFeed(input, toInputLayout(probes.data.subarray(0, batch * plane), shape, input.layout));
   const available = shapeRunBytes(ctx.options.budgetBytes, probes.count, plane, batch);
-  const shapes = new Map<string, readonly number[]>();
   const fedBatchBytes = batch * plane * 4;
   let largestSeen = 0;
   let take = 0;
   let longestMs = 0;
   let runs = 0;
-  for (let start = 0; start < names.length; ) {
-    take = shapePassTake(available, largestSeen, fedBatchBytes, take, names.length - start);
-    const chunk = names.slice(start, start + take);
-    if (start > 0) ctx.progress({ stage: 'shapes', message: `learning tensor shapes (${start}/${names.length} tensors)`, fraction: 0.02 });
+  for (let start = 0; start < toRun.length; ) {
+    take = shapePassTake(available, largestSeen, fedBatchBytes, take, toRun.length - start);
+    const chunk = toRun.slice(start, start + take);
+    if (start > 0) ctx.progress({ stage: 'shapes', message: `learning tensor shapes (${start}/${toRun.length} tensors that shape inference left open)`, fraction: 0.02 });
     const inst: InstrumentedSession = await openSession(model, chunk, 'all', ctx.options.executionProvider);
     try {
       const t0 = performance.now();
       const out = await runBatch(inst, input.name, feed, feedShape(input, batch, probes), chunk);
       longestMs = Math.max(longestMs, performance.now() - t0);
       for (const [name, t] of out) {
+        // What a run returns is the truth, should inference ever have said otherwise.
         shapes.set(name, t.dims);
         largestSeen = Math.max(largestSeen, tensorBytes(t.dims, t.type));
       }
@@ -154,7 +163,7 @@ async function learnShapes(ctx: AnalysisContext, names: readonly string[], probe
     start += take;
     ctx.checkCancel();
   }
-  return { shapes, longestMs, runs };
+  return { shapes, longestMs, runs, open: inferred.unknown.length };
 }
 
 /** The model's input element type: float64 models get a widened copy. */

@@ -76,6 +76,25 @@ export function convModel(options: ConvModelOptions = {}): Uint8Array {
   return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
 }
 
+/**
+ * The conv model behind onnxruntime's dynamic quantisation of its input, as quantised exports are:
+ * x → DynamicQuantizeLinear → (xq, x_scale, x_zero) ; x_scale × 0.5 → x_half ; DequantizeLinear →
+ * xd → the two convs. x_scale and x_half are float scalars, x_zero a uint8 scalar.
+ */
+export function quantizedInputModel(): Uint8Array {
+  const decoded = onnx.ModelProto.decode(convModel());
+  const graph = decoded.graph as onnx.GraphProto;
+  const conv1 = graph.node.find((n) => n.name === 'conv1') as onnx.NodeProto;
+  conv1.input[0] = 'xd';
+  graph.initializer.push(onnx.TensorProto.create({ name: 'half', dims: [], dataType: FLOAT, floatData: [0.5] }));
+  graph.node.unshift(
+    onnx.NodeProto.create({ name: 'quant', opType: 'DynamicQuantizeLinear', input: ['x'], output: ['xq', 'x_scale', 'x_zero'] }),
+    onnx.NodeProto.create({ name: 'halve', opType: 'Mul', input: ['x_scale', 'half'], output: ['x_half'] }),
+    onnx.NodeProto.create({ name: 'dequant', opType: 'DequantizeLinear', input: ['xq', 'x_scale', 'x_zero'], output: ['xd'] }),
+  );
+  return onnx.ModelProto.encode(decoded).finish();
+}
+
 /** A model on a (N, 10) vector: no image input. */
 export function vectorModel(): Uint8Array {
   const model: onnx.IModelProto = {

@@ -11,7 +11,26 @@ import type { AnalysisRequest } from '../../../src/analysis/protocol';
 import { shapePassTake } from '../../../src/analysis/pipeline/memory';
 import { jsMatMulBackend } from '../../../src/seis';
 import type { AnalysisResult } from '../../../src/shared/results';
-import { convModel, DET_MODEL, tempDir, writeModel } from './modelFactory';
+import { candidateTensors } from '../../../src/analysis/layers';
+import { loadModel } from '../../../src/analysis/onnxModel';
+import { inferShapes, openSession, runBatch } from '../../../src/analysis/session';
+import { convModel, DET_MODEL, quantizedInputModel, tempDir, writeModel } from './modelFactory';
+
+const sorted = (shapes: ReadonlyMap<string, readonly number[]>) => [...shapes].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+
+/** Every tensor's shape as one forward pass declaring all of them returns it (the float ones, as runBatch keeps). */
+async function shapesFromOneRun(modelPath: string, dims: number[]): Promise<Map<string, readonly number[]>> {
+  const model = loadModel(modelPath);
+  const names = candidateTensors(model).map((c) => c.name);
+  const inst = await openSession(model, names, 'disabled', 'cpu');
+  try {
+    const feed = new Float32Array(dims.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i));
+    const out = await runBatch(inst, model.inputs[0].name, feed, dims, names);
+    return new Map([...out].map(([n, t]) => [n, t.dims]));
+  } finally {
+    await inst.session.release();
+  }
+}
 
 const scoresOf = (r: AnalysisResult) => ({ layers: r.layers, inputFloor: r.inputFloor, settings: r.settings });
 
@@ -121,15 +140,41 @@ describe('the shape run follows the memory budget', () => {
     assert.ok(passes < sizes.length, `${passes} passes`);
   });
 
-  it('learns the PP-OCRv4 detector\'s shapes in several passes under a small budget, identical to one pass under a large one', async () => {
-    const oneShot = await prepare(100000);
-    const chunked = await prepare(96);
-    assert.equal(oneShot.probes.shapeRuns, 1);
-    assert.ok(chunked.probes.shapeRuns > 1, `passes under 96 MiB: ${chunked.probes.shapeRuns}`);
-    assert.equal(oneShot.probes.shapes.size, 330);
-    assert.deepEqual([...chunked.probes.shapes].sort(), [...oneShot.probes.shapes].sort());
-    assert.ok(chunked.probes.warnings.some((w) => w.includes(`learned in ${chunked.probes.shapeRuns} forward passes`)));
-    assert.ok(!oneShot.probes.warnings.some((w) => w.includes('forward passes')));
-    assert.deepEqual(chunked.plan.planned.map((p) => p.candidate.name), oneShot.plan.planned.map((p) => p.candidate.name));
+  it('takes the PP-OCRv4 detector\'s shapes from onnxruntime\'s shape inference: the ones a run declaring every tensor returns, in one pass', async () => {
+    const prepared = await prepare(96);
+    // The pass that checks the size and times a batch; 330 tensors, 96 MiB, no second pass.
+    assert.equal(prepared.probes.shapeRuns, 1);
+    assert.equal(prepared.probes.shapes.size, 330);
+    assert.deepEqual(sorted(prepared.probes.shapes), sorted(await shapesFromOneRun(DET_MODEL, [2, 3, 224, 224])));
+    assert.ok(!prepared.probes.warnings.some((w) => w.includes('forward passes')));
+  });
+
+  it('knows the scalars of a dynamically quantised input from the graph (onnxruntime reports them like unknown shapes), and leaves out the uint8 one', async () => {
+    const dir = tempDir();
+    const model = writeModel(dir, 'quantized.onnx', quantizedInputModel());
+    const names = candidateTensors(loadModel(model)).map((c) => c.name);
+    const inferred = await inferShapes(loadModel(model), names, 'x', [2, 3, 16, 16], 'cpu');
+    assert.deepEqual(inferred.unknown, []);
+    assert.deepEqual(inferred.known.get('x_scale'), { dims: [], type: 'float32' });
+    assert.deepEqual(inferred.known.get('x_half'), { dims: [], type: 'float32' });
+    assert.ok(!inferred.known.has('x_zero') && !inferred.known.has('xq'), 'uint8 tensors are not scored');
+    assert.deepEqual(sorted(new Map([...inferred.known].map(([n, t]) => [n, t.dims]))), sorted(await shapesFromOneRun(model, [2, 3, 16, 16])));
+  });
+
+  it('a probe size the model cannot take is caught by shape inference and retried at a rounded size', async () => {
+    let prepared: PreparedRun | undefined;
+    const stopHere = new Error('prepared');
+    await assert.rejects(
+      runAnalysis({ modelPath: DET_MODEL, size: { height: 48, width: 192 }, probeCount: 4, transforms: ['rot180'] }, { backend: jsMatMulBackend }, {
+        onPrepared: (p) => {
+          prepared = p;
+          throw stopHere;
+        },
+      }),
+      (e: unknown) => e === stopHere,
+    );
+    const probes = (prepared as PreparedRun).probes;
+    assert.equal(probes.probes.height, 64);
+    assert.ok(probes.warnings.some((w) => /rejected the 48x192 probe size \(onnxruntime's shape inference rejected input \(2, 3, 48, 192\).*Incompatible dimensions.*retried at 64x192/.test(w)), probes.warnings.join('\n'));
   });
 });
