@@ -436,8 +436,8 @@ export async function ocrSection(log: (s: string) => void): Promise<string> {
       const o = await session.run({ [input.name]: new ort.Tensor('float32', data, shape) });
       return o[session.outputNames[0]].data as Float32Array;
     };
-    const clean = await run(probes.data);
-    const turned = await run(applyTransform(parseTransform('rot180'), probes.data, shape));
+    const clean = await run(probes.batch(0, probes.count));
+    const turned = await run(applyTransform(parseTransform('rot180'), probes.batch(0, probes.count), shape));
     await session.release();
     let cleanUp = 0;
     let turnedDown = 0;

@@ -1,6 +1,8 @@
 /**
- * Probe images, held as one NCHW float32 batch (count, channels, height, width) already normalised
- * the way the model expects. Three sources:
+ * Probe images, NCHW float32 (count, channels, height, width) already normalised the way the model
+ * expects, read a batch at a time. Held as one array when they are small next to the memory budget;
+ * otherwise made again for each batch that needs them (ISNet at 1024²: 32 probes are 384 MiB of a
+ * 448 MiB budget, one batch 12 MiB), which gives the very same values. Three sources:
  *   - builtin: deterministic synthetic "natural-looking" images by seed (dead-leaves occlusion with
  *     power-law disc sizes, smooth illumination gradients and oriented texture), so a user with
  *     only a model gets a result;
@@ -10,15 +12,17 @@
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { InputFileError } from '../io/files';
-import { decodeImageFile, ImageFileError } from '../io/images';
+import { decodeImageFile, ImageFileError, type DecodedImage } from '../io/images';
 import { NpyFormatError, readNpyFile } from '../io/npy';
 import { createRandom } from '../seis/random';
 import { AnalysisError } from './errors';
 import type { ImageInput, ProbeSize } from './imageInput';
 
 export interface ProbeSet {
-  /** NCHW float32, normalised. */
-  readonly data: Float32Array;
+  /** Probes start … start+n−1, NCHW float32, normalised; a view of the held array when there is one (do not write to it). */
+  batch(start: number, n: number): Float32Array;
+  /** Whether all probes are held in memory (count × plane floats) rather than made per batch. */
+  readonly resident: boolean;
   readonly count: number;
   readonly channels: number;
   readonly height: number;
@@ -129,14 +133,24 @@ export function syntheticImage(seed: number, h: number, w: number): Float32Array
   return img;
 }
 
-export function builtinProbes(count: number, seed: number, input: ImageInput, size: ProbeSize, px: PixelOptions): ProbeSet {
+/** Probes from a maker of probe i (writing its plane at an offset): held at once, or made per batch. */
+function probeBatches(count: number, plane: number, resident: boolean, make: (i: number, out: Float32Array, offset: number) => void): Pick<ProbeSet, 'batch' | 'resident'> {
+  const makeRange = (start: number, n: number) => {
+    const out = new Float32Array(n * plane);
+    for (let i = 0; i < n; i++) make(start + i, out, i * plane);
+    return out;
+  };
+  if (!resident) return { resident, batch: makeRange };
+  const all = makeRange(0, count);
+  return { resident, batch: (start, n) => all.subarray(start * plane, (start + n) * plane) };
+}
+
+export function builtinProbes(count: number, seed: number, input: ImageInput, size: ProbeSize, px: PixelOptions, resident = true): ProbeSet {
   const { height, width } = size;
   const plane = input.channels * height * width;
-  const data = new Float32Array(count * plane);
-  for (let i = 0; i < count; i++) {
-    toModelChannels(syntheticImage((seed + Math.imul(i + 1, 0x9e3779b1)) >>> 0, height, width), height, width, input.channels, px, data, i * plane);
-  }
-  return { data, count, channels: input.channels, height, width, source: 'builtin', warnings: [] };
+  const make = (i: number, out: Float32Array, offset: number) =>
+    toModelChannels(syntheticImage((seed + Math.imul(i + 1, 0x9e3779b1)) >>> 0, height, width), height, width, input.channels, px, out, offset);
+  return { ...probeBatches(count, plane, resident, make), count, channels: input.channels, height, width, source: 'builtin', warnings: [] };
 }
 
 /** Resamples RGBA8 pixels to RGB planes in [0,1] of (h, w), covering the target then centre-cropping (or stretching). */
@@ -187,7 +201,7 @@ function resizeRgba(px: Uint8Array, sw: number, sh: number, h: number, w: number
 
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 
-export function imageProbes(dir: string, maxImages: number, input: ImageInput, size: ProbeSize, px: PixelOptions, fit: 'crop' | 'stretch'): ProbeSet {
+export function imageProbes(dir: string, maxImages: number, input: ImageInput, size: ProbeSize, px: PixelOptions, fit: 'crop' | 'stretch', resident = true): ProbeSet {
   let names: string[];
   try {
     if (!statSync(dir).isDirectory()) throw new AnalysisError('probe-input', `--images ${dir} is a file; pass the folder that holds the images`);
@@ -204,7 +218,11 @@ export function imageProbes(dir: string, maxImages: number, input: ImageInput, s
   }
   const { height, width } = size;
   const plane = input.channels * height * width;
-  const chunks: Float32Array[] = [];
+  const probe = (decoded: DecodedImage, out: Float32Array, offset: number) =>
+    toModelChannels(resizeRgba(decoded.data, decoded.width, decoded.height, height, width, fit), height, width, input.channels, px, out, offset);
+  // Every file is decoded here, so the ones that cannot be are named now; held probes keep the result.
+  const usable: string[] = [];
+  const held: Float32Array[] = [];
   for (const n of names) {
     const path = join(dir, n);
     let decoded;
@@ -216,15 +234,18 @@ export function imageProbes(dir: string, maxImages: number, input: ImageInput, s
       else warnings.push(`${n} skipped: not a readable ${extname(n).slice(1).toUpperCase()} image (${err instanceof Error ? err.message : String(err)})`);
       continue;
     }
-    const rgb = resizeRgba(decoded.data, decoded.width, decoded.height, height, width, fit);
-    const chunk = new Float32Array(plane);
-    toModelChannels(rgb, height, width, input.channels, px, chunk, 0);
-    chunks.push(chunk);
+    usable.push(path);
+    if (resident) {
+      const one = new Float32Array(plane);
+      probe(decoded, one, 0);
+      held.push(one);
+    }
   }
-  if (chunks.length === 0) throw new AnalysisError('probe-input', `--images ${dir}: none of the ${names.length} images could be decoded; see the warnings`);
-  const data = new Float32Array(chunks.length * plane);
-  chunks.forEach((c, i) => data.set(c, i * plane));
-  return { data, count: chunks.length, channels: input.channels, height, width, source: 'images', path: dir, warnings };
+  if (usable.length === 0) throw new AnalysisError('probe-input', `--images ${dir}: none of the ${names.length} images could be decoded; see the warnings`);
+  const make = (i: number, out: Float32Array, offset: number) => (resident ? out.set(held[i], offset) : probe(decodeImageFile(usable[i]), out, offset));
+  const batches = probeBatches(usable.length, plane, resident, make);
+  held.length = 0;
+  return { ...batches, count: usable.length, channels: input.channels, height, width, source: 'images', path: dir, warnings };
 }
 
 /** A ready tensor in the model's own layout; converted to NCHW internally, fed back exactly. */
@@ -257,7 +278,9 @@ export function npyProbes(path: string, input: ImageInput): ProbeSet {
   let bad = 0;
   for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) bad++;
   if (bad > 0) throw new AnalysisError('probe-input', `--inputs ${path} contains ${bad} NaN or infinite values; clean the array before probing`);
-  return { data, count: n, channels: c, height: h, width: w, source: 'npy', path, warnings: [] };
+  // The array is read whole anyway: it stays held.
+  const plane = c * h * w;
+  return { resident: true, batch: (start, k) => data.subarray(start * plane, (start + k) * plane), count: n, channels: c, height: h, width: w, source: 'npy', path, warnings: [] };
 }
 
 /** NCHW probes → the model's layout, for feeding. */

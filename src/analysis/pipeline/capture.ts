@@ -29,7 +29,7 @@ export async function openCaptureSession(ctx: AnalysisContext, model: ModelView,
   let inst = await openSession(model, [...outputs], 'all', ep);
   const missingFrom = async (s: InstrumentedSession) => {
     const shape = [batch, probes.channels, probes.height, probes.width];
-    const feed = toFeed(input, toInputLayout(probes.data.subarray(0, shape.reduce((a, b) => a * b, 1)), shape, input.layout));
+    const feed = toFeed(input, toInputLayout(probes.batch(0, batch), shape, input.layout));
     const out = await runBatch(s, input.name, feed, feedShape(input, batch, probes), outputs);
     return outputs.filter((n) => !out.has(n));
   };
@@ -77,13 +77,12 @@ export async function capture(ctx: AnalysisContext, req: CaptureRequest): Promis
 async function captureBatches(ctx: AnalysisContext, req: CaptureRequest, store: Map<PlannedLayer, Float32Array>, writers: Map<PlannedLayer, SpillWriter> | null): Promise<void> {
   const { input } = ctx;
   const { probes, batch, transform, layers } = req;
-  const plane = probes.channels * probes.height * probes.width;
   const fetches = layers.map((p) => p.candidate.name);
   for (let start = 0; start < probes.count; start += batch) {
     ctx.checkCancel();
     const b = Math.min(batch, probes.count - start);
     const shape = [b, probes.channels, probes.height, probes.width];
-    let data = probes.data.subarray(start * plane, (start + b) * plane);
+    let data = probes.batch(start, b);
     if (transform) data = applyTransform(transform, data, shape);
     const feed = toFeed(input, toInputLayout(data, shape, input.layout));
     const t0 = performance.now();

@@ -3,7 +3,7 @@
  * layer that merely passes its input through would reach.
  */
 import { decomposeObservations, matricize } from '../../seis';
-import type { ScoreCell } from '../../shared/results';
+import type { ScoreCell, TransformInfo } from '../../shared/results';
 import { AnalysisError, messageOf } from '../errors';
 import { extractPooled, poolPlan } from '../pooling';
 import { applyTransform } from '../transforms';
@@ -17,23 +17,30 @@ export async function scoreInputFloor(ctx: AnalysisContext, prepared: PreparedRu
   const { transforms } = prepared.plan;
   const { seis, maxPositions } = ctx.options;
   const plan = poolPlan(probes.height, probes.width, maxPositions);
-  const shape = [probes.count, probes.channels, probes.height, probes.width];
   const pooledShape = [probes.count, probes.channels, plan.pooledHeight, plan.pooledWidth];
-  const pooled = (data: Float32Array) => {
-    const out = new Float32Array(probes.count * probes.channels * plan.pooledHeight * plan.pooledWidth);
-    extractPooled(data, probes.count, probes.channels, plan, false, out, 0);
+  const perProbe = probes.channels * plan.pooledHeight * plan.pooledWidth;
+  const { batch } = prepared.plan;
+  // Batch by batch, as the passes read the probes: a set too large to hold is made per batch, and a
+  // transform acts on each image alone, so this is the whole set transformed and pooled.
+  const pooled = (t: TransformInfo | null) => {
+    const out = new Float32Array(probes.count * perProbe);
+    for (let start = 0; start < probes.count; start += batch) {
+      const b = Math.min(batch, probes.count - start);
+      const data = probes.batch(start, b);
+      extractPooled(t ? applyTransform(t, data, [b, probes.channels, probes.height, probes.width]) : data, b, probes.channels, plan, false, out, start * perProbe);
+    }
     return out;
   };
   const floor: Record<string, ScoreCell> = {};
   const end = ctx.scoringClock.start();
   try {
-    const cleanData = pooled(probes.data);
+    const cleanData = pooled(null);
     dumpArray(ctx, 'input.clean.npy', { data: cleanData, shape: pooledShape });
     const m = matricize({ data: cleanData, shape: pooledShape, layout: 'NCHW' }, seis.orientation);
     const basis = await decomposeObservations(m, seis, ctx.backend, 'clean input');
     const wasPooled = plan.pooledHeight !== plan.height || plan.pooledWidth !== plan.width;
     for (const t of transforms) {
-      const moved = pooled(applyTransform(t, probes.data, shape));
+      const moved = pooled(t);
       dumpArray(ctx, `input.${t.id}.npy`, { data: moved, shape: pooledShape });
       floor[t.id] = await scoreCell({ basis, warnings: m.warnings }, { data: moved, shape: pooledShape, layout: 'NCHW' }, t.exact && !(t.kind === 'shift' && wasPooled), ctx.options, ctx.backend);
     }

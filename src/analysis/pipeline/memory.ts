@@ -22,6 +22,21 @@ export function probeBytes(count: number, plane: number): number {
   return count * plane * 4;
 }
 
+/**
+ * Probes are held in memory up to this share of the budget; a larger set is made again for each
+ * batch (the same values), so the probe array follows the budget too.
+ */
+export const HELD_PROBES_SHARE = 0.25;
+
+export function probesHeld(count: number, plane: number, budgetBytes: number): boolean {
+  return probeBytes(count, plane) <= HELD_PROBES_SHARE * budgetBytes;
+}
+
+/** The probes' memory while a batch is fed: the held array or one made batch, plus the batch as fed and its layout copy. */
+export function feedingBytes(probes: { readonly resident: boolean; readonly count: number }, plane: number, batch: number): number {
+  return (probes.resident ? probeBytes(probes.count, plane) : batch * plane * 4) + 2 * batch * plane * 4;
+}
+
 /** The input floor's work: the pooled probes, clean and one transformed copy, scored. */
 export function floorBytes(count: number, channels: number, pooledPositions: number): number {
   return 2 * 4 * count * channels * pooledPositions + workBytes(count * channels, pooledPositions);
@@ -39,10 +54,10 @@ export function batchOutputBytes(p: PlannedLayer, batch: number): number {
 
 /**
  * What the shape run's declared outputs may hold together: the budget less the probes and the fed
- * batch (float32 plus its layout copy, as a capture pass counts it).
+ * batch, as a capture pass counts them.
  */
-export function shapeRunBytes(budgetBytes: number, probeCount: number, plane: number, batch: number): number {
-  return budgetBytes - probeBytes(probeCount, plane) - 2 * batch * plane * 4;
+export function shapeRunBytes(budgetBytes: number, probes: { readonly resident: boolean; readonly count: number }, plane: number, batch: number): number {
+  return budgetBytes - feedingBytes(probes, plane, batch);
 }
 
 /**
@@ -102,7 +117,8 @@ export interface ProbeFit {
 /** Refuses, before the probes are built, a probe set that cannot fit with its input floor. */
 export function checkProbesFit(fit: ProbeFit, budgetBytes: number, origin: RequestOrigin): void {
   const plane = fit.channels * fit.height * fit.width;
-  const need = (count: number) => probeBytes(count, plane) + floorBytes(count, fit.channels, fit.floorPositions);
+  // A set too large to hold is made per batch: a probe's plane stands for it here, the batch is the plan's.
+  const need = (count: number) => (probesHeld(count, plane, budgetBytes) ? probeBytes(count, plane) : plane * 4) + floorBytes(count, fit.channels, fit.floorPositions);
   if (need(fit.count) <= budgetBytes) return;
   let lo = 0;
   let hi = fit.count;

@@ -11,7 +11,8 @@ import { unavailableReason } from '../transforms';
 import { optionName } from '../../shared/defaults';
 import type { AnalysisContext } from './context';
 import { freeBytes } from '../../io/spill';
-import { batchOutputBytes, layerWorkBytes, mib, probeBytes, SPILL_DISK_RESERVE, spillBatchBytes, spillLaneBytes, storedBytes } from './memory';
+import { batchOutputBytes, feedingBytes, layerWorkBytes, mib, SPILL_DISK_RESERVE, spillBatchBytes, spillLaneBytes, storedBytes } from './memory';
+import type { ProbeSet } from '../probes';
 import type { LayerPlan, PlannedLayer, ProbeStage } from './stageValues';
 
 export function planLayers(ctx: AnalysisContext, stage: ProbeStage): LayerPlan {
@@ -55,8 +56,8 @@ export function planLayers(ctx: AnalysisContext, stage: ProbeStage): LayerPlan {
   const requestedBatch = input.fixedBatch ?? Math.min(options.batchSize, probes.count);
   const plane = probes.channels * probes.height * probes.width;
   const passes = 1 + transforms.length;
-  const inMemory = fitToBudget(ctx, planned, probes.count, plane, passes, requestedBatch);
-  const spilled = inMemory.groups.length > 1 ? fitSpill(ctx, planned, probes.count, plane, passes, requestedBatch, warnings) : null;
+  const inMemory = fitToBudget(ctx, planned, probes, plane, passes, requestedBatch);
+  const spilled = inMemory.groups.length > 1 ? fitSpill(ctx, planned, probes, plane, passes, requestedBatch, warnings) : null;
   const { groups, batch, lanes } = spilled ?? inMemory;
   if (batch < requestedBatch) warnings.push(`forward passes of ${batch} probes instead of ${requestedBatch}: a batch's outputs would not fit the ${mib(options.budgetBytes)} memory budget`);
   if (spilled) {
@@ -76,18 +77,19 @@ export function planLayers(ctx: AnalysisContext, stage: ProbeStage): LayerPlan {
 function fitSpill(
   ctx: AnalysisContext,
   planned: readonly PlannedLayer[],
-  count: number,
+  probes: ProbeSet,
   plane: number,
   passes: number,
   requestedBatch: number,
   warnings: string[],
 ): { groups: PlannedLayer[][]; batch: number; lanes: number; spill: { parent: string; bytes: number } } | null {
   const { budgetBytes, spillParent } = ctx.options;
+  const count = probes.count;
   if (spillParent === null) return null;
   const work = heaviestWork(planned, count);
   const heaviestLane = Math.max(...planned.map((p) => spillLaneBytes(p, count)));
   const held = (batch: number, lanes: number) =>
-    probeBytes(count, plane) + 2 * batch * plane * 4 + work(lanes) + lanes * heaviestLane + planned.reduce((a, p) => a + spillBatchBytes(p, batch), 0);
+    feedingBytes(probes, plane, batch) + work(lanes) + lanes * heaviestLane + planned.reduce((a, p) => a + spillBatchBytes(p, batch), 0);
   const fits = (batch: number, lanes: number) => held(batch, lanes) <= budgetBytes;
   const { batch, lanes } = shrinkToFit(ctx, planned.length, requestedBatch, fits);
   if (!fits(batch, lanes)) return null;
@@ -158,11 +160,12 @@ function planLayer(index: number, candidate: Candidate, guess: LayoutGuess, shap
  * lowers the batch first when a single layer's outputs would not fit. Refuses, before any pass,
  * a layer that cannot fit even alone.
  */
-function fitToBudget(ctx: AnalysisContext, planned: readonly PlannedLayer[], count: number, plane: number, passes: number, requestedBatch: number): { groups: PlannedLayer[][]; batch: number; lanes: number } {
+function fitToBudget(ctx: AnalysisContext, planned: readonly PlannedLayer[], probes: ProbeSet, plane: number, passes: number, requestedBatch: number): { groups: PlannedLayer[][]; batch: number; lanes: number } {
   const { budgetBytes, origin } = ctx.options;
+  const count = probes.count;
   const work = heaviestWork(planned, count);
   const cost = (p: PlannedLayer, batch: number) => storedBytes(p, count, passes) + batchOutputBytes(p, batch);
-  const available = (batch: number, lanes: number) => budgetBytes - probeBytes(count, plane) - 2 * batch * plane * 4 - work(lanes);
+  const available = (batch: number, lanes: number) => budgetBytes - feedingBytes(probes, plane, batch) - work(lanes);
   // The costliest layer depends on the batch (stored activations against one batch's outputs), so
   // every batch tried is checked against the costliest layer at that batch.
   const largestAt = (batch: number) => planned.reduce((a, p) => (cost(p, batch) > cost(a, batch) ? p : a), planned[0]);

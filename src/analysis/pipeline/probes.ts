@@ -12,7 +12,7 @@ import { poolPlan } from '../pooling';
 import { builtinProbes, IMAGE_EXTENSIONS, imageProbes, npyProbes, toInputLayout, type ProbeSet } from '../probes';
 import { inferShapes, openSession, runBatch, type InstrumentedSession } from '../session';
 import type { AnalysisContext } from './context';
-import { checkProbesFit, mib, shapePassTake, shapeRunBytes, tensorBytes } from './memory';
+import { checkProbesFit, mib, probesHeld, shapePassTake, shapeRunBytes, tensorBytes } from './memory';
 import type { ProbeStage } from './stageValues';
 
 export async function prepareProbes(ctx: AnalysisContext): Promise<ProbeStage> {
@@ -60,6 +60,7 @@ function makeProbes(ctx: AnalysisContext, size: ProbeSize | undefined): ProbeSet
     const plan = poolPlan(height, width, ctx.options.maxPositions);
     const sizeAdjustable = input.fixedHeight === undefined || input.fixedWidth === undefined;
     checkProbesFit({ count, channels: input.channels, height, width, floorPositions: plan.pooledHeight * plan.pooledWidth, sizeAdjustable, countOption }, ctx.options.budgetBytes, ctx.options.origin);
+    return probesHeld(count, input.channels * height * width, ctx.options.budgetBytes);
   };
   switch (source.kind) {
     case 'npy': {
@@ -69,13 +70,13 @@ function makeProbes(ctx: AnalysisContext, size: ProbeSize | undefined): ProbeSet
     }
     case 'images': {
       const s = size as ProbeSize;
-      fits(Math.min(source.maxImages, imageFileCount(source.folder) ?? source.maxImages), s.height, s.width, 'maxImages');
-      return imageProbes(source.folder, source.maxImages, input, s, source.pixels, source.fit);
+      const held = fits(Math.min(source.maxImages, imageFileCount(source.folder) ?? source.maxImages), s.height, s.width, 'maxImages');
+      return imageProbes(source.folder, source.maxImages, input, s, source.pixels, source.fit, held);
     }
     case 'builtin': {
       const s = size as ProbeSize;
-      fits(source.count, s.height, s.width, 'probeCount');
-      return builtinProbes(source.count, source.seed, input, s, source.pixels);
+      const held = fits(source.count, s.height, s.width, 'probeCount');
+      return builtinProbes(source.count, source.seed, input, s, source.pixels, held);
     }
   }
 }
@@ -135,8 +136,8 @@ async function learnShapes(ctx: AnalysisContext, names: readonly string[], probe
   const toRun = inferred.unknown.length > 0 ? inferred.unknown : smallestKnown === undefined ? [] : [smallestKnown];
   const plane = probes.channels * probes.height * probes.width;
   const shape = [batch, probes.channels, probes.height, probes.width];
-  const feed = toFeed(input, toInputLayout(probes.data.subarray(0, batch * plane), shape, input.layout));
-  const available = shapeRunBytes(ctx.options.budgetBytes, probes.count, plane, batch);
+  const feed = toFeed(input, toInputLayout(probes.batch(0, batch), shape, input.layout));
+  const available = shapeRunBytes(ctx.options.budgetBytes, probes, plane, batch);
   const fedBatchBytes = batch * plane * 4;
   let largestSeen = 0;
   let take = 0;

@@ -146,8 +146,8 @@ describe('the real PaddleOCR orientation classifier', () => {
       const p = (await session.run({ x: new ort.Tensor('float32', data, shape) }))[session.outputNames[0]].data as Float32Array;
       return Array.from({ length: probes.count }, (_, i) => p[2 * i + 1]);
     };
-    const upright = await predict(probes.data);
-    const turned = await predict(applyTransform(parseTransform('rot180'), probes.data, shape));
+    const upright = await predict(probes.batch(0, probes.count));
+    const turned = await predict(applyTransform(parseTransform('rot180'), probes.batch(0, probes.count), shape));
     assert.ok(upright.every((p) => p < 0.5), `p(180°) upright: ${upright}`);
     assert.ok(turned.every((p) => p > 0.5), `p(180°) turned: ${turned}`);
     await session.release();
