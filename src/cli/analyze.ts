@@ -15,6 +15,7 @@ import { checkOutputPath, OutputError, writeFilesAtomic, type OutputFile } from 
 import { resultsToCsv } from '../shared/csv';
 import { ANALYSIS_OPTIONS as O, ANALYSIS_VALUES as V } from '../shared/defaults';
 import { NODE_DATA_MEASURES, NodeDataError, nodeDataJson, type NodeDataOptions } from '../shared/nodeData';
+import { progressLine } from '../shared/progressLine';
 import { READING_RULE, READING_SHORT, readingOf } from '../shared/reading';
 import type { AnalysisResult, ScoreCell } from '../shared/results';
 import { formatFlagHelp, parseArgs, UsageError, type FlagSpecs, type ParsedFlags } from './args';
@@ -217,12 +218,11 @@ function progressPrinter(io: CliIo, quiet: boolean): { update(p: AnalysisProgres
   return {
     update(p) {
       if (quiet) return;
-      const pct = Math.round(p.fraction * 100);
       if (tty) {
         const width = 24;
         const filled = Math.round(p.fraction * width);
         const cols = stream.columns ?? 100;
-        const text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(pct).padStart(3)}% ${terminalSafe(p.message)}`;
+        const text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${terminalSafe(progressLine(p, true))}`;
         stream.write(`\r${text.slice(0, cols - 1).padEnd(Math.min(cols - 1, lastLine.length))}`);
         lastLine = text.slice(0, cols - 1);
         drawn = true;
@@ -232,7 +232,7 @@ function progressPrinter(io: CliIo, quiet: boolean): { update(p: AnalysisProgres
       const key = `${p.stage}:${p.transform ?? ''}`;
       if (key === lastLine || p.stage === 'scoring') return;
       lastLine = key;
-      io.stderr.write(`seis analyze: ${String(pct).padStart(3)}% ${terminalSafe(p.message)}\n`);
+      io.stderr.write(`seis analyze: ${terminalSafe(progressLine(p, true))}\n`);
     },
     done() {
       if (tty && drawn) stream.write(`\r${' '.repeat(lastLine.length)}\r`);

@@ -16,6 +16,7 @@ import { seriesToCsv } from '../shared/seriesCsv';
 import { ANALYZE_FLAGS, analysisRequestFromFlags } from './analyze';
 import { formatFlagHelp, parseArgs, UsageError, type FlagSpecs } from './args';
 import type { CliIo } from './score';
+import { progressLine } from '../shared/progressLine';
 import { terminalSafe } from './terminal';
 
 // Analyze's table, so every option means the same in both commands; dumps and the Model Explorer
@@ -144,7 +145,8 @@ export async function runSeriesCommand(argv: readonly string[], io: CliIo): Prom
     const key = `${p.checkpoint.index}:${p.stage}:${p.transform ?? ''}`;
     if (key === lastLine || p.stage === 'scoring') return;
     lastLine = key;
-    io.stderr.write(`${terminalSafe(`seis series: ${String(Math.round(p.fraction * 100)).padStart(3)}% ${p.message}`)}\n`);
+    // The engine's time left is for the checkpoint running, not the series: left out.
+    io.stderr.write(`${terminalSafe(`seis series: ${progressLine({ fraction: p.fraction, message: p.message }, true)}`)}\n`);
   };
   const handle = startSeries(request, { onProgress });
   const onSignal = () => handle.cancel();

@@ -39,6 +39,8 @@ export interface EngineProgress {
   /** Overall completion in [0, 1]. */
   readonly fraction: number;
   readonly layer?: { readonly index: number; readonly count: number };
+  /** Estimated seconds left, once the engine has measured enough to say. */
+  readonly etaSeconds?: number;
 }
 
 export interface EngineRun {
@@ -78,6 +80,7 @@ export function toEngineProgress(p: AnalysisProgress): EngineProgress {
     message: p.message,
     fraction: Number.isFinite(p.fraction) ? Math.min(1, Math.max(0, p.fraction)) : 0,
     layer: p.layer ? { index: p.layer.index, count: p.layer.count } : undefined,
+    ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}),
   };
 }
 

@@ -16,6 +16,7 @@ import { mergePatterns, patternsRefusal, patternsRequest } from './patternsOnDem
 import type { ResultsRepository } from './resultsRepository';
 import { readSettings, type SeisSettings } from './settings';
 import { showAnalysisError } from './walkthrough';
+import { progressLine } from '../shared/progressLine';
 
 /** How a run ended. `message` is what the user was told; `pid` is the analysis child's, when one started. */
 export type RunOutcome =
@@ -168,7 +169,7 @@ export class RunService implements vscode.Disposable {
           const p = s.progress;
           if (!p || s.modelPath !== modelPath) return;
           const fraction = Math.max(lastFraction, p.fraction);
-          progress.report({ message: progressText(p), increment: Math.max(0, (fraction - lastFraction) * 100) });
+          progress.report({ message: progressLine(p), increment: Math.max(0, (fraction - lastFraction) * 100) });
           lastFraction = fraction;
         });
         try {
@@ -251,7 +252,7 @@ export class RunService implements vscode.Disposable {
   private onProgress(p: EngineProgress): void {
     if (!this.active) return;
     this.active.lastProgress = p;
-    this.output.debug(`progress: ${progressText(p)}`);
+    this.output.debug(`progress: ${progressLine(p)}`);
     this.stateChanged.fire({ modelPath: this.active.modelPath, running: true, progress: p });
   }
 
@@ -275,10 +276,6 @@ export class RunService implements vscode.Disposable {
     this.cancel();
     this.stateChanged.dispose();
   }
-}
-
-export function progressText(p: EngineProgress): string {
-  return `${Math.round(p.fraction * 100)}% ${p.message}`;
 }
 
 /** The engine request for a model under the given settings (also the checkpoint series' shared request). */

@@ -20,6 +20,7 @@ import { startSeriesEngine, type SeriesEngineRun } from './engine';
 import { hashFile, settingsKeyOf } from './resultsStore';
 import { requestFor } from './runService';
 import { analysisRelevantSettings, readSettings } from './settings';
+import { progressLine } from '../shared/progressLine';
 
 const STORE_VERSION = 1;
 const MAX_ENTRIES = 4;
@@ -211,7 +212,7 @@ export class CheckpointSeries implements vscode.Disposable {
           token.onCancellationRequested(() => { cancelled = true; run.cancel(); });
           report = (message, fraction) => {
             const f = Math.max(lastFraction, Number.isFinite(fraction) ? fraction : 0);
-            progress.report({ message: `${Math.round(f * 100)}% ${message}`, increment: Math.max(0, (f - lastFraction) * 100) });
+            progress.report({ message: progressLine({ fraction: f, message }), increment: Math.max(0, (f - lastFraction) * 100) });
             lastFraction = f;
           };
           return run.result;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { onnx } from 'onnx-proto';
 import { main } from '../../../src/cli/main';
-import { convModel, tempDir } from '../analysis/modelFactory';
+import { CLS_MODEL, convModel, tempDir } from '../analysis/modelFactory';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const BIN = join(ROOT, 'bin', 'seis.js');
@@ -122,6 +122,18 @@ describe('seis analyze: names from the model are inert', () => {
     const run = await seis('\x1b[2J\u202eevil');
     assert.equal(run.code, 2);
     assert.match(run.stderr, /unknown command '\\x1b\[2J\\u202eevil'/);
+  });
+});
+
+describe('seis analyze: the progress bar', () => {
+  it('shows the time left once the first layers are scored', async () => {
+    const chunks: string[] = [];
+    const tty = Object.assign(new Writable({ write: (c, _e, done) => (chunks.push(String(c)), done()) }), { isTTY: true, columns: 200 });
+    const sink = new Writable({ write: (_c, _e, done) => done() });
+    const code = await main(['analyze', CLS_MODEL, '--size', '48x192', '--normalize', 'symmetric', '--probes', '16', '--transforms', 'rot180,flip-h', '--null-perms', '1'], { stdout: sink, stderr: tty });
+    assert.equal(code, 0, chunks.join(''));
+    const frames = chunks.join('').split('\r');
+    assert.ok(frames.some((f) => /\] +\d+% .*\(about \d+ (s|min) left\)/.test(f)), frames.slice(-5).join('\n'));
   });
 });
 
