@@ -24,7 +24,7 @@ import { scoreInputFloor } from './pipeline/floor';
 import { prepareRun, reusePrepared, type PreparedRun } from './pipeline/prepared';
 import { resolveRequest } from './pipeline/resolve';
 import { scoreLayers } from './pipeline/score';
-import { WorkClock } from './pipeline/workClock';
+import { WorkClock, type SettingsChange } from './pipeline/workClock';
 import type { AnalysisRequest } from './protocol';
 
 export { TOOL_VERSION } from './pipeline/assemble';
@@ -65,15 +65,22 @@ export async function runAnalysis(request: AnalysisRequest, hooks: EngineHooks =
     const floor = await scoreInputFloor(ctx, prepared);
     partials = new PartialResults(ctx, prepared, floor, hooks.onPartialResult);
     let estimated = false;
+    let passesChecked = false;
     const onRow = (index: number, row: LayerResult) => {
       partials?.add(index, row, clock);
       // From the first final layer on, once jobs timed without a forward pass beside them exist.
       if (!estimated && row.status === 'scored' && clock.settled()) {
         estimated = true;
-        warnIfLong(ctx, prepared, clock);
+        warnIfLong(ctx, prepared, clock, 'whole');
       }
     };
-    await scoreLayers(ctx, prepared, { clock, onRow });
+    // The first batch measured tells whether the passes alone are long (a 1024² model: minutes).
+    const onBatch = () => {
+      if (passesChecked) return;
+      passesChecked = true;
+      estimated = warnIfLong(ctx, prepared, clock, 'passes');
+    };
+    await scoreLayers(ctx, prepared, { clock, onRow, onBatch });
     ctx.progress({ stage: 'finishing', message: 'assembling the result', fraction: 0.99 });
     return assembleResult(ctx, prepared, partials.rows(), floor);
   } finally {
@@ -142,24 +149,33 @@ function workTotals(prepared: PreparedRun) {
   return { layers: plan.planned, count: probes.probes.count, transforms: plan.transforms.length, batches: plan.groups.length * (1 + plan.transforms.length) * batchesPerPass };
 }
 
-/** Runs estimated at minutes get a warning once the first layer is scored, naming cheaper settings. */
-function warnIfLong(ctx: AnalysisContext, prepared: PreparedRun, clock: WorkClock): void {
-  const total = clock.estimateSeconds();
-  if (total === undefined || total < LONG_RUN_SECONDS) return;
+/**
+ * Runs estimated at minutes get a warning naming cheaper settings: from the first measured batch
+ * when the forward passes alone take that long ('passes', a lower bound), else once the first
+ * layer is scored ('whole'). Says whether it warned.
+ */
+function warnIfLong(ctx: AnalysisContext, prepared: PreparedRun, clock: WorkClock, basis: 'passes' | 'whole'): boolean {
+  const estimate = (change?: SettingsChange) => (basis === 'whole' ? clock.estimateSeconds(change) : clock.passesSeconds(change));
+  const total = estimate();
+  if (total === undefined || total < LONG_RUN_SECONDS) return false;
   const { origin } = ctx.options;
   const count = prepared.probes.probes.count;
   const transforms = prepared.plan.transforms.length;
   const minutes = (s: number | undefined) => (s === undefined ? '?' : s < 90 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`);
+  const about = basis === 'whole' ? 'about' : 'passes about';
   const cheaper: string[] = [];
   if (ctx.options.probeSource.kind === 'builtin' && count >= 8) {
     const fewer = Math.max(4, Math.floor(count / 2));
-    cheaper.push(`${optionName('probeCount', origin)} ${fewer} (about ${minutes(clock.estimateSeconds({ count: fewer }))})`);
+    cheaper.push(`${optionName('probeCount', origin)} ${fewer} (${about} ${minutes(estimate({ count: fewer }))})`);
   }
-  if (transforms > 2) cheaper.push(`two transforms in ${optionName('transforms', origin)} (about ${minutes(clock.estimateSeconds({ transforms: 2 }))})`);
+  if (transforms > 2) cheaper.push(`two transforms in ${optionName('transforms', origin)} (${about} ${minutes(estimate({ transforms: 2 }))})`);
   cheaper.push(`fewer layers with ${optionName('layers', origin)} (time falls with the layers left out)`);
-  const message = `this analysis is estimated at about ${minutes(total)} (${prepared.plan.planned.length} layers × ${transforms} transforms, ${count} probes); cheaper: ${cheaper.join('; ')}`;
+  const what = `(${prepared.plan.planned.length} layers × ${transforms} transforms, ${count} probes)`;
+  const head = basis === 'whole' ? `this analysis is estimated at about ${minutes(total)} ${what}` : `the forward passes alone take about ${minutes(total)} ${what}, and the scoring comes on top`;
+  const message = `${head}; cheaper: ${cheaper.join('; ')}`;
   ctx.warnings.push(message);
-  ctx.progress({ stage: 'floor', message, fraction: 0.05, etaSeconds: Math.round(total) });
+  ctx.progress({ stage: 'floor', message, fraction: 0.05, etaSeconds: Math.round(total), ...(basis === 'passes' ? { etaIsLowerBound: true } : {}) });
+  return true;
 }
 
 async function defaultBackend(warnings: string[], jobs: number | undefined): Promise<MatMulBackend> {

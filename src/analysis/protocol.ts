@@ -86,6 +86,11 @@ export interface AnalysisProgress {
   readonly transform?: string;
   /** Estimated seconds left, from the measured cost of the batches and layers done so far. */
   readonly etaSeconds?: number;
+  /**
+   * etaSeconds is only the forward passes still to run (before any layer is final the scoring
+   * cannot be estimated yet); the run takes at least that long.
+   */
+  readonly etaIsLowerBound?: boolean;
 }
 
 export type ParentMessage = { readonly type: 'start'; readonly request: AnalysisRequest } | { readonly type: 'cancel' };

@@ -41,6 +41,8 @@ export interface EngineProgress {
   readonly layer?: { readonly index: number; readonly count: number };
   /** Estimated seconds left, once the engine has measured enough to say. */
   readonly etaSeconds?: number;
+  /** etaSeconds counts only the forward passes left: the run takes at least that long. */
+  readonly etaIsLowerBound?: boolean;
 }
 
 export interface EngineRun {
@@ -80,7 +82,7 @@ export function toEngineProgress(p: AnalysisProgress): EngineProgress {
     message: p.message,
     fraction: Number.isFinite(p.fraction) ? Math.min(1, Math.max(0, p.fraction)) : 0,
     layer: p.layer ? { index: p.layer.index, count: p.layer.count } : undefined,
-    ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}),
+    ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds, ...(p.etaIsLowerBound ? { etaIsLowerBound: true } : {}) } : {}),
   };
 }
 

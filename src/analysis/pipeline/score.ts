@@ -28,6 +28,8 @@ export interface ScoreSinks {
   /** A row is final (scored under every transform, or failed). */
   readonly onRow: (index: number, row: LayerResult) => void;
   readonly clock: WorkClock;
+  /** A forward-pass batch was measured (after the clock has it). */
+  readonly onBatch?: () => void;
 }
 
 /** One pass's pooled activations; each layer takes its own once (from memory, or read back from disk). */
@@ -73,7 +75,7 @@ export async function scoreLayers(ctx: AnalysisContext, prepared: PreparedRun, s
           sinks.clock.skipLayer(p);
         }
       }
-      const passes = startPasses(ctx, { session, probes, batch, layers: live, transforms, clock: sinks.clock, spill });
+      const passes = startPasses(ctx, { session, probes, batch, layers: live, transforms, clock: sinks.clock, onBatch: sinks.onBatch, spill });
       try {
         await forEachLimited(live, prepared.plan.lanes, async (p) => {
           const row = await scoreLayer(p, passes);
@@ -156,8 +158,12 @@ interface PassPlan {
   readonly layers: readonly PlannedLayer[];
   readonly transforms: readonly TransformInfo[];
   readonly clock: WorkClock;
+  readonly onBatch?: () => void;
   readonly spill: SpillStore | null;
 }
+
+/** Progress from inside a forward pass at most this often. */
+const PASS_PROGRESS_INTERVAL_MS = 1000;
 
 /** The clean pass then one pass per transform, run one after another; one promise per pass. */
 function startPasses(ctx: AnalysisContext, plan: PassPlan): Promise<Captured>[] {
@@ -173,9 +179,24 @@ function startPasses(ctx: AnalysisContext, plan: PassPlan): Promise<Captured>[] 
           : plan.clock.progress(`clean probes through ${plan.layers.length} layers`, undefined, undefined, 'clean'),
       );
       const spill = plan.spill ? { store: plan.spill, pass: position } : undefined;
+      const batches = Math.ceil(plan.probes.count / plan.batch);
+      let done = 0;
+      let told = performance.now();
+      const onBatch = (ms: number) => {
+        plan.clock.batchDone(ms);
+        plan.onBatch?.();
+        done++;
+        // A pass of large inputs takes minutes (ISNet at 1024²: 32 batches of 3.5 s): its batches
+        // keep the progress and the time left moving, at most once a second.
+        const now = performance.now();
+        if (now - told < PASS_PROGRESS_INTERVAL_MS || done === batches) return;
+        told = now;
+        const message = `${transform ? transform.id : 'clean probes'}: batch ${done}/${batches} run`;
+        ctx.progress(plan.clock.progress(message, transform?.id, undefined, transform ? 'transform' : 'clean'));
+      };
       plan.clock.passStarted();
       try {
-        const store = await capture(ctx, { session: plan.session, probes: plan.probes, batch: plan.batch, transform, layers: plan.layers, onBatch: (ms) => plan.clock.batchDone(ms), spill });
+        const store = await capture(ctx, { session: plan.session, probes: plan.probes, batch: plan.batch, transform, layers: plan.layers, onBatch, spill });
         return plan.spill ? onDisk(plan.spill, position, plan.probes.count) : inMemory(store);
       } finally {
         plan.clock.passEnded();

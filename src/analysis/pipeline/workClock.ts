@@ -24,6 +24,12 @@ export function layerCost(p: PlannedLayer, count: number): number {
 /** Job costs must span this ratio before a fixed part and a slope are fitted separately. */
 const SLOPE_SPREAD = 4;
 
+/** Cheaper settings a long run suggests: fewer probes, fewer transforms. */
+export interface SettingsChange {
+  readonly count?: number;
+  readonly transforms?: number;
+}
+
 export interface WorkTotals {
   readonly layers: readonly PlannedLayer[];
   readonly count: number;
@@ -167,13 +173,23 @@ export class WorkClock {
   }
 
   /** Estimated seconds for the whole run with other settings (for cheaper suggestions). */
-  estimateSeconds(change: { count?: number; transforms?: number } = {}): number | undefined {
+  estimateSeconds(change: SettingsChange = {}): number | undefined {
     if (this.jobs === 0) return undefined;
+    const transforms = change.transforms ?? this.totals.transforms;
+    const scoring = this.scoringMs(this.totals.layers, change.count ?? this.totals.count, () => 1 + transforms);
+    return (scoring + this.batchesWith(change) * this.averageBatchMs()) / 1000;
+  }
+
+  /** Seconds every forward pass of the run takes at the measured batch time, with other settings. */
+  passesSeconds(change: SettingsChange = {}): number | undefined {
+    const ms = this.averageBatchMs();
+    return ms > 0 ? (this.batchesWith(change) * ms) / 1000 : undefined;
+  }
+
+  private batchesWith(change: SettingsChange): number {
     const count = change.count ?? this.totals.count;
     const transforms = change.transforms ?? this.totals.transforms;
-    const scoring = this.scoringMs(this.totals.layers, count, () => 1 + transforms);
-    const batches = (this.totals.batches * (1 + transforms) * count) / (this.jobsPerLayer * this.totals.count);
-    return (scoring + batches * this.averageBatchMs()) / 1000;
+    return (this.totals.batches * (1 + transforms) * count) / (this.jobsPerLayer * this.totals.count);
   }
 
   fraction(): number {
@@ -183,8 +199,17 @@ export class WorkClock {
     return 0.05 + 0.9 * (0.85 * doneScoring + 0.15 * doneInference);
   }
 
+  /** Seconds of forward passes still to run, from the batches measured: what the run needs at least. */
+  inferenceLeftSeconds(): number | undefined {
+    if (this.averageBatchMs() <= 0) return undefined;
+    return (Math.max(0, this.totals.batches - this.batchesDone) * this.averageBatchMs()) / 1000;
+  }
+
   progress(message: string, transform?: string, layerName?: string, stage: AnalysisStage = 'scoring'): AnalysisProgress {
     const eta = this.etaSeconds();
+    // Until a layer is final, a long run (ISNet at 1024²: 16 min of passes first) still says how
+    // long its passes alone will take.
+    const atLeast = eta === undefined ? this.inferenceLeftSeconds() : undefined;
     return {
       stage,
       message,
@@ -192,6 +217,7 @@ export class WorkClock {
       ...(transform ? { transform } : {}),
       ...(layerName ? { layer: { index: this.layersFinal, count: this.totals.layers.length, name: layerName } } : {}),
       ...(eta !== undefined && Number.isFinite(eta) ? { etaSeconds: Math.round(eta) } : {}),
+      ...(atLeast !== undefined && Number.isFinite(atLeast) && atLeast >= 1 ? { etaSeconds: Math.round(atLeast), etaIsLowerBound: true } : {}),
     };
   }
 }
