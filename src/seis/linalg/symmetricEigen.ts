@@ -600,11 +600,19 @@ async function applyReflectorsBlocked(
     const t = await blockReflectorFactor(v, m, width, betas.subarray(first, first + width), backend);
     const rows = y.subarray(base * count, n * count);
     const vty = await backend.transposeTimes(v, m, width, rows, count); // width×count
-    // T·vty as a backend product: T's zeros below the diagonal double the flops, but the loop in JS
-    // was a quarter of the back-transformation's time (the CCA's all-vector problems, ~1.9 s a thread
-    // on the classifier at 224²).
-    const tvty = await backend.times(t, width, width, vty, count);
-    const correction = await backend.times(v, m, width, tvty, count);
+    // vty ← T·vty (T upper triangular), in place from the top row down.
+    for (let i = 0; i < width; i++) {
+      const out = i * count;
+      const tii = t[i * width + i];
+      for (let c = 0; c < count; c++) vty[out + c] *= tii;
+      for (let l = i + 1; l < width; l++) {
+        const til = t[i * width + l];
+        if (til === 0) continue;
+        const src = l * count;
+        for (let c = 0; c < count; c++) vty[out + c] += til * vty[src + c];
+      }
+    }
+    const correction = await backend.times(v, m, width, vty, count);
     for (let idx = 0; idx < rows.length; idx++) rows[idx] -= correction[idx];
   }
 }
