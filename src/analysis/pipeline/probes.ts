@@ -10,7 +10,7 @@ import { chooseProbeSize, feedShape, roundedSizes, type ImageInput, type ProbeSi
 import { candidateTensors, type Candidate, type LayerSelection } from '../layers';
 import { poolPlan } from '../pooling';
 import { builtinProbes, IMAGE_EXTENSIONS, imageProbes, npyProbes, toInputLayout, type ProbeSet } from '../probes';
-import { inferShapes, openSession, runBatch, type InstrumentedSession } from '../session';
+import { inferShapes, openSession, runBatch, type InstrumentedSession, type TensorShape } from '../session';
 import type { AnalysisContext } from './context';
 import { checkProbesFit, mib, probesHeld, shapePassTake, shapeRunBytes, tensorBytes } from './memory';
 import type { ProbeStage } from './stageValues';
@@ -124,12 +124,14 @@ interface LearnedShapes {
  * 2: 330 outputs declared, 1.8 GB peak; fetching 10 of them from that session, still 0.94 GB; a
  * session declaring only those 10, 0.33 GB), so each pass is its own session, sized by
  * shapePassTake. One pass runs even when inference knew everything, on the smallest tensor: it is
- * what tells a size the model rejects (the caller retries at a rounded size) and what the first
- * estimate of a batch's cost is measured on.
+ * what proves the size runs (a rejected one is retried by the caller at a rounded size) and what the
+ * first estimate of a batch's cost is measured on.
  */
 async function learnShapes(ctx: AnalysisContext, names: readonly string[], probes: ProbeSet, batch: number): Promise<LearnedShapes> {
   const { input, model } = ctx;
-  const inferred = await inferShapes(model, names, input.name, feedShape(input, batch, probes), ctx.options.executionProvider);
+  // Inference only spares runs: should onnxruntime refuse to load the model with its input's dims
+  // declared, every tensor is learned by running, and a size the model rejects fails there.
+  const inferred = await inferShapes(model, names, input.name, feedShape(input, batch, probes), ctx.options.executionProvider).catch(() => ({ known: new Map<string, TensorShape>(), unknown: [...names] }));
   ctx.checkCancel();
   const shapes = new Map<string, readonly number[]>([...inferred.known].map(([name, t]) => [name, t.dims]));
   const smallestKnown = [...inferred.known].sort((a, b) => tensorBytes(a[1].dims, a[1].type) - tensorBytes(b[1].dims, b[1].type))[0]?.[0];
