@@ -242,10 +242,19 @@ export function imageProbes(dir: string, maxImages: number, input: ImageInput, s
     }
   }
   if (usable.length === 0) throw new AnalysisError('probe-input', `--images ${dir}: none of the ${names.length} images could be decoded; see the warnings`);
-  const make = (i: number, out: Float32Array, offset: number) => (resident ? out.set(held[i], offset) : probe(decodeImageFile(usable[i]), out, offset));
+  const make = (i: number, out: Float32Array, offset: number) => (resident ? out.set(held[i], offset) : probe(decodeAgain(usable[i]), out, offset));
   const batches = probeBatches(usable.length, plane, resident, make);
   held.length = 0;
   return { ...batches, count: usable.length, channels: input.channels, height, width, source: 'images', path: dir, warnings };
+}
+
+/** An image of a set made per batch, read again for a later pass: it must not have changed or gone. */
+function decodeAgain(path: string): DecodedImage {
+  try {
+    return decodeImageFile(path);
+  } catch (err) {
+    throw new AnalysisError('probe-input', `${path} could not be read again for a later pass (${err instanceof Error ? err.message : String(err)}); the probe images are read once per pass when they are too large to hold, so keep the folder unchanged while an analysis runs`);
+  }
 }
 
 /** A ready tensor in the model's own layout; converted to NCHW internally, fed back exactly. */

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { runAnalysis } from '../../../src/analysis/engine';
+import { AnalysisError } from '../../../src/analysis/errors';
 import { builtinProbes, imageProbes, NORMALIZATION_PRESETS, syntheticImage, type ProbeSet } from '../../../src/analysis/probes';
 import { writeNpyFile } from '../../../src/io/npy';
 import { jsMatMulBackend } from '../../../src/seis';
@@ -93,6 +94,9 @@ describe('probe images', () => {
     sameRanges(held, made);
     assert.deepEqual(made.warnings, held.warnings);
     assert.ok(made.warnings.some((w) => w.startsWith('broken.png skipped')));
+    // An image removed while the run goes on is named, with what to do.
+    unlinkSync(join(dir, 'b.png'));
+    assert.throws(() => made.batch(0, 3), (e: unknown) => e instanceof AnalysisError && e.code === 'probe-input' && /b\.png could not be read again for a later pass .*keep the folder unchanged/.test(e.message));
   });
 });
 
