@@ -20,27 +20,27 @@ export async function scoreInputFloor(ctx: AnalysisContext, prepared: PreparedRu
   const pooledShape = [probes.count, probes.channels, plan.pooledHeight, plan.pooledWidth];
   const perProbe = probes.channels * plan.pooledHeight * plan.pooledWidth;
   const { batch } = prepared.plan;
-  // Batch by batch, as the passes read the probes: a set too large to hold is made per batch, and a
-  // transform acts on each image alone, so this is the whole set transformed and pooled.
-  const pooled = (t: TransformInfo | null) => {
-    const out = new Float32Array(probes.count * perProbe);
-    for (let start = 0; start < probes.count; start += batch) {
-      const b = Math.min(batch, probes.count - start);
-      const data = probes.batch(start, b);
-      extractPooled(t ? applyTransform(t, data, [b, probes.channels, probes.height, probes.width]) : data, b, probes.channels, plan, false, out, start * perProbe);
-    }
-    return out;
-  };
+  // Batch by batch, as the passes read the probes, each batch once for every transform: a set too
+  // large to hold is made per batch (ISNet at 1024²: made once per transform, the floor took 40 s
+  // before the first pass), and a transform acts on each image alone, so this is the whole set
+  // transformed and pooled.
+  const variants: readonly (TransformInfo | null)[] = [null, ...transforms];
   const floor: Record<string, ScoreCell> = {};
   const end = ctx.scoringClock.start();
   try {
-    const cleanData = pooled(null);
+    const pooledAll = variants.map(() => new Float32Array(probes.count * perProbe));
+    for (let start = 0; start < probes.count; start += batch) {
+      const b = Math.min(batch, probes.count - start);
+      const data = probes.batch(start, b);
+      variants.forEach((t, i) => extractPooled(t ? applyTransform(t, data, [b, probes.channels, probes.height, probes.width]) : data, b, probes.channels, plan, false, pooledAll[i], start * perProbe));
+    }
+    const cleanData = pooledAll[0];
     dumpArray(ctx, 'input.clean.npy', { data: cleanData, shape: pooledShape });
     const m = matricize({ data: cleanData, shape: pooledShape, layout: 'NCHW' }, seis.orientation);
     const basis = await decomposeObservations(m, seis, ctx.backend, 'clean input');
     const wasPooled = plan.pooledHeight !== plan.height || plan.pooledWidth !== plan.width;
-    for (const t of transforms) {
-      const moved = pooled(t);
+    for (const [i, t] of transforms.entries()) {
+      const moved = pooledAll[i + 1];
       dumpArray(ctx, `input.${t.id}.npy`, { data: moved, shape: pooledShape });
       floor[t.id] = await scoreCell({ basis, warnings: m.warnings }, { data: moved, shape: pooledShape, layout: 'NCHW' }, t.exact && !(t.kind === 'shift' && wasPooled), ctx.options, ctx.backend);
     }
