@@ -15,7 +15,7 @@ import { InputFileError } from '../io/files';
 import { decodeImageFile, ImageFileError, type DecodedImage } from '../io/images';
 import { NpyFormatError, readNpyFile } from '../io/npy';
 import { createRandom } from '../seis/random';
-import { AnalysisError } from './errors';
+import { AnalysisError, messageOf } from './errors';
 import type { ImageInput, ProbeSize } from './imageInput';
 
 export interface ProbeSet {
@@ -140,9 +140,12 @@ function probeBatches(count: number, plane: number, resident: boolean, make: (i:
     for (let i = 0; i < n; i++) make(start + i, out, i * plane);
     return out;
   };
-  if (!resident) return { resident, batch: makeRange };
-  const all = makeRange(0, count);
-  return { resident, batch: (start, n) => all.subarray(start * plane, (start + n) * plane) };
+  return resident ? heldBatches(makeRange(0, count), plane) : { resident, batch: makeRange };
+}
+
+/** Batches as views of one held array of planes. */
+function heldBatches(all: Float32Array, plane: number): Pick<ProbeSet, 'batch' | 'resident'> {
+  return { resident: true, batch: (start, n) => all.subarray(start * plane, (start + n) * plane) };
 }
 
 export function builtinProbes(count: number, seed: number, input: ImageInput, size: ProbeSize, px: PixelOptions, resident = true): ProbeSet {
@@ -253,7 +256,7 @@ function decodeAgain(path: string): DecodedImage {
   try {
     return decodeImageFile(path);
   } catch (err) {
-    throw new AnalysisError('probe-input', `${path} could not be read again for a later pass (${err instanceof Error ? err.message : String(err)}); the probe images are read once per pass when they are too large to hold, so keep the folder unchanged while an analysis runs`);
+    throw new AnalysisError('probe-input', `${path} could not be read again for a later pass (${messageOf(err)}); the probe images are read once per pass when they are too large to hold, so keep the folder unchanged while an analysis runs`);
   }
 }
 
@@ -288,8 +291,7 @@ export function npyProbes(path: string, input: ImageInput): ProbeSet {
   for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) bad++;
   if (bad > 0) throw new AnalysisError('probe-input', `--inputs ${path} contains ${bad} NaN or infinite values; clean the array before probing`);
   // The array is read whole anyway: it stays held.
-  const plane = c * h * w;
-  return { resident: true, batch: (start, k) => data.subarray(start * plane, (start + k) * plane), count: n, channels: c, height: h, width: w, source: 'npy', path, warnings: [] };
+  return { ...heldBatches(data, c * h * w), count: n, channels: c, height: h, width: w, source: 'npy', path, warnings: [] };
 }
 
 /** NCHW probes → the model's layout, for feeding. */

@@ -141,8 +141,8 @@ export async function runBatch(inst: InstrumentedSession, inputName: string, inp
   }
   const result = new Map<string, FetchedTensor>();
   for (const [name, t] of Object.entries(out)) {
-    if (t.type === 'float32' || t.type === 'float64') result.set(name, { dims: t.dims, type: t.type, data: t.data as Float32Array | Float64Array });
-    else if (t.type === 'float16') result.set(name, { dims: t.dims, type: t.type, data: widenHalf(t.data as Uint16Array) });
+    if (!FLOAT_TYPES.has(t.type)) continue;
+    result.set(name, { dims: t.dims, type: t.type, data: t.type === 'float16' ? widenHalf(t.data as Uint16Array) : (t.data as Float32Array | Float64Array) });
   }
   return result;
 }

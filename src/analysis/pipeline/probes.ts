@@ -1,7 +1,8 @@
 /**
  * Stage 2, probes: build the probe set at the size the model takes, and learn every tensor's shape
- * (from onnxruntime's shape inference, and one forward pass for what it leaves open). A model with dynamic sides that rejects the size (e.g. an FPN needing
- * multiples of 32) is retried at rounded sizes, with a warning.
+ * (from onnxruntime's shape inference, and forward passes for what it leaves open). A model with
+ * dynamic sides that rejects the size (e.g. an FPN needing multiples of 32) is retried at rounded
+ * sizes, with a warning.
  */
 import { readdirSync } from 'node:fs';
 import { extname } from 'node:path';
