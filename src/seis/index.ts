@@ -22,7 +22,7 @@ export {
   scoreAgainstBasis,
   scoreFromMoments,
   decomposeObservations,
-  decomposeCentered,
+  decomposeTensor,
   decomposeGram,
   canonicalScores,
   centerColumns,
@@ -43,7 +43,7 @@ export {
   type PositionGrid,
   type ScoreWithPatterns,
 } from './patterns';
-export { jsMatMulBackend, transposeTimesSync, timesSync, timesTransposeSync } from './linalg/jsBackend';
+export { gramOfRowsSync, jsMatMulBackend, mirrorLower, transposeTimesSync, timesSync, timesTransposeSync } from './linalg/jsBackend';
 export {
   symmetricEigen,
   symmetricEigenBlocked,

@@ -20,8 +20,8 @@
  *   map that is merely moved by the transform keeps its colours: v_i ≈ g·w_i, not −g·w_i.
  */
 import { jsMatMulBackend } from './linalg/jsBackend';
-import { matricize, resolveLayout } from './matricize';
-import { assertSameTensorShape, canonicalPairs, decomposeObservations, resolveOptions, RHO_FLOOR, scoreDecomposed, TIE_TOLERANCE, type ScoreOptions, type SpectralBasis } from './score';
+import { resolveLayout } from './matricize';
+import { assertSameTensorShape, canonicalPairs, decomposeTensor, resolveOptions, RHO_FLOOR, scoreDecomposed, TIE_TOLERANCE, type ScoreOptions, type SpectralBasis } from './score';
 import { SeisInputError, type ActivationLayout, type ActivationTensor, type MatMulBackend, type PairScore } from './types';
 import type { PatternPair } from '../shared/results';
 
@@ -156,9 +156,7 @@ export async function scoreAgainstBasisWithPatterns(
 ): Promise<ScoreWithPatterns> {
   const resolved = resolveOptions(options);
   if (resolved.orientation !== 'spatial') throw new SeisInputError(SPATIAL_ONLY);
-  const matrix = matricize(transformed, 'spatial');
-  // matricize returns a fresh copy, so it can be centered in place.
-  const basis = await decomposeObservations(matrix, resolved, backend, 'transformed activations', true);
+  const { basis, matrix } = await decomposeTensor(transformed, resolved, backend, 'transformed activations');
   const [score, patterns] = await Promise.all([
     scoreDecomposed(cleanBasis, basis, options, backend, cleanWarnings),
     canonicalPatterns(cleanBasis, basis, count, backend),
@@ -177,8 +175,7 @@ export async function scorePairWithPatterns(
   const resolved = resolveOptions(options);
   if (resolved.orientation !== 'spatial') throw new SeisInputError(SPATIAL_ONLY);
   assertSameTensorShape(clean, transformed);
-  const a = matricize(clean, 'spatial');
-  const cleanBasis = await decomposeObservations(a, resolved, backend, 'clean activations', true);
+  const { basis: cleanBasis, matrix: a } = await decomposeTensor(clean, resolved, backend, 'clean activations');
   return scoreAgainstBasisWithPatterns(cleanBasis, a.warnings, { ...transformed, layout: transformed.layout ?? a.layout }, count, options, backend);
 }
 

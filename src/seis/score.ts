@@ -29,7 +29,7 @@
  */
 import { energyRank, symmetricEigenBlocked, type EigenOptions, type SymmetricEigen } from './linalg/symmetricEigen';
 import { jsMatMulBackend } from './linalg/jsBackend';
-import { matricize, matricizeView } from './matricize';
+import { matricizeView, type MatricizedView } from './matricize';
 import { nullPermutation } from './random';
 import {
   DEFAULT_SEIS_OPTIONS,
@@ -115,33 +115,65 @@ interface AnyObservationMatrix {
 }
 
 /**
+ * Column means of a matrix, refusing NaN/Inf with a message that counts them. Non-finite entries
+ * make their column's sum non-finite, so the sums are checked instead of every entry, and the
+ * entries are counted only when some sum is off.
+ */
+function columnMeans(matrix: AnyObservationMatrix, label: string): Float64Array {
+  const { data, n, d } = matrix;
+  const means = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    const row = i * d;
+    for (let j = 0; j < d; j++) means[j] += data[row + j];
+  }
+  if (!means.every(Number.isFinite)) {
+    let nonFinite = 0;
+    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) nonFinite++;
+    if (nonFinite > 0) {
+      throw new SeisInputError(
+        `The ${label} contain ${nonFinite} NaN/Inf value(s) out of ${n * d}: SEIS cannot score them. ` +
+          'Check the model for overflow (e.g. float16 activations) or the probe inputs for invalid pixels.',
+      );
+    }
+  }
+  for (let j = 0; j < d; j++) means[j] /= n;
+  return means;
+}
+
+/**
  * Column-centers into float64 (a copy, or the matrix's own float64 data when inPlace); rejects
- * NaN/Inf with a message that counts them. The copy is written in the same pass that subtracts the
- * means, so float32 activations are read twice and never held in float64 uncentered.
+ * NaN/Inf. The copy is written in the same pass that subtracts the means, so float32 activations
+ * are read twice and never held in float64 uncentered.
  */
 export function centerColumns(matrix: AnyObservationMatrix, label = 'activations', inPlace = false): Float64Array {
   const { data, n, d } = matrix;
-  const means = new Float64Array(d);
-  let nonFinite = 0;
-  for (let i = 0; i < n; i++) {
-    const row = i * d;
-    for (let j = 0; j < d; j++) {
-      const x = data[row + j];
-      if (!Number.isFinite(x)) nonFinite++;
-      means[j] += x;
-    }
-  }
-  if (nonFinite > 0) {
-    throw new SeisInputError(
-      `The ${label} contain ${nonFinite} NaN/Inf value(s) out of ${n * d}: SEIS cannot score them. ` +
-        'Check the model for overflow (e.g. float16 activations) or the probe inputs for invalid pixels.',
-    );
-  }
-  for (let j = 0; j < d; j++) means[j] /= n;
+  const means = columnMeans(matrix, label);
   const centered = inPlace && data instanceof Float64Array ? data : new Float64Array(n * d);
   for (let i = 0; i < n; i++) {
     const row = i * d;
     for (let j = 0; j < d; j++) centered[row + j] = data[row + j] - means[j];
+  }
+  return centered;
+}
+
+/** Rows read together by centerColumnsTransposed: each output row then gets a contiguous run. */
+const TRANSPOSE_TILE = 16;
+
+/**
+ * The centered matrix written transposed (d×n, a row per variable): then AᵀA is the Gram of its
+ * rows, which a backend forms from one triangle. Same means and checks as centerColumns.
+ */
+export function centerColumnsTransposed(matrix: AnyObservationMatrix, label = 'activations'): Float64Array {
+  const { data, n, d } = matrix;
+  const means = columnMeans(matrix, label);
+  const centered = new Float64Array(d * n);
+  for (let i0 = 0; i0 < n; i0 += TRANSPOSE_TILE) {
+    const i1 = Math.min(n, i0 + TRANSPOSE_TILE);
+    for (let j = 0; j < d; j++) {
+      const mean = means[j];
+      const out = j * n;
+      for (let i = i0; i < i1; i++) centered[out + i] = data[i * d + j] - mean;
+    }
   }
   return centered;
 }
@@ -192,23 +224,30 @@ async function keptEigenvectors(
   return { columns: transpose(eig.vectorRows, k, size), singularValues, k, total };
 }
 
-/** Thin SVD of the column-centered matrix, truncated at energy fraction `keep`. */
-export async function decomposeCentered(centered: Float64Array, n: number, d: number, keep: number, backend: MatMulBackend): Promise<SpectralBasis> {
-  if (d <= n) {
-    const gram = await backend.transposeTimes(centered, n, d, centered, d);
-    const { columns: v, singularValues, k, total } = await keptEigenvectors(gram, d, keep, backend);
-    if (k === 0) return { n, d, k, singularValues, u: new Float64Array(0), v, totalEnergy: total };
-    const u = await backend.times(centered, n, d, v, k);
-    scaleColumns(u, n, k, reciprocal(singularValues));
-    return { n, d, k, singularValues, u, v, totalEnergy: total };
-  }
-  // A·Aᵀ straight from the rows when the backend can (no d×n transposed copy of the activations).
-  const gram = backend.timesTranspose
-    ? await backend.timesTranspose(centered, n, d, centered, n)
-    : await (async () => {
-        const centeredT = transpose(centered, n, d);
-        return backend.transposeTimes(centeredT, d, n, centeredT, n);
-      })();
+/** G = A·Aᵀ of a row-major rows×cols matrix, by the cheapest product the backend offers. */
+function gramOfRows(backend: MatMulBackend, a: Float64Array, rows: number, cols: number): Promise<Float64Array> {
+  if (backend.gramOfRows) return backend.gramOfRows(a, rows, cols);
+  if (backend.timesTranspose) return backend.timesTranspose(a, rows, cols, a, rows);
+  const t = transpose(a, rows, cols);
+  return backend.transposeTimes(t, cols, rows, t, rows);
+}
+
+/**
+ * Thin SVD truncated at energy fraction `keep`, from the centered matrix transposed (d×n) when
+ * d ≤ n: AᵀA is the Gram of its rows and U = A·V S⁻¹ is a product with its transpose.
+ */
+async function decomposeTall(centeredT: Float64Array, n: number, d: number, keep: number, backend: MatMulBackend): Promise<SpectralBasis> {
+  const gram = await gramOfRows(backend, centeredT, d, n);
+  const { columns: v, singularValues, k, total } = await keptEigenvectors(gram, d, keep, backend);
+  if (k === 0) return { n, d, k, singularValues, u: new Float64Array(0), v, totalEnergy: total };
+  const u = await backend.transposeTimes(centeredT, d, n, v, k);
+  scaleColumns(u, n, k, reciprocal(singularValues));
+  return { n, d, k, singularValues, u, v, totalEnergy: total };
+}
+
+/** The same from the centered matrix itself (n×d) when d > n: A·Aᵀ, then V = Aᵀ·U S⁻¹. */
+async function decomposeWide(centered: Float64Array, n: number, d: number, keep: number, backend: MatMulBackend): Promise<SpectralBasis> {
+  const gram = await gramOfRows(backend, centered, n, d);
   const { columns: u, singularValues, k, total } = await keptEigenvectors(gram, n, keep, backend);
   if (k === 0) return { n, d, k, singularValues, u, v: new Float64Array(0), totalEnergy: total };
   const v = await backend.transposeTimes(centered, n, d, u, k);
@@ -225,7 +264,26 @@ export async function decomposeObservations(
   inPlace = false,
 ): Promise<SpectralBasis> {
   const { keep } = resolveOptions(options);
-  return decomposeCentered(centerColumns(matrix, label, inPlace), matrix.n, matrix.d, keep, backend);
+  const { n, d } = matrix;
+  // The smaller Gram: both have the non-zero eigenvalues s_i², and the other factor is one product away.
+  if (d <= n) return decomposeTall(centerColumnsTransposed(matrix, label), n, d, keep, backend);
+  return decomposeWide(centerColumns(matrix, label, inPlace), n, d, keep, backend);
+}
+
+/**
+ * Decomposes a tensor's matricization: read where the tensor already is the matrix (NCHW, spatial),
+ * and a rearranged copy is the function's own to center in place. The caller's data is never written.
+ */
+export async function decomposeTensor(
+  tensor: ActivationTensor,
+  options: Partial<SeisOptions>,
+  backend: MatMulBackend,
+  label: string,
+): Promise<{ basis: SpectralBasis; matrix: MatricizedView }> {
+  const { orientation } = resolveOptions(options);
+  const matrix = matricizeView(tensor, orientation);
+  const basis = await decomposeObservations(matrix, options, backend, label, matrix.data !== tensor.data);
+  return { basis, matrix };
 }
 
 /** The same basis from AᵀA and the column sums (no rows needed): for batch-accumulated runs. */
@@ -656,12 +714,10 @@ export async function scoreAgainstBasis(
   backend: MatMulBackend = jsMatMulBackend,
 ): Promise<PairScore> {
   const resolved = resolveOptions(options);
-  const matrix = matricize(transformed, resolved.orientation);
   const warnings = [...cleanWarnings];
   if (resolved.orientation === 'channel') {
     warnings.push('Channel orientation (observations = samples·positions, variables = channels): a diagnostic, not SEIS.');
   }
-  // matricize always returns a fresh Float64Array, so it can be centered in place.
-  const basis = await decomposeObservations(matrix, resolved, backend, 'transformed activations', true);
+  const { basis } = await decomposeTensor(transformed, resolved, backend, 'transformed activations');
   return scoreDecomposed(cleanBasis, basis, options, backend, warnings);
 }

@@ -57,6 +57,11 @@ export interface MatMulBackend {
    */
   timesTranspose?(a: Float64Array, m: number, k: number, b: Float64Array, n: number): Promise<Float64Array>;
   /**
+   * Optional: G = A·Aᵀ for A (m×k), returned whole (m×m, symmetric) but computed from its lower
+   * triangle only: about half the multiply-adds of timesTranspose(a, m, k, a, m), the same numbers.
+   */
+  gramOfRows?(a: Float64Array, m: number, k: number): Promise<Float64Array>;
+  /**
    * Optional: the symmetric eigensolver, e.g. the core's own solver run on a pool of worker threads
    * so independent decompositions use every core. Absent → solved in the calling thread.
    */

@@ -12,7 +12,7 @@
  * and a layer's row is final the moment its last transform is scored: it is handed to `onRow`
  * then, in graph order within the group, for results as they arrive.
  */
-import { decomposeObservations, matricize, type SpectralBasis } from '../../seis';
+import { decomposeTensor, type SpectralBasis } from '../../seis';
 import type { LayerResult, ScoreCell, TransformInfo } from '../../shared/results';
 import { SpillStore } from '../../io/spill';
 import { messageOf } from '../errors';
@@ -108,9 +108,7 @@ export async function scoreLayers(ctx: AnalysisContext, prepared: PreparedRun, s
     const cleanStart = performance.now();
     const endClean = ctx.scoringClock.start();
     try {
-      const m = matricize(tensorOf(p, data, count), seis.orientation);
-      baseWarnings = m.warnings;
-      basis = await decomposeObservations(m, seis, ctx.backend, 'clean activations', true);
+      ({ basis, matrix: { warnings: baseWarnings } } = await decomposeTensor(tensorOf(p, data, count), seis, ctx.backend, 'clean activations'));
     } catch (err) {
       dropFromLaterPasses();
       sinks.clock.skipLayer(p);

@@ -213,3 +213,48 @@ describe('A·Bᵀ products (the Gram of the rows when d > n)', () => {
     }
   });
 });
+
+describe('Grams from one triangle (gramOfRows)', () => {
+  it('equals the full A·Aᵀ bit for bit on both backends, across block boundaries and below the backend threshold', async () => {
+    const ort = await createOrtMatMulBackend({ eigenThreads: 0 });
+    try {
+      // 600 rows: block rows of 75 on onnxruntime, the last one shorter; 20 rows: below its threshold.
+      for (const [m, k] of [
+        [600, 301],
+        [130, 1000],
+        [20, 30],
+      ]) {
+        const a = uniform(m * k, m);
+        for (const backend of [jsMatMulBackend, ort]) {
+          const gram = await backend.gramOfRows!(a, m, k);
+          const full = await backend.timesTranspose!(a, m, k, a, m);
+          let differing = 0;
+          for (let i = 0; i < m * m; i++) if (gram[i] !== full[i]) differing++;
+          assert.equal(differing, 0, `${backend.name} ${m}×${k}: entries differing from timesTranspose`);
+          for (let i = 0; i < m; i++) for (let j = 0; j < i; j++) assert.equal(gram[j * m + i], gram[i * m + j], `${backend.name}: symmetric at ${i},${j}`);
+        }
+      }
+    } finally {
+      await ort.dispose();
+    }
+  });
+
+  it('decomposes a tall matrix (d ≤ n, Gram of the transposed rows) to the same basis as the full products', async () => {
+    const ort = await createOrtMatMulBackend({ eigenThreads: 0 });
+    try {
+      const [rows, cols] = [400, 250];
+      const data = uniform(rows * cols, 9);
+      const { gramOfRows: _one, timesTranspose: _two, ...fullProductsOnly } = ort;
+      const [triangle, full] = await Promise.all([
+        decomposeObservations({ data, n: rows, d: cols }, { keep: 0.9 }, ort),
+        decomposeObservations({ data, n: rows, d: cols }, { keep: 0.9 }, fullProductsOnly),
+      ]);
+      assert.equal(triangle.k, full.k);
+      assert.deepEqual(triangle.singularValues, full.singularValues);
+      assert.deepEqual(triangle.u, full.u);
+      assert.deepEqual(triangle.v, full.v);
+    } finally {
+      await ort.dispose();
+    }
+  });
+});
