@@ -58,7 +58,10 @@ export function extractPooled(
     for (let c = 0; c < channels; c++) {
       const base = channelsLast ? b * h * w * channels + c : (b * channels + c) * h * w;
       if (identity && !channelsLast) {
-        for (let i = 0; i < h * w; i++) dst[o++] = src[base + i];
+        // A plain float32 map is copied whole (memcpy); anything else converts entry by entry.
+        if (src instanceof Float32Array) dst.set(src.subarray(base, base + h * w), o);
+        else for (let i = 0; i < h * w; i++) dst[o + i] = src[base + i];
+        o += h * w;
         continue;
       }
       for (let i = 0; i < ph; i++) {

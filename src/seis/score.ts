@@ -433,43 +433,46 @@ function alignTiedPairs(m: Float64Array, nMat: Float64Array, k: number, kT: numb
     while (end < r && rho[end - 1] - rho[end] <= TIE_TOLERANCE) end++;
     const size = end - start;
     if (size > 1 && rho[start] > 1e-6) {
-      // Coefficients (in the block's own orthonormal basis) of the new directions.
-      const chosen: Float64Array[] = [];
-      for (let axis = 0; axis < k && chosen.length < size; axis++) {
-        const t = new Float64Array(size);
-        for (let c = 0; c < size; c++) t[c] = m[axis * r + start + c];
-        for (const q of chosen) {
+      // Coefficients (in the block's own orthonormal basis) of the new directions, one per row.
+      const chosen = new Float64Array(size * size);
+      const t = new Float64Array(size);
+      let count = 0;
+      for (let axis = 0; axis < k && count < size; axis++) {
+        const row = axis * r + start;
+        for (let c = 0; c < size; c++) t[c] = m[row + c];
+        for (let q = 0; q < count; q++) {
+          const qRow = q * size;
           let dot = 0;
-          for (let c = 0; c < size; c++) dot += q[c] * t[c];
-          for (let c = 0; c < size; c++) t[c] -= dot * q[c];
+          for (let c = 0; c < size; c++) dot += chosen[qRow + c] * t[c];
+          for (let c = 0; c < size; c++) t[c] -= dot * chosen[qRow + c];
         }
         let norm = 0;
         for (let c = 0; c < size; c++) norm += t[c] * t[c];
         if (norm < 1e-8) continue;
         norm = Math.sqrt(norm);
-        for (let c = 0; c < size; c++) t[c] /= norm;
-        chosen.push(t);
+        const out = count * size;
+        for (let c = 0; c < size; c++) chosen[out + c] = t[c] / norm;
+        count++;
       }
-      if (chosen.length === size) {
-        recombineColumns(m, k, r, start, chosen);
-        recombineColumns(nMat, kT, r, start, chosen);
+      if (count === size) {
+        recombineColumns(m, k, r, start, chosen, size);
+        recombineColumns(nMat, kT, r, start, chosen, size);
       }
     }
     start = end;
   }
 }
 
-/** Columns start..start+c of `a` (rows×r) ← the block times the coefficient vectors. */
-function recombineColumns(a: Float64Array, rows: number, r: number, start: number, coefficients: Float64Array[]): void {
-  const size = coefficients.length;
+/** Columns start..start+size of `a` (rows×r) ← the block times each coefficient row of `coefficients` (size×size). */
+function recombineColumns(a: Float64Array, rows: number, r: number, start: number, coefficients: Float64Array, size: number): void {
   const block = new Float64Array(size);
   for (let row = 0; row < rows; row++) {
     const offset = row * r + start;
     for (let c = 0; c < size; c++) block[c] = a[offset + c];
     for (let j = 0; j < size; j++) {
-      const q = coefficients[j];
+      const q = j * size;
       let value = 0;
-      for (let c = 0; c < size; c++) value += block[c] * q[c];
+      for (let c = 0; c < size; c++) value += block[c] * coefficients[q + c];
       a[offset + j] = value;
     }
   }

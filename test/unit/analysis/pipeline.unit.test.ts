@@ -15,6 +15,7 @@ import { candidateTensors } from '../../../src/analysis/layers';
 import { loadModel } from '../../../src/analysis/onnxModel';
 import { inferShapes, openSession, runBatch } from '../../../src/analysis/session';
 import { convModel, DET_MODEL, quantizedInputModel, tempDir, writeModel } from './modelFactory';
+import { countNonFinite } from '../../../src/analysis/pipeline/cells';
 
 const sorted = (shapes: ReadonlyMap<string, readonly number[]>) => [...shapes].sort((a, b) => (a[0] < b[0] ? -1 : 1));
 
@@ -177,5 +178,22 @@ describe('the shape run follows the memory budget', () => {
     assert.equal(probes.probes.height, 64);
     assert.ok(probes.warnings.some((w) => /rejected the 48x192 probe size \(.*\(2, 3, 48, 192\).*retried at 64x192/.test(w)), probes.warnings.join('\n'));
     assert.equal(probes.shapes.size, 330, 'every shape at the rounded size');
+  });
+});
+
+describe('non-finite activations are counted exactly', () => {
+  it('NaN, ±Inf anywhere (the odd last entry too), and finite float32 extremes that must not count', () => {
+    const data = new Float32Array(1001).fill(3.4e38);
+    assert.equal(countNonFinite(data), 0, 'a thousand float32 maxima sum to a finite float64');
+    for (const [positions, values] of [
+      [[0], [Number.NaN]],
+      [[1000], [Number.POSITIVE_INFINITY]],
+      [[3, 4], [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]],
+      [[7, 8, 999], [Number.NaN, Number.NEGATIVE_INFINITY, Number.NaN]],
+    ] as const) {
+      const bad = Float32Array.from(data);
+      positions.forEach((p, i) => (bad[p] = values[i]));
+      assert.equal(countNonFinite(bad), positions.length, `non-finite at ${positions.join(', ')}`);
+    }
   });
 });
