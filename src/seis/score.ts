@@ -11,7 +11,9 @@
  * - The thin SVD comes from the eigendecomposition of the Gram matrix on the smaller side
  *   (AᵀA when d ≤ n, AAᵀ otherwise); the other factor is one matrix product away. Exact: both Grams
  *   have the same non-zero eigenvalues s_i², and U = A V S⁻¹ (or V = Aᵀ U S⁻¹) by definition of the
- *   SVD, so the larger Gram is never formed. The products go through the MatMulBackend parameter, so
+ *   SVD, so the larger Gram is never formed. A Gram is symmetric: a backend with gramOfRows multiplies
+ *   out its lower triangle only (the tall side is centered straight into its transposed layout, so
+ *   AᵀA is the Gram of rows there too). The products go through the MatMulBackend parameter, so
  *   a BLAS-speed backend can be supplied from outside; so do the eigensolver's own O(n³) parts
  *   (symmetricEigenBlocked: blocked reduction and back-transformation, linalg/symmetricEigen.ts).
  * - Eigenvalues first, all of them (the rank rule needs the sorted spectrum; the trace gives the total
