@@ -8,7 +8,7 @@
  * aborted with several worker threads: one process-wide tensor constructor; package.json pins 1.30.)
  */
 import { parentPort } from 'node:worker_threads';
-import { symmetricEigenBlocked, timesSync, transposeTimesSync, type MatMulBackend } from '../seis';
+import { symmetricEigenBlocked, timesSync, transposeTimesSync, type EigenProducts } from '../seis';
 import { createOrtMatMulBackend } from './ortMatMulBackend';
 import { MIN_WORK_FOR_BACKEND, ownedBuffer, type FromWorker, type ToWorker } from './eigenProtocol';
 
@@ -33,13 +33,13 @@ function remote(op: 'times' | 'transposeTimes', a: Float64Array, rows: number, i
   });
 }
 
-const mainThreadProducts: Pick<MatMulBackend, 'times' | 'transposeTimes'> = {
+const mainThreadProducts: EigenProducts = {
   transposeTimes: (a, m, p, b, q) =>
     m * p * q < MIN_WORK_FOR_BACKEND ? Promise.resolve(transposeTimesSync(a, m, p, b, q)) : remote('transposeTimes', a, m, p, b, q),
   times: (a, m, k, b, n) => (m * k * n < MIN_WORK_FOR_BACKEND ? Promise.resolve(timesSync(a, m, k, b, n)) : remote('times', a, m, k, b, n)),
 };
 
-type Products = Pick<MatMulBackend, 'times' | 'transposeTimes'>;
+type Products = EigenProducts;
 let ownProducts: Promise<Products> | undefined;
 /** One intra-op thread: the pool already has a worker per core. */
 function workerProducts(): Promise<Products> {

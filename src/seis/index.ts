@@ -43,7 +43,7 @@ export {
   type PositionGrid,
   type ScoreWithPatterns,
 } from './patterns';
-export { gramOfRowsSync, jsMatMulBackend, mirrorLower, transposeTimesSync, timesSync, timesTransposeSync } from './linalg/jsBackend';
+export { gramOfRowsSync, jsMatMulBackend, mirrorLower, subtractProductSync, transposeTimesSync, timesSync, timesTransposeSync } from './linalg/jsBackend';
 export {
   symmetricEigen,
   symmetricEigenBlocked,
@@ -52,6 +52,7 @@ export {
   type BlockedEigenTuning,
   type SymmetricEigen,
   type EigenOptions,
+  type EigenProducts,
 } from './linalg/symmetricEigen';
 export { nullPermutation, seededPermutation, createRandom } from './random';
 export { pairIntervals, tensorIntervals, jackknifeInterval, deletedImages, keptImages, normalQuantile, INTERVAL_METHOD, MIN_INTERVAL_IMAGES, type ScoreInterval, type PairIntervals, type IntervalOptions } from './intervals';

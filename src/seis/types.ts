@@ -62,6 +62,11 @@ export interface MatMulBackend {
    */
   gramOfRows?(a: Float64Array, m: number, k: number): Promise<Float64Array>;
   /**
+   * Optional: C − A·B for C (m×n), A (m×k), B (k×n), as a new array: the same numbers as
+   * subtracting times(a, m, k, b, n) entry by entry, without that pass over C.
+   */
+  subtractProduct?(c: Float64Array, a: Float64Array, m: number, k: number, b: Float64Array, n: number): Promise<Float64Array>;
+  /**
    * Optional: the symmetric eigensolver, e.g. the core's own solver run on a pool of worker threads
    * so independent decompositions use every core. Absent → solved in the calling thread.
    */

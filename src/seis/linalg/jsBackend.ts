@@ -101,6 +101,16 @@ export function gramOfRowsSync(a: Float64Array, m: number, k: number): Float64Ar
   return g;
 }
 
+/**
+ * C − A·B entry by entry after timesSync, so the same numbers as subtracting its result (for a
+ * backend's small products; the JS backend itself has no subtractProduct: it would save nothing).
+ */
+export function subtractProductSync(c: Float64Array, a: Float64Array, m: number, k: number, b: Float64Array, n: number): Float64Array {
+  const product = timesSync(a, m, k, b, n);
+  for (let i = 0; i < product.length; i++) product[i] = c[i] - product[i];
+  return product;
+}
+
 /** Copies the lower triangle of a symmetric m×m matrix onto its upper one. */
 export function mirrorLower(g: Float64Array, m: number): void {
   for (let i = 0; i < m; i++) for (let j = 0; j < i; j++) g[j * m + i] = g[i * m + j];

@@ -18,6 +18,9 @@ import type { EigenOptions, SymmetricEigen } from './eigenTypes';
 
 export type { EigenOptions, SymmetricEigen };
 
+/** The products the blocked solver runs through a backend (subtractProduct where the backend has it). */
+export type EigenProducts = Pick<MatMulBackend, 'times' | 'transposeTimes' | 'subtractProduct'>;
+
 /** Smallest k whose cumulative (non-negative) eigenvalues reach fraction·total, with 1e-10 relative slack. */
 export function energyRank(sortedValues: ArrayLike<number>, fraction: number, totalEnergy: number): number {
   if (!(totalEnergy > 0)) return 0;
@@ -412,7 +415,7 @@ export async function symmetricEigenBlocked(
   matrix: Float64Array,
   n: number,
   options: EigenOptions,
-  backend: Pick<MatMulBackend, 'times' | 'transposeTimes'>,
+  backend: EigenProducts,
   tuning: BlockedEigenTuning = DEFAULT_BLOCKED_EIGEN_TUNING,
 ): Promise<SymmetricEigen> {
   if (matrix.length !== n * n) throw new RangeError(`symmetricEigen: expected ${n}×${n} = ${n * n} values, got ${matrix.length}.`);
@@ -441,7 +444,7 @@ async function tridiagonalizeBlocked(
   n: number,
   block: number,
   unblockedTail: number,
-  backend: Pick<MatMulBackend, 'times' | 'transposeTimes'>,
+  backend: EigenProducts,
 ): Promise<Tridiagonal> {
   const tri = emptyTridiagonal(n);
   // Only the lower triangle is read and kept up to date (the only part callers promise).
@@ -574,47 +577,64 @@ async function applyReflectorsBlocked(
   y: Float64Array,
   count: number,
   block: number,
-  backend: Pick<MatMulBackend, 'times' | 'transposeTimes'>,
+  backend: EigenProducts,
 ): Promise<void> {
-  const { reflectors, reflectorOffsets, betas } = tri;
+  const { betas } = tri;
   const last = n - 3;
   const blockStarts: number[] = [];
   for (let j = 0; j <= last; j += block) blockStarts.push(j);
+  // The loops live in synchronous helpers (see tridiagonalizeBlocked): here they were 40 % of an
+  // order-400 all-vectors back-transformation, twice the time of its two products.
   for (let b = blockStarts.length - 1; b >= 0; b--) {
     const first = blockStarts[b];
     const width = Math.min(block, last - first + 1);
     const base = first + 1;
     const m = n - base;
-    // V (m×width): reflector first+i starts at row i with its implicit leading 1.
-    const v = new Float64Array(m * width);
-    let any = false;
-    for (let i = 0; i < width; i++) {
-      const j = first + i;
-      if (betas[j] === 0) continue;
-      any = true;
-      const offset = reflectorOffsets[j];
-      const length = n - j - 1;
-      for (let r = 0; r < length; r++) v[(i + r) * width + i] = reflectors[offset + r];
-    }
-    if (!any) continue;
+    const v = blockReflectors(tri, n, first, width);
+    if (!v) continue;
     const t = await blockReflectorFactor(v, m, width, betas.subarray(first, first + width), backend);
     const rows = y.subarray(base * count, n * count);
     const vty = await backend.transposeTimes(v, m, width, rows, count); // width×count
-    // vty ← T·vty (T upper triangular), in place from the top row down.
-    for (let i = 0; i < width; i++) {
-      const out = i * count;
-      const tii = t[i * width + i];
-      for (let c = 0; c < count; c++) vty[out + c] *= tii;
-      for (let l = i + 1; l < width; l++) {
-        const til = t[i * width + l];
-        if (til === 0) continue;
-        const src = l * count;
-        for (let c = 0; c < count; c++) vty[out + c] += til * vty[src + c];
-      }
-    }
-    const correction = await backend.times(v, m, width, vty, count);
-    for (let idx = 0; idx < rows.length; idx++) rows[idx] -= correction[idx];
+    upperTriangularTimesInPlace(t, width, vty, count);
+    if (backend.subtractProduct) rows.set(await backend.subtractProduct(rows, v, m, width, vty, count));
+    else subtractInPlace(rows, await backend.times(v, m, width, vty, count));
   }
+}
+
+/** V ((n − first − 1)×width): reflector first+i starts at row i with its implicit leading 1; null if all are identities. */
+function blockReflectors(tri: Tridiagonal, n: number, first: number, width: number): Float64Array | null {
+  const { reflectors, reflectorOffsets, betas } = tri;
+  const m = n - first - 1;
+  const v = new Float64Array(m * width);
+  let any = false;
+  for (let i = 0; i < width; i++) {
+    const j = first + i;
+    if (betas[j] === 0) continue;
+    any = true;
+    const offset = reflectorOffsets[j];
+    const length = n - j - 1;
+    for (let r = 0; r < length; r++) v[(i + r) * width + i] = reflectors[offset + r];
+  }
+  return any ? v : null;
+}
+
+/** x ← T·x for T (width×width, upper triangular) and x (width×count), from the top row down. */
+function upperTriangularTimesInPlace(t: Float64Array, width: number, x: Float64Array, count: number): void {
+  for (let i = 0; i < width; i++) {
+    const out = i * count;
+    const tii = t[i * width + i];
+    for (let c = 0; c < count; c++) x[out + c] *= tii;
+    for (let l = i + 1; l < width; l++) {
+      const til = t[i * width + l];
+      if (til === 0) continue;
+      const src = l * count;
+      for (let c = 0; c < count; c++) x[out + c] += til * x[src + c];
+    }
+  }
+}
+
+function subtractInPlace(target: Float64Array, amount: Float64Array): void {
+  for (let i = 0; i < target.length; i++) target[i] -= amount[i];
 }
 
 /** Upper-triangular T with H_0⋯H_{w−1} = I − V·T·Vᵀ (forward, columnwise, as LAPACK's dlarft). */
@@ -623,9 +643,13 @@ async function blockReflectorFactor(
   m: number,
   width: number,
   betas: Float64Array,
-  backend: Pick<MatMulBackend, 'times' | 'transposeTimes'>,
+  backend: EigenProducts,
 ): Promise<Float64Array> {
-  const gram = await backend.transposeTimes(v, m, width, v, width);
+  return triangularFactor(await backend.transposeTimes(v, m, width, v, width), width, betas);
+}
+
+/** T from VᵀV and the β's, column by column (a synchronous helper, as the loops above). */
+function triangularFactor(gram: Float64Array, width: number, betas: Float64Array): Float64Array {
   const t = new Float64Array(width * width);
   const z = new Float64Array(width);
   for (let i = 0; i < width; i++) {

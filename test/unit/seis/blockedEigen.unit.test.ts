@@ -239,6 +239,33 @@ describe('Grams from one triangle (gramOfRows)', () => {
     }
   });
 
+  it('subtractProduct (C − A·B in one onnxruntime call) equals subtracting times() entry by entry, and the solver gives the same bits with or without it', async () => {
+    const ort = await createOrtMatMulBackend({ eigenThreads: 0 });
+    try {
+      for (const [m, k, n] of [
+        [300, 32, 250],
+        [10, 5, 7],
+      ]) {
+        const a = uniform(m * k, 21);
+        const b = uniform(k * n, 22);
+        const c = uniform(m * n, 23);
+        const fused = await ort.subtractProduct!(c, a, m, k, b, n);
+        const product = await ort.times(a, m, k, b, n);
+        let differing = 0;
+        for (let i = 0; i < m * n; i++) if (fused[i] !== c[i] - product[i]) differing++;
+        assert.equal(differing, 0, `${m}×${k}×${n}: entries differing`);
+      }
+      const n = 260;
+      const matrix = gram(n, 300, 24);
+      const { subtractProduct: _fused, ...separate } = ort;
+      const [withFused, withoutFused] = await Promise.all([symmetricEigenBlocked(matrix, n, { vectors: n }, ort), symmetricEigenBlocked(matrix, n, { vectors: n }, separate)]);
+      assert.deepEqual(withFused.values, withoutFused.values);
+      assert.deepEqual(withFused.vectorRows, withoutFused.vectorRows);
+    } finally {
+      await ort.dispose();
+    }
+  });
+
   it('decomposes a tall matrix (d ≤ n, Gram of the transposed rows) to the same basis as the full products', async () => {
     const ort = await createOrtMatMulBackend({ eigenThreads: 0 });
     try {
