@@ -12,7 +12,7 @@
  * Accuracy: backward stable; eigenvalues to ~n·ε·‖A‖ absolute, vectors to ε·‖A‖/gap.
  */
 import type { MatMulBackend } from '../types';
-import { orthogonalizationSpace, reductionWorkspace, symvWorkspace, type ReductionWorkspace, type SymvWorkspace } from './symv';
+import { orthogonalizationSpace, reductionWorkspace, symvWorkspace, upperTriangularTimesInPlace, type ReductionWorkspace, type SymvWorkspace } from './symv';
 
 import type { EigenOptions, SymmetricEigen } from './eigenTypes';
 
@@ -616,21 +616,6 @@ function blockReflectors(tri: Tridiagonal, n: number, first: number, width: numb
     for (let r = 0; r < length; r++) v[(i + r) * width + i] = reflectors[offset + r];
   }
   return any ? v : null;
-}
-
-/** x ← T·x for T (width×width, upper triangular) and x (width×count), from the top row down. */
-function upperTriangularTimesInPlace(t: Float64Array, width: number, x: Float64Array, count: number): void {
-  for (let i = 0; i < width; i++) {
-    const out = i * count;
-    const tii = t[i * width + i];
-    for (let c = 0; c < count; c++) x[out + c] *= tii;
-    for (let l = i + 1; l < width; l++) {
-      const til = t[i * width + l];
-      if (til === 0) continue;
-      const src = l * count;
-      for (let c = 0; c < count; c++) x[out + c] += til * x[src + c];
-    }
-  }
 }
 
 function subtractInPlace(target: Float64Array, amount: Float64Array): void {

@@ -101,6 +101,62 @@ export function orthogonalizationSpace(count: number, n: number): Orthogonalizat
   };
 }
 
+type ScaledAdd = (dst: number, src: number, bytes: number, c: number) => void;
+
+/** One per thread, grown when a larger x arrives: a memory and instance per call cost more than the work. */
+let triangularSpace: { readonly heap: Float64Array; readonly scaledAdd: ScaledAdd } | undefined;
+
+/**
+ * x ← T·x for T (width×width, upper triangular, row-major) and x (width×count, row-major), in place,
+ * from the top row down: row i ← t_ii·row i, then + t_il·row l for each l > i in order (a zero t_il
+ * adds nothing). The SIMD kernel runs the rows' pairs of entries with the same operations in the same
+ * order, so both paths give the same numbers.
+ */
+export function upperTriangularTimesInPlace(t: Float64Array, width: number, x: Float64Array, count: number): void {
+  const compiled = count >= MIN_ORDER_FOR_SIMD ? simdModule() : null;
+  if (!compiled) {
+    upperTriangularTimesJs(t, width, x, count);
+    return;
+  }
+  const size = width * count;
+  if (!triangularSpace || triangularSpace.heap.length < size) {
+    const pages = Math.ceil((size * 8) / 65536);
+    const memory = new compiled.wasm.Memory({ initial: pages, maximum: pages });
+    const scaledAdd = new compiled.wasm.Instance(compiled.module, { env: { memory } }).exports.scaledAdd as ScaledAdd;
+    triangularSpace = { heap: new Float64Array(memory.buffer), scaledAdd };
+  }
+  const { heap, scaledAdd } = triangularSpace;
+  heap.set(x.subarray(0, size));
+  const even = count & ~1;
+  for (let i = 0; i < width; i++) {
+    const out = i * count;
+    const tii = t[i * width + i];
+    for (let c = 0; c < count; c++) heap[out + c] *= tii;
+    for (let l = i + 1; l < width; l++) {
+      const til = t[i * width + l];
+      if (til === 0) continue;
+      const src = l * count;
+      scaledAdd(out * 8, src * 8, even * 8, til);
+      if (even < count) heap[out + even] += til * heap[src + even];
+    }
+  }
+  x.set(heap.subarray(0, size));
+}
+
+function upperTriangularTimesJs(t: Float64Array, width: number, x: Float64Array, count: number): void {
+  for (let i = 0; i < width; i++) {
+    const out = i * count;
+    const tii = t[i * width + i];
+    for (let c = 0; c < count; c++) x[out + c] *= tii;
+    for (let l = i + 1; l < width; l++) {
+      const til = t[i * width + l];
+      if (til === 0) continue;
+      const src = l * count;
+      for (let c = 0; c < count; c++) x[out + c] += til * x[src + c];
+    }
+  }
+}
+
 /** Whether the SIMD kernel runs here (Node ≥ 16.4 has WebAssembly SIMD). */
 export function simdSymvAvailable(): boolean {
   return simdModule() !== null;
@@ -493,16 +549,18 @@ function rows4Module(): Uint8Array {
   const axpy4Code = axpy4Body();
   const dot4Code = dot4Body();
   const mgsCode = mgsBody();
+  const scaledAddCode = scaledAddBody();
   const rows4Params = [I32, I32, I32, I32, I32, I32, F64, F64, F64, F64];
   const dot4Params = [I32, I32, I32, I32, I32, I32, I32];
   const mgsParams = [I32, I32, I32, I32, I32];
+  const scaledAddParams = [I32, I32, I32, F64];
   const functionType = (params: number[]): number[] => [0x60, ...vector(params.map((t) => [t])), 0];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vector([functionType(rows4Params), functionType(dot4Params), functionType(mgsParams)])),
+    ...section(1, vector([functionType(rows4Params), functionType(dot4Params), functionType(mgsParams), functionType(scaledAddParams)])),
     ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
     // rows4 and axpy4 share a signature (six i32, four f64).
-    ...section(3, vector([[0], [0], [1], [2]])),
+    ...section(3, vector([[0], [0], [1], [2], [3]])),
     ...section(
       7,
       vector([
@@ -510,9 +568,10 @@ function rows4Module(): Uint8Array {
         [...name('axpy4'), 0x00, 1],
         [...name('dot4'), 0x00, 2],
         [...name('mgs'), 0x00, 3],
+        [...name('scaledAdd'), 0x00, 4],
       ]),
     ),
-    ...section(10, vector([rows4Code, axpy4Code, dot4Code, mgsCode].map((code) => [...uleb(code.length), ...code]))),
+    ...section(10, vector([rows4Code, axpy4Code, dot4Code, mgsCode, scaledAddCode].map((code) => [...uleb(code.length), ...code]))),
   ]);
 }
 
@@ -570,6 +629,25 @@ function axpy4Body(): number[] {
       [4, V128],
     ]),
     ...body,
+  ];
+}
+
+/** scaledAdd(dst, src, bytes, c): dst[i] += src[i]·c over `bytes` bytes (a multiple of 16). */
+function scaledAddBody(): number[] {
+  const [dst, src, bytes, c] = [0, 1, 2, 3];
+  const j = 4;
+  const splat = 5;
+  const step = [...get(dst), ...get(j), ...i32Add, ...get(dst), ...get(j), ...i32Add, ...load128, ...get(src), ...get(j), ...i32Add, ...load128, ...get(splat), ...f64x2Mul, ...f64x2Add, ...store128];
+  return [
+    ...vector([
+      [1, I32],
+      [1, V128],
+    ]),
+    ...get(c),
+    ...f64x2Splat,
+    ...set(splat),
+    ...loopBy16Bytes(j, bytes, step),
+    0x0b,
   ];
 }
 

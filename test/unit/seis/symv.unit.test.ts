@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRandom } from '../../../src/seis';
-import { lowerSymv, simdSymvAvailable, symvWorkspace } from '../../../src/seis/linalg/symv';
+import { lowerSymv, simdSymvAvailable, symvWorkspace, upperTriangularTimesInPlace } from '../../../src/seis/linalg/symv';
 
 describe('symmetric matrix–vector kernel', () => {
   it('runs the SIMD kernel on this machine', () => {
@@ -41,6 +41,32 @@ describe('symmetric matrix–vector kernel', () => {
           assert.ok(Math.abs(plain[r] - exact) <= 1e-13 * m, `n=${n} base=${base} row ${r}: JS ${plain[r]} vs ${exact}`);
         }
       }
+    }
+  });
+});
+
+describe('x ← T·x for an upper-triangular T (the back-transformation\'s block factor)', () => {
+  it('gives the bits of the literal loop, odd and even row lengths, zero entries skipped, on the SIMD path too', () => {
+    assert.ok(simdSymvAvailable(), 'WebAssembly SIMD is available on Node 20');
+    const next = createRandom(31);
+    for (const [width, count] of [
+      [32, 401],
+      [17, 64],
+      [5, 7],
+    ]) {
+      const t = new Float64Array(width * width);
+      for (let i = 0; i < width; i++) for (let l = i; l < width; l++) t[i * width + l] = (i + l) % 5 === 0 ? 0 : next() - 0.5;
+      const x = new Float64Array(width * count).map(() => next() - 0.5);
+      const expected = Float64Array.from(x);
+      for (let i = 0; i < width; i++) {
+        for (let c = 0; c < count; c++) expected[i * count + c] *= t[i * width + i];
+        for (let l = i + 1; l < width; l++) {
+          if (t[i * width + l] === 0) continue;
+          for (let c = 0; c < count; c++) expected[i * count + c] += t[i * width + l] * expected[l * count + c];
+        }
+      }
+      upperTriangularTimesInPlace(t, width, x, count);
+      assert.deepEqual(x, expected, `${width}×${count}`);
     }
   });
 });
