@@ -324,10 +324,14 @@ export function inverseIterationVectors(d: Float64Array, e: Float64Array, n: num
       growth = Math.sqrt(growth);
       let first = v;
       while (first > 0 && eigenvalues[first - 1] - eigenvalues[v] <= window) first--;
-      if (first < v) space.orthogonalize(first, v);
-      let length = 0;
-      for (let i = 0; i < n; i++) length += x[i] * x[i];
-      length = Math.sqrt(length);
+      // Unchanged by an empty re-orthogonalization, the length is the growth just summed.
+      let length = growth;
+      if (first < v) {
+        space.orthogonalize(first, v);
+        length = 0;
+        for (let i = 0; i < n; i++) length += x[i] * x[i];
+        length = Math.sqrt(length);
+      }
       if (!(length > 0) || !Number.isFinite(length)) return null;
       for (let i = 0; i < n; i++) x[i] /= length;
       // One solve amplified the start vector (norm ‖T‖ from the second pass on) by ≥
