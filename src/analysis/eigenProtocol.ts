@@ -1,9 +1,10 @@
 /**
  * The one home of the messages between the eigensolver pool (main thread) and its worker threads.
- * A job runs the core's blocked eigensolver in a worker; its matrix products come back to the main
- * thread as product requests, because onnxruntime (the fast products) lives only there.
+ * A job runs the core's blocked eigensolver, or a whole canonical-pairs problem, in a worker; its
+ * matrix products run on the worker's own onnxruntime, or come back to the main thread as product
+ * requests where that could not be loaded.
  */
-import type { EigenOptions, SymmetricEigen } from '../seis';
+import type { CanonicalPairs, EigenOptions, SymmetricEigen } from '../seis';
 
 /** Main → worker: solve one symmetric eigenproblem. */
 export interface EigenJob {
@@ -14,13 +15,27 @@ export interface EigenJob {
   readonly options: EigenOptions;
 }
 
+/** Main → worker: the canonical pairs of X (k×k′), computed whole in the worker (core's canonicalPairsHere). */
+export interface CcaJob {
+  readonly kind: 'cca';
+  readonly id: number;
+  readonly x: Float64Array;
+  readonly k: number;
+  readonly kT: number;
+}
+
+export type PoolJob = EigenJob | CcaJob;
+
 /** Main → worker: the answer to a ProductRequest. */
 export type ProductReply = { readonly kind: 'product'; readonly id: number; readonly ok: true; readonly result: Float64Array } | { readonly kind: 'product'; readonly id: number; readonly ok: false; readonly message: string };
 
-export type ToWorker = EigenJob | ProductReply;
+export type ToWorker = PoolJob | ProductReply;
 
 /** Worker → main: one job done (or failed). */
-export type EigenReply = { readonly kind: 'eigen'; readonly id: number; readonly ok: true; readonly result: SymmetricEigen } | { readonly kind: 'eigen'; readonly id: number; readonly ok: false; readonly message: string };
+export type JobReply =
+  | { readonly kind: 'eigen'; readonly id: number; readonly ok: true; readonly result: SymmetricEigen }
+  | { readonly kind: 'cca'; readonly id: number; readonly ok: true; readonly result: CanonicalPairs }
+  | { readonly kind: 'eigen' | 'cca'; readonly id: number; readonly ok: false; readonly message: string };
 
 /** Worker → main: compute a product with the main thread's backend (operands as in MatMulBackend). */
 export interface ProductRequest {
@@ -34,7 +49,7 @@ export interface ProductRequest {
   readonly cols: number;
 }
 
-export type FromWorker = EigenReply | ProductRequest;
+export type FromWorker = JobReply | ProductRequest;
 
 /**
  * Products smaller than this many multiply-adds are computed where they are needed: a backend call

@@ -8,7 +8,7 @@
  * aborted with several worker threads: one process-wide tensor constructor; package.json pins 1.30.)
  */
 import { parentPort } from 'node:worker_threads';
-import { symmetricEigenBlocked, timesSync, transposeTimesSync, type EigenProducts } from '../seis';
+import { canonicalPairsHere, symmetricEigenBlocked, timesSync, transposeTimesSync, type EigenProducts } from '../seis';
 import { createOrtMatMulBackend } from './ortMatMulBackend';
 import { MIN_WORK_FOR_BACKEND, ownedBuffer, type FromWorker, type ToWorker } from './eigenProtocol';
 
@@ -62,8 +62,15 @@ port?.on('message', (message: ToWorker) => {
     return;
   }
   const job = message;
-  void workerProducts().then((products) => symmetricEigenBlocked(job.matrix, job.n, job.options, products)).then(
-    (result) => post({ kind: 'eigen', id: job.id, ok: true, result }, [...ownedBuffer(result.values), ...ownedBuffer(result.vectorRows)]),
-    (error: unknown) => post({ kind: 'eigen', id: job.id, ok: false, message: error instanceof Error ? error.message : String(error) }),
-  );
+  const failed = (error: unknown) => post({ kind: job.kind, id: job.id, ok: false, message: error instanceof Error ? error.message : String(error) });
+  if (job.kind === 'cca') {
+    // The whole problem here: its Gram, eigensolve, back-product and tie alignment leave the main thread.
+    void workerProducts()
+      .then((products) => canonicalPairsHere(job.x, job.k, job.kT, { name: 'worker', ...products }))
+      .then((result) => post({ kind: 'cca', id: job.id, ok: true, result }, [...ownedBuffer(result.m), ...ownedBuffer(result.n), ...ownedBuffer(result.rho)]), failed);
+    return;
+  }
+  void workerProducts()
+    .then((products) => symmetricEigenBlocked(job.matrix, job.n, job.options, products))
+    .then((result) => post({ kind: 'eigen', id: job.id, ok: true, result }, [...ownedBuffer(result.values), ...ownedBuffer(result.vectorRows)]), failed);
 });

@@ -8,11 +8,11 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { EigenOptions, MatMulBackend, SymmetricEigen } from '../seis';
-import { ownedBuffer, type EigenJob, type FromWorker, type ProductRequest, type ToWorker } from './eigenProtocol';
+import type { CanonicalPairs, EigenOptions, EigenProducts, SymmetricEigen } from '../seis';
+import { ownedBuffer, type FromWorker, type PoolJob, type ProductRequest, type ToWorker } from './eigenProtocol';
 
 interface Pending {
-  readonly resolve: (value: SymmetricEigen) => void;
+  readonly resolve: (value: SymmetricEigen | CanonicalPairs) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -29,14 +29,14 @@ function startWorker(): Worker {
 export class EigenWorkerPool {
   private readonly idle: Worker[] = [];
   private readonly all: Worker[] = [];
-  private readonly queue: EigenJob[] = [];
+  private readonly queue: PoolJob[] = [];
   private readonly pending = new Map<number, Pending>();
   private readonly busy = new Map<Worker, number>();
   private nextId = 1;
   private closed = false;
 
   constructor(
-    private readonly products: Pick<MatMulBackend, 'times' | 'transposeTimes'>,
+    private readonly products: EigenProducts,
     readonly size: number = Math.max(1, availableParallelism()),
   ) {
     for (let i = 0; i < size; i++) {
@@ -51,11 +51,19 @@ export class EigenWorkerPool {
   }
 
   symmetricEigen(matrix: Float64Array, n: number, options: EigenOptions): Promise<SymmetricEigen> {
+    return this.submit((id) => ({ kind: 'eigen', id, matrix, n, options })) as Promise<SymmetricEigen>;
+  }
+
+  canonicalPairs(x: Float64Array, k: number, kT: number): Promise<CanonicalPairs> {
+    return this.submit((id) => ({ kind: 'cca', id, x, k, kT })) as Promise<CanonicalPairs>;
+  }
+
+  private submit(job: (id: number) => PoolJob): Promise<SymmetricEigen | CanonicalPairs> {
     if (this.closed) return Promise.reject(new Error('The eigensolver pool is closed.'));
     const id = this.nextId++;
-    return new Promise<SymmetricEigen>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.queue.push({ kind: 'eigen', id, matrix, n, options });
+      this.queue.push(job(id));
       this.dispatch();
     });
   }
@@ -70,7 +78,7 @@ export class EigenWorkerPool {
   private dispatch(): void {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const worker = this.idle.pop() as Worker;
-      const job = this.queue.shift() as EigenJob;
+      const job = this.queue.shift() as PoolJob;
       this.busy.set(worker, job.id);
       worker.ref();
       // Copied, not transferred: callers may still hold the matrix.
@@ -99,7 +107,7 @@ export class EigenWorkerPool {
     );
   }
 
-  private settle(worker: Worker, reply: Extract<FromWorker, { kind: 'eigen' }>): void {
+  private settle(worker: Worker, reply: Exclude<FromWorker, ProductRequest>): void {
     this.busy.delete(worker);
     worker.unref();
     this.idle.push(worker);

@@ -156,7 +156,12 @@ export async function createOrtMatMulBackend(options: OrtBackendOptions = {}): P
     name: 'onnxruntime',
     ...products,
     gramOfRows,
-    ...(pool ? { symmetricEigen: (matrix, n, eigenOptions) => pool.symmetricEigen(matrix, n, eigenOptions) } : {}),
+    ...(pool
+      ? {
+          symmetricEigen: (matrix, n, eigenOptions) => pool.symmetricEigen(matrix, n, eigenOptions),
+          canonicalPairs: (x, k, kT) => pool.canonicalPairs(x, k, kT),
+        }
+      : {}),
     dispose: async () => {
       await pool?.close();
       await Promise.all([transposeTimesSession, timesSession, timesTransposeSession, subtractProductSession].map((session) => session.release()));

@@ -25,6 +25,7 @@ export {
   decomposeTensor,
   decomposeGram,
   canonicalScores,
+  canonicalPairsHere,
   centerColumns,
   keptRank,
   resolveOptions,

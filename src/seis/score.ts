@@ -37,6 +37,7 @@ import {
   DEFAULT_SEIS_OPTIONS,
   SeisInputError,
   type ActivationTensor,
+  type CanonicalPairs,
   type MatMulBackend,
   type ObservationMatrix,
   type PairScore,
@@ -356,12 +357,12 @@ interface CcaResult {
  * The canonical pairs of X = UᵀU′ (k×k′): m (k×r) and n (k′×r) row-major, ρ descending, tied blocks
  * already in the project's basis (docs/method.md "Ties"). Shared by the scores and the patterns.
  */
-export async function canonicalPairs(
-  x: Float64Array,
-  k: number,
-  kT: number,
-  backend: MatMulBackend,
-): Promise<{ m: Float64Array; n: Float64Array; rho: Float64Array }> {
+export function canonicalPairs(x: Float64Array, k: number, kT: number, backend: MatMulBackend): Promise<CanonicalPairs> {
+  return backend.canonicalPairs ? backend.canonicalPairs(x, k, kT) : canonicalPairsHere(x, k, kT, backend);
+}
+
+/** canonicalPairs computed in this thread (products and eigensolver through `backend`). */
+export async function canonicalPairsHere(x: Float64Array, k: number, kT: number, backend: MatMulBackend): Promise<CanonicalPairs> {
   // Solve on the smaller side: the SVD of Xᵀ is the SVD of X with the singular vectors swapped.
   const { left: m, right: n, rho } =
     kT <= k ? await svdFromGram(x, k, kT, backend) : swapSides(await svdFromGram(transpose(x, k, kT), kT, k, backend));

@@ -71,6 +71,19 @@ export interface MatMulBackend {
    * so independent decompositions use every core. Absent → solved in the calling thread.
    */
   symmetricEigen?(matrix: Float64Array, n: number, options: EigenOptions): Promise<SymmetricEigen>;
+  /**
+   * Optional: the core's canonicalPairs (SVD of a k×k′ matrix from its smaller Gram, tied blocks
+   * aligned) run elsewhere, e.g. whole on a worker thread with its products and eigensolver, so the
+   * calling thread only hands over X. Absent → computed in the calling thread.
+   */
+  canonicalPairs?(x: Float64Array, k: number, kT: number): Promise<CanonicalPairs>;
+}
+
+/** The canonical pairs of X = UᵀU′ (k×k′): m (k×r) and n (k′×r) row-major, ρ descending. */
+export interface CanonicalPairs {
+  readonly m: Float64Array;
+  readonly n: Float64Array;
+  readonly rho: Float64Array;
 }
 
 /** Observations × variables matrix, row-major, column-centered or not as stated by its producer. */

@@ -56,3 +56,42 @@ describe('eigensolver threads multiply on their own onnxruntime', () => {
     assert.ok(vectorGap < 1e-8, `eigenvectors differ by ${vectorGap}`);
   });
 });
+
+describe('canonical pairs solved whole on an eigensolver thread', () => {
+  it('give the same bits as the calling thread computing them, with ties aligned the same way', async () => {
+    const { createOrtMatMulBackend } = await import('../../../src/analysis/ortMatMulBackend');
+    const { canonicalPairsHere, createRandom } = await import('../../../src/seis');
+    const pooled = await createOrtMatMulBackend();
+    const inThread = await createOrtMatMulBackend({ eigenThreads: 0 });
+    try {
+      assert.ok(pooled.canonicalPairs, 'the pooled backend offers canonicalPairs');
+      const next = createRandom(41);
+      // A 260×200 block with orthonormal columns (every ρ = 1: one tied block of 200, aligned by the
+      // project's rule), and a wide random 180×230 one (solved on its transposed side).
+      const tied = new Float64Array(260 * 200);
+      for (let c = 0; c < 200; c++) {
+        const v = Array.from({ length: 260 }, () => next() - 0.5);
+        for (let p = 0; p < c; p++) {
+          let dot = 0;
+          for (let i = 0; i < 260; i++) dot += v[i] * tied[i * 200 + p];
+          for (let i = 0; i < 260; i++) v[i] -= dot * tied[i * 200 + p];
+        }
+        const norm = Math.hypot(...v);
+        for (let i = 0; i < 260; i++) tied[i * 200 + c] = v[i] / norm;
+      }
+      const wide = new Float64Array(180 * 230).map(() => next() - 0.5);
+      for (const [x, k, kT] of [
+        [tied, 260, 200],
+        [wide, 180, 230],
+      ] as const) {
+        const [there, here] = await Promise.all([pooled.canonicalPairs(x, k, kT), canonicalPairsHere(x, k, kT, inThread)]);
+        assert.equal(there.rho.length, Math.min(k, kT));
+        assert.deepEqual(there.rho, here.rho, `${k}×${kT}: ρ`);
+        assert.deepEqual(there.m, here.m, `${k}×${kT}: m`);
+        assert.deepEqual(there.n, here.n, `${k}×${kT}: n`);
+      }
+    } finally {
+      await Promise.all([pooled.dispose(), inThread.dispose()]);
+    }
+  });
+});
