@@ -1,9 +1,10 @@
 /**
  * A small pool of worker threads running the core's eigensolver, so the independent
  * decompositions SEIS issues together (clean and transformed Grams, the actual CCA and each null)
- * run on every core. The solvers' large matrix products come back here and run on `products`
- * (onnxruntime, which only the main thread loads). Workers are unref'd: an idle pool never keeps a
- * process alive.
+ * run on every core. A CCA is handed over whole (its Gram, eigensolve, back-product and tie
+ * alignment): done here, they kept the main thread busy while the pool idled. Each worker multiplies
+ * on its own onnxruntime; where it cannot load one, its products come back here and run on
+ * `products`. Workers are unref'd: an idle pool never keeps a process alive.
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
