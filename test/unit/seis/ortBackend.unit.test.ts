@@ -2,6 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { createOrtMatMulBackend } from '../../../src/analysis/ortMatMulBackend';
+import { canonicalPairsHere, createRandom, type CanonicalPairs } from '../../../src/seis';
 
 describe('onnxruntime backend lifecycle', () => {
   it('a process that used the eigensolver pool exits on its own without dispose()', () => {
@@ -59,12 +61,11 @@ describe('eigensolver threads multiply on their own onnxruntime', () => {
 
 describe('canonical pairs solved whole on an eigensolver thread', () => {
   it('give the same bits as the calling thread computing them, with ties aligned the same way', async () => {
-    const { createOrtMatMulBackend } = await import('../../../src/analysis/ortMatMulBackend');
-    const { canonicalPairsHere, createRandom } = await import('../../../src/seis');
     const pooled = await createOrtMatMulBackend();
     const inThread = await createOrtMatMulBackend({ eigenThreads: 0 });
     try {
-      assert.ok(pooled.canonicalPairs, 'the pooled backend offers canonicalPairs');
+      const solveInPool = pooled.canonicalPairs;
+      assert.ok(solveInPool, 'the pooled backend offers canonicalPairs');
       const next = createRandom(41);
       // A 260×200 block with orthonormal columns (every ρ = 1: one tied block of 200, aligned by the
       // project's rule), and a wide random 180×230 one (solved on its transposed side).
@@ -84,7 +85,8 @@ describe('canonical pairs solved whole on an eigensolver thread', () => {
         [tied, 260, 200],
         [wide, 180, 230],
       ] as const) {
-        const [there, here] = await Promise.all([pooled.canonicalPairs(x, k, kT), canonicalPairsHere(x, k, kT, inThread)]);
+        const there: CanonicalPairs = await solveInPool(x, k, kT);
+        const here: CanonicalPairs = await canonicalPairsHere(x, k, kT, inThread);
         assert.equal(there.rho.length, Math.min(k, kT));
         assert.deepEqual(there.rho, here.rho, `${k}×${kT}: ρ`);
         assert.deepEqual(there.m, here.m, `${k}×${kT}: m`);
