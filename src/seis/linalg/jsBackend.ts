@@ -55,24 +55,23 @@ export function timesSync(a: Float64Array, m: number, k: number, b: Float64Array
   return c;
 }
 
+/** Σ_l a[aRow + l]·b[bRow + l] over k entries, in two interleaved partial sums. */
+function dotRows(a: Float64Array, aRow: number, b: Float64Array, bRow: number, k: number): number {
+  let d0 = 0;
+  let d1 = 0;
+  let l = 0;
+  for (; l + 1 < k; l += 2) {
+    d0 += a[aRow + l] * b[bRow + l];
+    d1 += a[aRow + l + 1] * b[bRow + l + 1];
+  }
+  if (l < k) d0 += a[aRow + l] * b[bRow + l];
+  return d0 + d1;
+}
+
 /** C = A·Bᵀ for A (m×k), B (n×k): dot products of contiguous rows. */
 export function timesTransposeSync(a: Float64Array, m: number, k: number, b: Float64Array, n: number): Float64Array {
   const c = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    const aRow = i * k;
-    for (let j = 0; j < n; j++) {
-      const bRow = j * k;
-      let d0 = 0;
-      let d1 = 0;
-      let l = 0;
-      for (; l + 1 < k; l += 2) {
-        d0 += a[aRow + l] * b[bRow + l];
-        d1 += a[aRow + l + 1] * b[bRow + l + 1];
-      }
-      if (l < k) d0 += a[aRow + l] * b[bRow + l];
-      c[i * n + j] = d0 + d1;
-    }
-  }
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) c[i * n + j] = dotRows(a, i * k, b, j * k, k);
   return c;
 }
 
@@ -82,21 +81,7 @@ export function timesTransposeSync(a: Float64Array, m: number, k: number, b: Flo
  */
 export function gramOfRowsSync(a: Float64Array, m: number, k: number): Float64Array {
   const g = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) {
-    const aRow = i * k;
-    for (let j = 0; j <= i; j++) {
-      const bRow = j * k;
-      let d0 = 0;
-      let d1 = 0;
-      let l = 0;
-      for (; l + 1 < k; l += 2) {
-        d0 += a[aRow + l] * a[bRow + l];
-        d1 += a[aRow + l + 1] * a[bRow + l + 1];
-      }
-      if (l < k) d0 += a[aRow + l] * a[bRow + l];
-      g[i * m + j] = d0 + d1;
-    }
-  }
+  for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) g[i * m + j] = dotRows(a, i * k, a, j * k, k);
   mirrorLower(g, m);
   return g;
 }

@@ -113,48 +113,42 @@ let triangularSpace: { readonly heap: Float64Array; readonly scaledAdd: ScaledAd
  * order, so both paths give the same numbers.
  */
 export function upperTriangularTimesInPlace(t: Float64Array, width: number, x: Float64Array, count: number): void {
-  const compiled = count >= MIN_ORDER_FOR_SIMD ? simdModule() : null;
-  if (!compiled) {
-    upperTriangularTimesJs(t, width, x, count);
-    return;
-  }
   const size = width * count;
+  const space = count >= MIN_ORDER_FOR_SIMD ? triangularHeap(size) : null;
+  // The SIMD kernel works on a copy in its memory; the JS loop on x itself.
+  const rows = space ? space.heap : x;
+  if (space) rows.set(x.subarray(0, size));
+  const even = count & ~1;
+  for (let i = 0; i < width; i++) {
+    const out = i * count;
+    const tii = t[i * width + i];
+    for (let c = 0; c < count; c++) rows[out + c] *= tii;
+    for (let l = i + 1; l < width; l++) {
+      const til = t[i * width + l];
+      if (til === 0) continue;
+      const src = l * count;
+      if (space) {
+        space.scaledAdd(out * 8, src * 8, even * 8, til);
+        if (even < count) rows[out + even] += til * rows[src + even];
+      } else {
+        for (let c = 0; c < count; c++) rows[out + c] += til * rows[src + c];
+      }
+    }
+  }
+  if (space) x.set(rows.subarray(0, size));
+}
+
+/** The thread's kernel memory with room for `size` doubles, or null without WebAssembly SIMD. */
+function triangularHeap(size: number): { readonly heap: Float64Array; readonly scaledAdd: ScaledAdd } | null {
+  const compiled = simdModule();
+  if (!compiled) return null;
   if (!triangularSpace || triangularSpace.heap.length < size) {
     const pages = Math.ceil((size * 8) / 65536);
     const memory = new compiled.wasm.Memory({ initial: pages, maximum: pages });
     const scaledAdd = new compiled.wasm.Instance(compiled.module, { env: { memory } }).exports.scaledAdd as ScaledAdd;
     triangularSpace = { heap: new Float64Array(memory.buffer), scaledAdd };
   }
-  const { heap, scaledAdd } = triangularSpace;
-  heap.set(x.subarray(0, size));
-  const even = count & ~1;
-  for (let i = 0; i < width; i++) {
-    const out = i * count;
-    const tii = t[i * width + i];
-    for (let c = 0; c < count; c++) heap[out + c] *= tii;
-    for (let l = i + 1; l < width; l++) {
-      const til = t[i * width + l];
-      if (til === 0) continue;
-      const src = l * count;
-      scaledAdd(out * 8, src * 8, even * 8, til);
-      if (even < count) heap[out + even] += til * heap[src + even];
-    }
-  }
-  x.set(heap.subarray(0, size));
-}
-
-function upperTriangularTimesJs(t: Float64Array, width: number, x: Float64Array, count: number): void {
-  for (let i = 0; i < width; i++) {
-    const out = i * count;
-    const tii = t[i * width + i];
-    for (let c = 0; c < count; c++) x[out + c] *= tii;
-    for (let l = i + 1; l < width; l++) {
-      const til = t[i * width + l];
-      if (til === 0) continue;
-      const src = l * count;
-      for (let c = 0; c < count; c++) x[out + c] += til * x[src + c];
-    }
-  }
+  return triangularSpace;
 }
 
 /** Whether the SIMD kernel runs here (Node ≥ 16.4 has WebAssembly SIMD). */
