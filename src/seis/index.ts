@@ -27,6 +27,7 @@ export {
   canonicalScores,
   canonicalPairsHere,
   centerColumns,
+  countNonFinite,
   keptRank,
   resolveOptions,
   type ScoreOptions,

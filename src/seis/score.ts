@@ -118,6 +118,26 @@ interface AnyObservationMatrix {
 }
 
 /**
+ * How many entries are NaN or ±Inf. Any of them makes the float64 sum non-finite, and finite float32
+ * values cannot overflow it (≤ 2^128 each, far fewer than 2^896 of them): one add per entry decides
+ * the usual case. (A float64 sum that overflows from finite values is counted, and finds none.)
+ */
+export function countNonFinite(data: Float32Array | Float64Array): number {
+  let s0 = 0;
+  let s1 = 0;
+  let i = 0;
+  for (; i + 1 < data.length; i += 2) {
+    s0 += data[i];
+    s1 += data[i + 1];
+  }
+  if (i < data.length) s0 += data[i];
+  if (Number.isFinite(s0 + s1)) return 0;
+  let bad = 0;
+  for (let j = 0; j < data.length; j++) if (!Number.isFinite(data[j])) bad++;
+  return bad;
+}
+
+/**
  * Column means of a matrix, refusing NaN/Inf with a message that counts them. Non-finite entries
  * make their column's sum non-finite, so the sums are checked instead of every entry, and the
  * entries are counted only when some sum is off.
@@ -130,8 +150,7 @@ function columnMeans(matrix: AnyObservationMatrix, label: string): Float64Array 
     for (let j = 0; j < d; j++) means[j] += data[row + j];
   }
   if (!means.every(Number.isFinite)) {
-    let nonFinite = 0;
-    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) nonFinite++;
+    const nonFinite = countNonFinite(data);
     if (nonFinite > 0) {
       throw new SeisInputError(
         `The ${label} contain ${nonFinite} NaN/Inf value(s) out of ${n * d}: SEIS cannot score them. ` +

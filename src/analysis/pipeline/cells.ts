@@ -60,23 +60,6 @@ export function tensorOf(p: PlannedLayer, data: Float32Array, count: number): Ac
   return { data, shape: p.storedShape(count), layout: p.storedLayout };
 }
 
-export function countNonFinite(data: Float32Array): number {
-  // Any NaN/Inf makes the float64 sum non-finite, and finite float32 values cannot overflow it
-  // (≤ 2^128 each, far fewer than 2^896 of them): one add per entry decides the usual case.
-  let s0 = 0;
-  let s1 = 0;
-  let i = 0;
-  for (; i + 1 < data.length; i += 2) {
-    s0 += data[i];
-    s1 += data[i + 1];
-  }
-  if (i < data.length) s0 += data[i];
-  if (Number.isFinite(s0 + s1)) return 0;
-  let bad = 0;
-  for (let j = 0; j < data.length; j++) if (!Number.isFinite(data[j])) bad++;
-  return bad;
-}
-
 export function dumpName(p: PlannedLayer, what: string): string {
   const safe = p.candidate.name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100);
   return `${String(p.index).padStart(3, '0')}_${safe}.${what}.npy`;

@@ -12,12 +12,12 @@
  * and a layer's row is final the moment its last transform is scored: it is handed to `onRow`
  * then, in graph order within the group, for results as they arrive.
  */
-import { decomposeTensor, type SpectralBasis } from '../../seis';
+import { countNonFinite, decomposeTensor, type SpectralBasis } from '../../seis';
 import type { LayerResult, ScoreCell, TransformInfo } from '../../shared/results';
 import { SpillStore } from '../../io/spill';
 import { messageOf } from '../errors';
 import { capture, openCaptureSession } from './capture';
-import { countNonFinite, dumpName, exactAfterPooling, failedLayer, scoreCell, scoredLayer, tensorOf } from './cells';
+import { dumpName, exactAfterPooling, failedLayer, scoreCell, scoredLayer, tensorOf } from './cells';
 import type { AnalysisContext } from './context';
 import { dumpArray } from './dump';
 import type { PlannedLayer } from './stageValues';

@@ -15,7 +15,7 @@ import { candidateTensors } from '../../../src/analysis/layers';
 import { loadModel } from '../../../src/analysis/onnxModel';
 import { inferShapes, openSession, runBatch } from '../../../src/analysis/session';
 import { convModel, DET_MODEL, quantizedInputModel, tempDir, writeModel } from './modelFactory';
-import { countNonFinite } from '../../../src/analysis/pipeline/cells';
+import { countNonFinite } from '../../../src/seis';
 
 const sorted = (shapes: ReadonlyMap<string, readonly number[]>) => [...shapes].sort((a, b) => (a[0] < b[0] ? -1 : 1));
 
