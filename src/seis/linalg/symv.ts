@@ -6,10 +6,11 @@
  * loop, about 2.5× the speed of the same loop in JS here. Where WebAssembly SIMD is unavailable the
  * JS loop is used; both read the same memory in the same order up to the pairing of columns.
  *
- * The module is assembled below from its instructions (no build step, no file): one function,
- * rows4(a, stride, v, out, pairBytes, scratch, v0, v1, v2, v3), that for four consecutive rows
- * r..r+3 of B and the columns c < r (in pairs) accumulates out[c] += Σ_i B[r+i][c]·v_{r+i} and the
- * four dot products Σ_c B[r+i][c]·v[c] into scratch. JS does the 4×4 diagonal block and the tail.
+ * The module is assembled below from its instructions (no build step, no file). Its symv function
+ * runs a whole product in one call: for four consecutive rows r..r+3 of B and the columns c < r (in
+ * pairs, two pairs per step) it accumulates out[c] += Σ_i B[r+i][c]·v_{r+i} and the four dot products
+ * Σ_c B[r+i][c]·v[c], then the 4×4 diagonal block, then the rows left over one at a time. (It used to
+ * be called once per four rows with the rest in JS: the calls and the JS were a third of its time.)
  */
 
 /** A working matrix (n×n, row-major) whose trailing blocks can be multiplied by vectors fast. */
@@ -178,7 +179,7 @@ function jsWorkspace(n: number, panelRows: number): ReductionWorkspace {
   };
 }
 
-type Rows4 = (a: number, stride: number, v: number, out: number, pairBytes: number, scratch: number, v0: number, v1: number, v2: number, v3: number) => void;
+type SymvKernel = (a: number, strideBytes: number, v: number, out: number, m: number) => void;
 type Axpy4 = (dst: number, p0: number, p1: number, p2: number, p3: number, bytes: number, c0: number, c1: number, c2: number, c3: number) => void;
 type Dot4 = (x: number, p0: number, p1: number, p2: number, p3: number, bytes: number, scratch: number) => void;
 
@@ -194,7 +195,7 @@ function simdWorkspace(wasm: WasmApi, module: WasmModule, n: number, panelRows: 
   const pages = Math.ceil(((yAt + n) * 8) / 65536);
   const memory = new wasm.Memory({ initial: pages, maximum: pages });
   const exports = new wasm.Instance(module, { env: { memory } }).exports;
-  const rows4 = exports.rows4 as Rows4;
+  const symvKernel = exports.symv as SymvKernel;
   const axpy4 = exports.axpy4 as Axpy4;
   const dot4 = exports.dot4 as Dot4;
   const heap = new Float64Array(memory.buffer);
@@ -215,36 +216,7 @@ function simdWorkspace(wasm: WasmApi, module: WasmModule, n: number, panelRows: 
     symv(base, m, v, out) {
       vArea.set(v.subarray(0, m));
       outArea.fill(0, 0, m);
-      let r = 0;
-      for (; r + 3 < m; r += 4) {
-        const row0 = (base + r) * n + base;
-        const pairs = r & ~1;
-        rows4(row0 * 8, stride, vAt * 8, outAt * 8, pairs * 8, scratchAt * 8, vArea[r], vArea[r + 1], vArea[r + 2], vArea[r + 3]);
-        let d0 = heap[scratchAt];
-        let d1 = heap[scratchAt + 1];
-        let d2 = heap[scratchAt + 2];
-        let d3 = heap[scratchAt + 3];
-        if (pairs < r) {
-          // The odd column left over from the pairs.
-          const c = pairs;
-          const x0 = heap[row0 + c];
-          const x1 = heap[row0 + n + c];
-          const x2 = heap[row0 + 2 * n + c];
-          const x3 = heap[row0 + 3 * n + c];
-          const vc = vArea[c];
-          d0 += x0 * vc;
-          d1 += x1 * vc;
-          d2 += x2 * vc;
-          d3 += x3 * vc;
-          outArea[c] += x0 * vArea[r] + x1 * vArea[r + 1] + (x2 * vArea[r + 2] + x3 * vArea[r + 3]);
-        }
-        diagonalBlock(heap, n, row0, r, 4, vArea, outArea);
-        outArea[r] += d0;
-        outArea[r + 1] += d1;
-        outArea[r + 2] += d2;
-        outArea[r + 3] += d3;
-      }
-      tailRows(heap, n, base, m, r, vArea, outArea);
+      symvKernel((base * n + base) * 8, stride, vAt * 8, outAt * 8, m);
       if (out !== outArea) out.set(outArea.subarray(0, m));
     },
     subtractPending(target, shift, from, to, count, cv, cw) {
@@ -454,7 +426,7 @@ function simdModule(): { readonly wasm: WasmApi; readonly module: WasmModule } |
     compiled = null;
     const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
     try {
-      const bytes = rows4Module();
+      const bytes = kernelModule();
       if (wasm && wasm.validate(bytes)) compiled = { wasm, module: new wasm.Module(bytes) };
     } catch {
       compiled = null;
@@ -505,67 +477,155 @@ function loopBy16Bytes(counter: number, limit: number, body: number[]): number[]
   return [0x02, 0x40, 0x03, 0x40, ...get(counter), ...get(limit), 0x4f, 0x0d, 1, ...body, ...get(counter), 0x41, 16, ...i32Add, ...set(counter), 0x0c, 0, 0x0b, 0x0b];
 }
 
-function rows4Module(): Uint8Array {
-  // Parameters 0–5 (i32): a, stride, v, out, pairBytes, scratch (byte offsets); 6–9 (f64): v0..v3.
-  const [a, stride, v, out, pairBytes, scratch] = [0, 1, 2, 3, 4, 5];
-  const coefficient = (i: number) => 6 + i;
-  // Locals: 10 j, 11–13 row pointers (i32); 14–17 dots, 18–21 splatted coefficients, 22 v[c..c+1], 23–26 rows (v128).
-  const j = 10;
-  const rowPointer = [a, 11, 12, 13];
-  const dot = (i: number) => 14 + i;
-  const splat = (i: number) => 18 + i;
-  const vc = 22;
-  const x = (i: number) => 23 + i;
-
-  const body: number[] = [];
-  for (let i = 1; i < 4; i++) body.push(...get(rowPointer[i - 1]), ...get(stride), ...i32Add, ...set(rowPointer[i]));
-  for (let i = 0; i < 4; i++) body.push(...get(coefficient(i)), ...f64x2Splat, ...set(splat(i)));
-  const pair: number[] = [];
-  pair.push(...get(v), ...get(j), ...i32Add, ...load128, ...set(vc));
-  for (let i = 0; i < 4; i++) pair.push(...get(rowPointer[i]), ...get(j), ...i32Add, ...load128, ...set(x(i)));
-  for (let i = 0; i < 4; i++) pair.push(...get(dot(i)), ...get(x(i)), ...get(vc), ...f64x2Mul, ...f64x2Add, ...set(dot(i)));
-  // out[c..c+1] += (x0·s0 + x1·s1) + (x2·s2 + x3·s3)
-  pair.push(...get(out), ...get(j), ...i32Add);
-  pair.push(...get(out), ...get(j), ...i32Add, ...load128);
-  pair.push(...get(x(0)), ...get(splat(0)), ...f64x2Mul, ...get(x(1)), ...get(splat(1)), ...f64x2Mul, ...f64x2Add);
-  pair.push(...get(x(2)), ...get(splat(2)), ...f64x2Mul, ...get(x(3)), ...get(splat(3)), ...f64x2Mul, ...f64x2Add, ...f64x2Add, ...f64x2Add);
-  pair.push(...store128);
-  body.push(...loopBy16Bytes(j, pairBytes, pair));
-  for (let i = 0; i < 4; i++) {
-    body.push(...get(scratch), ...get(dot(i)), ...f64x2Lane(0), ...get(dot(i)), ...f64x2Lane(1), ...f64Add, 0x39, 3, ...uleb(8 * i)); // f64.store
+/** i32.const with a small signed immediate (one to five bytes of signed LEB128). */
+function i32Const(value: number): number[] {
+  const out: number[] = [0x41];
+  let rest = value | 0;
+  for (;;) {
+    const byte = rest & 0x7f;
+    rest >>= 7;
+    if ((rest === 0 && (byte & 0x40) === 0) || (rest === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
   }
-  body.push(0x0b);
+}
+const f64Load = (offset: number): number[] => [0x2b, 3, ...uleb(offset)];
+const f64Store = (offset: number): number[] => [0x39, 3, ...uleb(offset)];
+const v128Load = (offset: number): number[] => [...simd(0x00), 3, ...uleb(offset)];
+const v128Store = (offset: number): number[] => [...simd(0x0b), 3, ...uleb(offset)];
+const f64Mul = [0xa2];
+const i32Mul = [0x6c];
+const tee = (local: number): number[] => [0x22, ...uleb(local)];
+/** block { loop { leave when `exit` (an i32 condition) holds; body; repeat } }. */
+const whileNot = (exit: number[], body: number[]): number[] => [0x02, 0x40, 0x03, 0x40, ...exit, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
+
+/**
+ * symv(a, strideBytes, v, out, m): out[0..m) += B·v for B the order-m block whose row i starts at
+ * byte a + i·strideBytes, lower triangle read (out is zeroed by the caller). Every sum is formed in
+ * the order of the four-row JS loop in `lowerSymv` but with columns in pairs: lane 0 of a row's dot
+ * accumulates the even columns, lane 1 the odd ones, added at the end of the row block.
+ */
+function symvBody(): number[] {
+  const [a, stride, v, out, m] = [0, 1, 2, 3, 4];
+  // i32 locals: r (a multiple of 4 while in blocks), its byte offset, four row pointers, j (bytes), c, row.
+  const [r, rBytes, j, c, row] = [5, 6, 7, 8, 9];
+  const rowPointer = (i: number) => 10 + i;
+  // f64 locals: v_{r+i}, the rows' dots, one entry, one running dot.
+  const coefficient = (i: number) => 14 + i;
+  const rowDot = (i: number) => 18 + i;
+  const [value, dot] = [22, 23];
+  // v128 locals: dots, splatted coefficients, v[c..c+1], rows.
+  const dots = (i: number) => 24 + i;
+  const splat = (i: number) => 28 + i;
+  const vc = 32;
+  const x = (i: number) => 33 + i;
+  const zero128 = [...simd(0x0c), ...new Array<number>(16).fill(0)];
+  const zero64 = [0x44, 0, 0, 0, 0, 0, 0, 0, 0];
+
+  // One pair of columns (bytes j + offset) for the four rows.
+  const pair = (offset: number): number[] => {
+    const code: number[] = [...get(v), ...get(j), ...i32Add, ...v128Load(offset), ...set(vc)];
+    for (let i = 0; i < 4; i++) code.push(...get(rowPointer(i)), ...get(j), ...i32Add, ...v128Load(offset), ...set(x(i)));
+    for (let i = 0; i < 4; i++) code.push(...get(dots(i)), ...get(x(i)), ...get(vc), ...f64x2Mul, ...f64x2Add, ...set(dots(i)));
+    // out[c..c+1] += (x0·s0 + x1·s1) + (x2·s2 + x3·s3)
+    code.push(...get(out), ...get(j), ...i32Add, ...get(out), ...get(j), ...i32Add, ...v128Load(offset));
+    code.push(...get(x(0)), ...get(splat(0)), ...f64x2Mul, ...get(x(1)), ...get(splat(1)), ...f64x2Mul, ...f64x2Add);
+    code.push(...get(x(2)), ...get(splat(2)), ...f64x2Mul, ...get(x(3)), ...get(splat(3)), ...f64x2Mul, ...f64x2Add, ...f64x2Add, ...f64x2Add);
+    code.push(...v128Store(offset));
+    return code;
+  };
+  // out[c] += value·coefficient and dot += value·v[c] for value = B[row][c] (c in bytes, at rowStart + c).
+  const entry = (rowStart: number[], cBytes: number[], offset: number, coefficientLocal: number): number[] => [
+    ...rowStart, ...cBytes, ...i32Add, ...f64Load(offset), ...set(value),
+    ...get(dot), ...get(value), ...get(v), ...cBytes, ...i32Add, ...f64Load(offset), ...f64Mul, ...f64Add, ...set(dot),
+    ...get(out), ...cBytes, ...i32Add, ...get(out), ...cBytes, ...i32Add, ...f64Load(offset), ...get(value), ...get(coefficientLocal), ...f64Mul, ...f64Add, ...f64Store(offset),
+  ];
+  // out[diagonal] += dot + B[row][diagonal]·coefficient (diagonal in bytes).
+  const closeRow = (rowStart: number[], diagonalBytes: number[], offset: number, coefficientLocal: number): number[] => [
+    ...get(out), ...diagonalBytes, ...i32Add,
+    ...get(out), ...diagonalBytes, ...i32Add, ...f64Load(offset),
+    ...get(dot), ...rowStart, ...diagonalBytes, ...i32Add, ...f64Load(offset), ...get(coefficientLocal), ...f64Mul, ...f64Add,
+    ...f64Add, ...f64Store(offset),
+  ];
+
+  const block: number[] = [];
+  block.push(...get(a), ...get(r), ...get(stride), ...i32Mul, ...i32Add, ...set(rowPointer(0)));
+  for (let i = 1; i < 4; i++) block.push(...get(rowPointer(i - 1)), ...get(stride), ...i32Add, ...set(rowPointer(i)));
+  block.push(...get(r), ...i32Const(3), 0x74, ...set(rBytes)); // rBytes = r << 3
+  for (let i = 0; i < 4; i++) {
+    block.push(...get(v), ...get(rBytes), ...i32Add, ...f64Load(8 * i), ...tee(coefficient(i)), ...f64x2Splat, ...set(splat(i)));
+    block.push(...zero128, ...set(dots(i)));
+  }
+  // Columns 0..r−1 (r is even): two pairs per step, then the pair left over.
+  block.push(...i32Const(0), ...set(j));
+  block.push(...whileNot([...get(j), ...i32Const(32), ...i32Add, ...get(rBytes), 0x4a], [...pair(0), ...pair(16), ...get(j), ...i32Const(32), ...i32Add, ...set(j)]));
+  block.push(...whileNot([...get(j), ...get(rBytes), 0x4e], [...pair(0), ...get(j), ...i32Const(16), ...i32Add, ...set(j)]));
+  for (let i = 0; i < 4; i++) block.push(...get(dots(i)), ...f64x2Lane(0), ...get(dots(i)), ...f64x2Lane(1), ...f64Add, ...set(rowDot(i)));
+  // The 4×4 diagonal block, row by row, then each row's dot.
+  for (let i = 0; i < 4; i++) {
+    block.push(...zero64, ...set(dot));
+    for (let l = 0; l < i; l++) block.push(...entry(get(rowPointer(i)), get(rBytes), 8 * l, coefficient(i)));
+    block.push(...closeRow(get(rowPointer(i)), get(rBytes), 8 * i, coefficient(i)));
+  }
+  for (let i = 0; i < 4; i++) {
+    block.push(...get(out), ...get(rBytes), ...i32Add, ...get(out), ...get(rBytes), ...i32Add, ...f64Load(8 * i), ...get(rowDot(i)), ...f64Add, ...f64Store(8 * i));
+  }
+  block.push(...get(r), ...i32Const(4), ...i32Add, ...set(r));
+
+  // The rows after the last whole block, one at a time.
+  const tail: number[] = [];
+  tail.push(...get(a), ...get(r), ...get(stride), ...i32Mul, ...i32Add, ...set(row));
+  tail.push(...get(r), ...i32Const(3), 0x74, ...set(rBytes));
+  tail.push(...get(v), ...get(rBytes), ...i32Add, ...f64Load(0), ...set(coefficient(0)));
+  tail.push(...zero64, ...set(dot), ...i32Const(0), ...set(c));
+  tail.push(...whileNot([...get(c), ...get(rBytes), 0x4e], [...entry(get(row), get(c), 0, coefficient(0)), ...get(c), ...i32Const(8), ...i32Add, ...set(c)]));
+  tail.push(...closeRow(get(row), get(rBytes), 0, coefficient(0)));
+  tail.push(...get(r), ...i32Const(1), ...i32Add, ...set(r));
+
+  const body: number[] = [
+    ...i32Const(0), ...set(r),
+    ...whileNot([...get(r), ...i32Const(3), ...i32Add, ...get(m), 0x4e], block),
+    ...whileNot([...get(r), ...get(m), 0x4e], tail),
+    0x0b,
+  ];
   const locals = vector([
-    [4, I32],
+    [9, I32],
+    [10, F64],
     [13, V128],
   ]);
-  const rows4Code = [...locals, ...body];
+  return [...locals, ...body];
+}
+
+function kernelModule(): Uint8Array {
+  const symvCode = symvBody();
   const axpy4Code = axpy4Body();
   const dot4Code = dot4Body();
   const mgsCode = mgsBody();
   const scaledAddCode = scaledAddBody();
-  const rows4Params = [I32, I32, I32, I32, I32, I32, F64, F64, F64, F64];
+  const axpy4Params = [I32, I32, I32, I32, I32, I32, F64, F64, F64, F64];
+  const symvParams = [I32, I32, I32, I32, I32];
   const dot4Params = [I32, I32, I32, I32, I32, I32, I32];
   const mgsParams = [I32, I32, I32, I32, I32];
   const scaledAddParams = [I32, I32, I32, F64];
   const functionType = (params: number[]): number[] => [0x60, ...vector(params.map((t) => [t])), 0];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vector([functionType(rows4Params), functionType(dot4Params), functionType(mgsParams), functionType(scaledAddParams)])),
+    ...section(1, vector([functionType(axpy4Params), functionType(dot4Params), functionType(mgsParams), functionType(scaledAddParams), functionType(symvParams)])),
     ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-    // rows4 and axpy4 share a signature (six i32, four f64).
-    ...section(3, vector([[0], [0], [1], [2], [3]])),
+    ...section(3, vector([[4], [0], [1], [2], [3]])),
     ...section(
       7,
       vector([
-        [...name('rows4'), 0x00, 0],
+        [...name('symv'), 0x00, 0],
         [...name('axpy4'), 0x00, 1],
         [...name('dot4'), 0x00, 2],
         [...name('mgs'), 0x00, 3],
         [...name('scaledAdd'), 0x00, 4],
       ]),
     ),
-    ...section(10, vector([rows4Code, axpy4Code, dot4Code, mgsCode, scaledAddCode].map((code) => [...uleb(code.length), ...code]))),
+    ...section(10, vector([symvCode, axpy4Code, dot4Code, mgsCode, scaledAddCode].map((code) => [...uleb(code.length), ...code]))),
   ]);
 }
 
