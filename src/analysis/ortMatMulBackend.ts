@@ -110,35 +110,27 @@ export async function createOrtMatMulBackend(options: OrtBackendOptions = {}): P
   const run = async (session: ort.InferenceSession, a: Float64Array, aDims: number[], b: Float64Array, bDims: number[], c?: Float64Array): Promise<Float64Array> => {
     const feeds: Record<string, ort.Tensor> = { A: new ort.Tensor('float64', a, aDims), B: new ort.Tensor('float64', b, bDims) };
     if (c) feeds.C = new ort.Tensor('float64', c, [aDims[0], bDims[1]]);
+    // (A pre-allocated output would not save the copy: onnxruntime-node 1.30 still returns the
+    // result in a new array, copied from the one it filled.)
     const outputs = await session.run(feeds);
     const y = outputs.Y;
     const data = y.data as Float64Array;
     y.dispose?.();
     return data;
   };
+  const belowBackend = (m: number, k: number, n: number) => m * k * n < MIN_WORK_FOR_BACKEND || m === 0 || k === 0 || n === 0;
   const products: Required<Pick<MatMulBackend, 'times' | 'transposeTimes' | 'timesTranspose' | 'subtractProduct'>> = {
     subtractProduct: (c, a, m, k, b, n) =>
-      m * k * n < MIN_WORK_FOR_BACKEND || m === 0 || k === 0 || n === 0
-        ? Promise.resolve(subtractProductSync(c, a, m, k, b, n))
-        : run(subtractProductSession, a, [m, k], b, [k, n], c),
-    transposeTimes: (a, m, p, b, q) =>
-      m * p * q < MIN_WORK_FOR_BACKEND || m === 0 || p === 0 || q === 0
-        ? Promise.resolve(transposeTimesSync(a, m, p, b, q))
-        : run(transposeTimesSession, a, [m, p], b, [m, q]),
-    times: (a, m, k, b, n) =>
-      m * k * n < MIN_WORK_FOR_BACKEND || m === 0 || k === 0 || n === 0
-        ? Promise.resolve(timesSync(a, m, k, b, n))
-        : run(timesSession, a, [m, k], b, [k, n]),
-    timesTranspose: (a, m, k, b, n) =>
-      m * k * n < MIN_WORK_FOR_BACKEND || m === 0 || k === 0 || n === 0
-        ? Promise.resolve(timesTransposeSync(a, m, k, b, n))
-        : run(timesTransposeSession, a, [m, k], b, [n, k]),
+      belowBackend(m, k, n) ? Promise.resolve(subtractProductSync(c, a, m, k, b, n)) : run(subtractProductSession, a, [m, k], b, [k, n], c),
+    transposeTimes: (a, m, p, b, q) => (belowBackend(m, p, q) ? Promise.resolve(transposeTimesSync(a, m, p, b, q)) : run(transposeTimesSession, a, [m, p], b, [m, q])),
+    times: (a, m, k, b, n) => (belowBackend(m, k, n) ? Promise.resolve(timesSync(a, m, k, b, n)) : run(timesSession, a, [m, k], b, [k, n])),
+    timesTranspose: (a, m, k, b, n) => (belowBackend(m, k, n) ? Promise.resolve(timesTransposeSync(a, m, k, b, n)) : run(timesTransposeSession, a, [m, k], b, [n, k])),
   };
   const gramOfRows = async (a: Float64Array, m: number, k: number): Promise<Float64Array> => {
     // Decided on the whole product, as timesTranspose would: every entry then comes from the same
     // kernel as before, bit for bit (checked for 512×1024 to 8192×990: the kernel's summation order
     // over k does not depend on how many rows a call has).
-    if (m * k * m < MIN_WORK_FOR_BACKEND || m === 0 || k === 0) return gramOfRowsSync(a, m, k);
+    if (belowBackend(m, k, m)) return gramOfRowsSync(a, m, k);
     const g = new Float64Array(m * m);
     const height = Math.max(GRAM_MIN_BLOCK_ROWS, Math.ceil(m / GRAM_BLOCKS));
     for (let start = 0; start < m; start += height) {

@@ -454,7 +454,14 @@ async function tridiagonalizeBlocked(
   // Only the lower triangle is read and kept up to date (the only part callers promise).
   const matrixWork = reductionWorkspace(n, block);
   matrixWork.matrix.set(matrix);
-  const work: PanelWork = { t1: new Float64Array(block), t2: new Float64Array(block) };
+  // The factors' scratch serves every panel, sized for the first (the largest).
+  const firstSize = Math.max(0, n - block);
+  const work: PanelWork = {
+    t1: new Float64Array(block),
+    t2: new Float64Array(block),
+    vw: new Float64Array(2 * block * firstSize),
+    wv: new Float64Array(2 * block * firstSize),
+  };
   let start = 0;
   // Every panel column j has a reflector (j ≤ n−3); the last unblockedTail columns go to the level-2 code.
   // The loops live in synchronous helpers: locals of an async function that live across an await
@@ -464,7 +471,7 @@ async function tridiagonalizeBlocked(
     // Trailing update A₂₂ ← A₂₂ − V·Wᵀ − W·Vᵀ = [V W]·[W V]ᵀ as one product.
     const next = start + block;
     const size = n - next;
-    const { vw, wv } = trailingFactors(matrixWork, n, next, block);
+    const { vw, wv } = trailingFactors(matrixWork, n, next, block, work);
     const update = await backend.transposeTimes(vw, 2 * block, size, wv, size);
     subtractLower(matrixWork.matrix, n, next, update);
     start = next;
@@ -473,10 +480,12 @@ async function tridiagonalizeBlocked(
   return tri;
 }
 
-/** Coefficient scratch of one panel (the pending reflectors themselves live in the workspace). */
+/** Scratch of the panels: coefficients and the trailing update's factors (the pending reflectors live in the workspace). */
 interface PanelWork {
   readonly t1: Float64Array;
   readonly t2: Float64Array;
+  readonly vw: Float64Array;
+  readonly wv: Float64Array;
 }
 
 /** Reduces columns start..start+block−1 (dlatrd, lower), leaving the trailing update to the caller. */
@@ -544,11 +553,12 @@ function reducePanel(matrixWork: ReductionWorkspace, n: number, start: number, b
 }
 
 /** [V W]ᵀ and [W V]ᵀ (2·block × (n − next)) for the rows from `next` on: the trailing update is vwᵀ·wv. */
-function trailingFactors(work: ReductionWorkspace, n: number, next: number, block: number): { vw: Float64Array; wv: Float64Array } {
+function trailingFactors(work: ReductionWorkspace, n: number, next: number, block: number, scratch: PanelWork): { vw: Float64Array; wv: Float64Array } {
   const { panelV: v, panelW: w } = work;
   const size = n - next;
-  const vw = new Float64Array(2 * block * size);
-  const wv = new Float64Array(2 * block * size);
+  // Every entry is written below: no clearing needed.
+  const vw = scratch.vw.subarray(0, 2 * block * size);
+  const wv = scratch.wv.subarray(0, 2 * block * size);
   for (let l = 0; l < block; l++) {
     const from = l * n + next;
     const vRow = v.subarray(from, from + size);
@@ -589,12 +599,14 @@ async function applyReflectorsBlocked(
   for (let j = 0; j <= last; j += block) blockStarts.push(j);
   // The loops live in synchronous helpers (see tridiagonalizeBlocked): here they were 40 % of an
   // order-400 all-vectors back-transformation, twice the time of its two products.
+  // The reflectors' scratch serves every block, sized for the first (the largest).
+  const reflectorScratch = new Float64Array((n - 1) * block);
   for (let b = blockStarts.length - 1; b >= 0; b--) {
     const first = blockStarts[b];
     const width = Math.min(block, last - first + 1);
     const base = first + 1;
     const m = n - base;
-    const v = blockReflectors(tri, n, first, width);
+    const v = blockReflectors(tri, n, first, width, reflectorScratch);
     if (!v) continue;
     const t = await blockReflectorFactor(v, m, width, betas.subarray(first, first + width), backend);
     const rows = y.subarray(base * count, n * count);
@@ -605,11 +617,14 @@ async function applyReflectorsBlocked(
   }
 }
 
-/** V ((n − first − 1)×width): reflector first+i starts at row i with its implicit leading 1; null if all are identities. */
-function blockReflectors(tri: Tridiagonal, n: number, first: number, width: number): Float64Array | null {
+/**
+ * V ((n − first − 1)×width, in `scratch`): reflector first+i starts at row i with its implicit
+ * leading 1; null if all are identities.
+ */
+function blockReflectors(tri: Tridiagonal, n: number, first: number, width: number, scratch: Float64Array): Float64Array | null {
   const { reflectors, reflectorOffsets, betas } = tri;
   const m = n - first - 1;
-  const v = new Float64Array(m * width);
+  const v = scratch.subarray(0, m * width).fill(0);
   let any = false;
   for (let i = 0; i < width; i++) {
     const j = first + i;
