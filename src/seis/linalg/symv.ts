@@ -469,12 +469,12 @@ const f64x2Lane = (lane: number): number[] => [...simd(0x21), lane];
 const i32Add = [0x6a];
 const f64Add = [0xa0];
 
-/**
- * The kernels' one loop shape: block { loop { leave when counter ≥ limit (bytes, unsigned); body;
- * counter += 16 (one v128); repeat } }. The counter starts where the caller left it.
- */
+/** The kernels' one loop shape: block { loop { leave when `exit` (an i32 condition) holds; body; repeat } }. */
+const whileNot = (exit: number[], body: number[]): number[] => [0x02, 0x40, 0x03, 0x40, ...exit, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
+
+/** whileNot(counter ≥ limit, bytes unsigned) over body then counter += 16 (one v128); the counter starts where the caller left it. */
 function loopBy16Bytes(counter: number, limit: number, body: number[]): number[] {
-  return [0x02, 0x40, 0x03, 0x40, ...get(counter), ...get(limit), 0x4f, 0x0d, 1, ...body, ...get(counter), 0x41, 16, ...i32Add, ...set(counter), 0x0c, 0, 0x0b, 0x0b];
+  return whileNot([...get(counter), ...get(limit), 0x4f], [...body, ...get(counter), 0x41, 16, ...i32Add, ...set(counter)]);
 }
 
 /** i32.const with a small signed immediate (one to five bytes of signed LEB128). */
@@ -498,8 +498,6 @@ const v128Store = (offset: number): number[] => [...simd(0x0b), 3, ...uleb(offse
 const f64Mul = [0xa2];
 const i32Mul = [0x6c];
 const tee = (local: number): number[] => [0x22, ...uleb(local)];
-/** block { loop { leave when `exit` (an i32 condition) holds; body; repeat } }. */
-const whileNot = (exit: number[], body: number[]): number[] => [0x02, 0x40, 0x03, 0x40, ...exit, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
 
 /**
  * symv(a, strideBytes, v, out, m): out[0..m) += B·v for B the order-m block whose row i starts at
