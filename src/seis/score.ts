@@ -416,22 +416,31 @@ export async function canonicalScores(
     for (let i = 0; i < r; i++) nTilde[b * r + i] *= inv;
   }
   const yn = await backend.times(y, k, kT, nTilde, r); // k×r
+  // Every pair's sums run over the rows in order, but all pairs advance together row by row: the
+  // matrices are read along their rows (a column walk missed the cache on every entry) and the
+  // r running sums are independent, so they do not wait on each other's additions.
+  const dots = new Float64Array(r);
+  const normsW = new Float64Array(r);
+  const normsV = new Float64Array(r);
+  for (let a = 0; a < k; a++) {
+    const row = a * r;
+    for (let i = 0; i < r; i++) {
+      const mw = mTilde[row + i];
+      dots[i] += mw * yn[row + i];
+      normsW[i] += mw * mw;
+    }
+  }
+  for (let b = 0; b < kT; b++) {
+    const row = b * r;
+    for (let i = 0; i < r; i++) normsV[i] += nTilde[row + i] ** 2;
+  }
   let sumRho = 0;
   let sumInvariance = 0;
   for (let i = 0; i < r; i++) {
     sumRho += rho[i];
     if (rho[i] <= RHO_FLOOR) continue;
-    let dot = 0;
-    let normW = 0;
-    for (let a = 0; a < k; a++) {
-      const mw = mTilde[a * r + i];
-      dot += mw * yn[a * r + i];
-      normW += mw * mw;
-    }
-    let normV = 0;
-    for (let b = 0; b < kT; b++) normV += nTilde[b * r + i] ** 2;
-    const denominator = Math.sqrt(normW * normV);
-    if (denominator > 0) sumInvariance += rho[i] * Math.min(1, Math.abs(dot) / denominator);
+    const denominator = Math.sqrt(normsW[i] * normsV[i]);
+    if (denominator > 0) sumInvariance += rho[i] * Math.min(1, Math.abs(dots[i]) / denominator);
   }
   return { rho, equivariance: r > 0 ? sumRho / r : Number.NaN, invariance: r > 0 ? sumInvariance / r : Number.NaN };
 }
@@ -487,16 +496,41 @@ function alignTiedPairs(m: Float64Array, nMat: Float64Array, k: number, kT: numb
 
 /** Columns start..start+size of `a` (rows×r) ← the block times each coefficient row of `coefficients` (size×size). */
 function recombineColumns(a: Float64Array, rows: number, r: number, start: number, coefficients: Float64Array, size: number): void {
-  const block = new Float64Array(size);
+  // Each new entry j is Σ_c block[c]·coefficients[j][c] summed over c in order; all j advance together
+  // (one pass over c with the coefficients transposed), so the sums are independent chains instead of
+  // one long chain of dependent additions per entry.
+  const transposed = new Float64Array(size * size);
+  for (let j = 0; j < size; j++) for (let c = 0; c < size; c++) transposed[c * size + j] = coefficients[j * size + c];
+  const values = new Float64Array(size);
   for (let row = 0; row < rows; row++) {
     const offset = row * r + start;
-    for (let c = 0; c < size; c++) block[c] = a[offset + c];
-    for (let j = 0; j < size; j++) {
-      const q = j * size;
-      let value = 0;
-      for (let c = 0; c < size; c++) value += block[c] * coefficients[q + c];
-      a[offset + j] = value;
+    values.fill(0);
+    let c = 0;
+    // Four terms per visit of each running sum (added in order): a quarter of the loads and stores.
+    for (; c + 4 <= size; c += 4) {
+      const e0 = a[offset + c];
+      const e1 = a[offset + c + 1];
+      const e2 = a[offset + c + 2];
+      const e3 = a[offset + c + 3];
+      const f0 = c * size;
+      const f1 = f0 + size;
+      const f2 = f1 + size;
+      const f3 = f2 + size;
+      for (let j = 0; j < size; j++) {
+        let v = values[j];
+        v += e0 * transposed[f0 + j];
+        v += e1 * transposed[f1 + j];
+        v += e2 * transposed[f2 + j];
+        v += e3 * transposed[f3 + j];
+        values[j] = v;
+      }
     }
+    for (; c < size; c++) {
+      const entry = a[offset + c];
+      const from = c * size;
+      for (let j = 0; j < size; j++) values[j] += entry * transposed[from + j];
+    }
+    a.set(values, offset);
   }
 }
 
