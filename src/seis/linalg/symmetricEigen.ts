@@ -230,12 +230,33 @@ function applyReflectors(tri: Tridiagonal, n: number, rows: Float64Array, count:
   }
 }
 
+/** LU with partial pivoting of T − λI: U has diagonal u0, superdiagonals u1, u2; multipliers and swaps. */
+interface ShiftedFactor {
+  readonly u0: Float64Array;
+  readonly u1: Float64Array;
+  readonly u2: Float64Array;
+  readonly multiplier: Float64Array;
+  readonly swapped: Uint8Array;
+  /** How far λ was moved off its eigenvalue to separate it from an exactly tied predecessor. */
+  separation: number;
+}
+
+function shiftedFactor(n: number): ShiftedFactor {
+  return { u0: new Float64Array(n), u1: new Float64Array(n), u2: new Float64Array(n), multiplier: new Float64Array(n), swapped: new Uint8Array(n), separation: 0 };
+}
+
 /**
  * Eigenvectors of the tridiagonal (d, e) for the given eigenvalues by inverse iteration, as rows.
  * Each vector costs O(n) per solve; a vector is re-orthogonalized only against earlier vectors whose
  * eigenvalue lies within 1e-3·‖T‖ of its own (farther ones are orthogonal to working precision
  * already, since the error along eigenvector j is ~ε‖T‖/|λ_i − λ_j|). Returns null if a vector fails
  * to converge, so the caller can fall back to QL with accumulated rotations.
+ *
+ * Two vectors are in flight at once: vector v+1's factorization, random start and first solve do not
+ * depend on vector v, so they share loops with v's second solve. Each loop then carries two
+ * independent chains of divisions and additions instead of one (the solves are bound by their
+ * latency, not by arithmetic). Every vector still sees the same operations in the same order as when
+ * computed alone — v+1 is re-orthogonalized only after v is finished — so the vectors are the same bits.
  */
 export function inverseIterationVectors(d: Float64Array, e: Float64Array, n: number, eigenvalues: Float64Array, count: number): Float64Array | null {
   const eps = 2 ** -52;
@@ -248,28 +269,43 @@ export function inverseIterationVectors(d: Float64Array, e: Float64Array, n: num
   }
   const window = 1e-3 * norm;
   const tiny = eps * norm;
-  // Finished vectors and the iterate live where the re-orthogonalization kernel reads them.
+  const convergenceScale = Math.sqrt(n);
+  // Finished vectors and the two iterates live where the re-orthogonalization kernel reads them.
   const space = orthogonalizationSpace(count, n);
-  const { rows, x, stride } = space;
-  // LU with partial pivoting of T − λI: U has diagonal u0, superdiagonals u1, u2; multipliers and swaps.
-  const u0 = new Float64Array(n);
-  const u1 = new Float64Array(n);
-  const u2 = new Float64Array(n);
-  const multiplier = new Float64Array(n);
-  const swapped = new Uint8Array(n);
+  const { rows, iterates, stride } = space;
+  const factors = [shiftedFactor(n), shiftedFactor(n)] as const;
   let seed = 0x2545f491;
   let previous = Number.POSITIVE_INFINITY;
 
-  for (let v = 0; v < count; v++) {
+  /** λ for vector v, moved off an exactly tied predecessor so the solves differ (as LAPACK's dstein does). */
+  const shiftFor = (v: number, factor: ShiftedFactor): number => {
     let lambda = eigenvalues[v];
-    // Separate exactly tied eigenvalues slightly so the solves differ (as LAPACK's dstein does).
     if (previous - lambda < 10 * eps * Math.abs(lambda)) lambda = previous - 10 * eps * Math.max(Math.abs(lambda), tiny);
     previous = lambda;
-    const separation = Math.abs(lambda - eigenvalues[v]);
+    factor.separation = Math.abs(lambda - eigenvalues[v]);
+    return lambda;
+  };
+  const nextRandom = (): number => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return ((seed >>> 0) / 4294967296 - 0.5) * norm;
+  };
+  /** |u| below tiny is raised to tiny (sign kept): U stays invertible at an exact eigenvalue. */
+  const clamped = (u: number): number => (Math.abs(u) < tiny ? (u < 0 ? -tiny : tiny) : u);
 
+  /**
+   * Factorizes T − λI into `f`, fills x with a random start and applies the factorization's row
+   * operations to it (the first solve's forward pass); with `other` given, also runs the forward pass
+   * of `other`'s factorization on its iterate in the same loop.
+   */
+  const factorizeStartForward = (lambda: number, f: ShiftedFactor, x: Float64Array, other: ShiftedFactor | null, y: Float64Array): void => {
+    const { u0, u1, u2, multiplier, swapped } = f;
     let diag = d[0] - lambda;
     let sup = n > 1 ? e[0] : 0;
+    x[0] = nextRandom();
     for (let k = 0; k < n - 1; k++) {
+      x[k + 1] = nextRandom();
       const below = e[k];
       const nextDiag = d[k + 1] - lambda;
       const nextSup = k + 1 < n - 1 ? e[k + 1] : 0;
@@ -277,78 +313,140 @@ export function inverseIterationVectors(d: Float64Array, e: Float64Array, n: num
         swapped[k] = 0;
         const l = diag === 0 ? 0 : below / diag;
         multiplier[k] = l;
-        u0[k] = diag;
+        u0[k] = clamped(diag);
         u1[k] = sup;
         u2[k] = 0;
         diag = nextDiag - l * sup;
         sup = nextSup;
+        x[k + 1] -= l * x[k];
       } else {
         swapped[k] = 1;
         const l = diag / below;
         multiplier[k] = l;
-        u0[k] = below;
+        u0[k] = clamped(below);
         u1[k] = nextDiag;
         u2[k] = nextSup;
         diag = sup - l * nextDiag;
         sup = -l * nextSup;
+        const t = x[k];
+        x[k] = x[k + 1];
+        x[k + 1] = t - l * x[k + 1];
       }
-    }
-    u0[n - 1] = diag;
-    for (let k = 0; k < n; k++) if (Math.abs(u0[k]) < tiny) u0[k] = u0[k] < 0 ? -tiny : tiny;
-
-    for (let i = 0; i < n; i++) {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      x[i] = ((seed >>> 0) / 4294967296 - 0.5) * norm;
-    }
-    let converged = false;
-    for (let iteration = 0; iteration < 5 && !converged; iteration++) {
-      // Forward: apply the row operations of the factorization to x.
-      for (let k = 0; k < n - 1; k++) {
-        if (swapped[k]) {
-          const t = x[k];
-          x[k] = x[k + 1];
-          x[k + 1] = t - multiplier[k] * x[k + 1];
+      if (other !== null) {
+        if (other.swapped[k]) {
+          const t = y[k];
+          y[k] = y[k + 1];
+          y[k + 1] = t - other.multiplier[k] * y[k + 1];
         } else {
-          x[k + 1] -= multiplier[k] * x[k];
+          y[k + 1] -= other.multiplier[k] * y[k];
         }
       }
-      // Back substitution with the three-diagonal U.
-      x[n - 1] /= u0[n - 1];
-      if (n >= 2) x[n - 2] = (x[n - 2] - u1[n - 2] * x[n - 1]) / u0[n - 2];
-      for (let k = n - 3; k >= 0; k--) x[k] = (x[k] - u1[k] * x[k + 1] - u2[k] * x[k + 2]) / u0[k];
-
-      let growth = 0;
-      for (let i = 0; i < n; i++) growth += x[i] * x[i];
-      growth = Math.sqrt(growth);
-      let first = v;
-      while (first > 0 && eigenvalues[first - 1] - eigenvalues[v] <= window) first--;
-      // Unchanged by an empty re-orthogonalization, the length is the growth just summed.
-      let length = growth;
-      if (first < v) {
-        space.orthogonalize(first, v);
-        length = 0;
-        for (let i = 0; i < n; i++) length += x[i] * x[i];
-        length = Math.sqrt(length);
-      }
-      if (!(length > 0) || !Number.isFinite(length)) return null;
-      for (let i = 0; i < n; i++) x[i] /= length;
-      // One solve amplified the start vector (norm ‖T‖ from the second pass on) by ≥
-      // 1/(√n·(ε‖T‖ + δ))-ish, δ the separation added above to tied eigenvalues: the
-      // eigen-direction dominates. The amplification is measured relative to the start vector so
-      // the test does not depend on the matrix's scale (measured absolutely, it failed every
-      // vector of a matrix with ‖T‖ ≈ 0.03, a null CCA's, and sent it to QL with accumulated
-      // rotations). δ belongs in the bound because the amplification never exceeds ~1/δ: inside a
-      // run of m exactly tied eigenvalues (the pairs of a rot90 or flip cell, ρ = 1) δ grows to 10mε,
-      // and without it every run longer than ~12 failed the same way. The accepted vector's residual
-      // stays within ~ε‖T‖ + δ of its eigenvalue. A second pass polishes it (as dstein's extra
-      // iterations).
-      if ((growth / norm) * (tiny + separation) * Math.sqrt(n) > 0.1 && iteration >= 1) converged = true;
-      if (!converged) for (let i = 0; i < n; i++) x[i] *= norm;
     }
-    if (!converged) return null;
-    rows.set(x.subarray(0, n), v * stride);
+    u0[n - 1] = clamped(diag);
+  };
+  const forward = (f: ShiftedFactor, x: Float64Array): void => {
+    const { multiplier, swapped } = f;
+    for (let k = 0; k < n - 1; k++) {
+      if (swapped[k]) {
+        const t = x[k];
+        x[k] = x[k + 1];
+        x[k + 1] = t - multiplier[k] * x[k + 1];
+      } else {
+        x[k + 1] -= multiplier[k] * x[k];
+      }
+    }
+  };
+  /** Back substitution with the three-diagonal U of `f` on x, and of `g` on y when given, in one loop. */
+  const back = (f: ShiftedFactor, x: Float64Array, g: ShiftedFactor | null, y: Float64Array): void => {
+    const { u0, u1, u2 } = f;
+    x[n - 1] /= u0[n - 1];
+    if (n >= 2) x[n - 2] = (x[n - 2] - u1[n - 2] * x[n - 1]) / u0[n - 2];
+    if (g === null) {
+      for (let k = n - 3; k >= 0; k--) x[k] = (x[k] - u1[k] * x[k + 1] - u2[k] * x[k + 2]) / u0[k];
+      return;
+    }
+    const { u0: w0, u1: w1, u2: w2 } = g;
+    y[n - 1] /= w0[n - 1];
+    if (n >= 2) y[n - 2] = (y[n - 2] - w1[n - 2] * y[n - 1]) / w0[n - 2];
+    for (let k = n - 3; k >= 0; k--) {
+      x[k] = (x[k] - u1[k] * x[k + 1] - u2[k] * x[k + 2]) / u0[k];
+      y[k] = (y[k] - w1[k] * y[k + 1] - w2[k] * y[k + 2]) / w0[k];
+    }
+  };
+  const sumOfSquares = (x: Float64Array): number => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += x[i] * x[i];
+    return sum;
+  };
+
+  /**
+   * After a solve of vector v (iterate `slot`, `growth` the solved iterate's length): re-orthogonalize,
+   * normalize, and decide. One solve amplified the start vector (norm ‖T‖ from the second pass on) by
+   * ≥ 1/(√n·(ε‖T‖ + δ))-ish, δ the separation added to tied eigenvalues: the eigen-direction
+   * dominates. The amplification is measured relative to the start vector so the test does not depend
+   * on the matrix's scale (measured absolutely, it failed every vector of a matrix with ‖T‖ ≈ 0.03, a
+   * null CCA's, and sent it to QL with accumulated rotations). δ belongs in the bound because the
+   * amplification never exceeds ~1/δ: inside a run of m exactly tied eigenvalues (the pairs of a rot90
+   * or flip cell, ρ = 1) δ grows to 10mε, and without it every run longer than ~12 failed the same way.
+   * The accepted vector's residual stays within ~ε‖T‖ + δ of its eigenvalue. A second pass polishes it
+   * (as dstein's extra iterations).
+   */
+  const settle = (v: number, slot: 0 | 1, iteration: number, growth: number): 'converged' | 'again' | 'failed' => {
+    const x = iterates[slot];
+    let first = v;
+    while (first > 0 && eigenvalues[first - 1] - eigenvalues[v] <= window) first--;
+    // Unchanged by an empty re-orthogonalization, the length is the growth just summed.
+    let length = growth;
+    if (first < v) {
+      space.orthogonalize(slot, first, v);
+      length = Math.sqrt(sumOfSquares(x));
+    }
+    if (!(length > 0) || !Number.isFinite(length)) return 'failed';
+    for (let i = 0; i < n; i++) x[i] /= length;
+    if ((growth / norm) * (tiny + factors[slot].separation) * convergenceScale > 0.1 && iteration >= 1) return 'converged';
+    for (let i = 0; i < n; i++) x[i] *= norm;
+    return 'again';
+  };
+  /** Further solves of vector v alone until it converges (at most five solves in all). */
+  const finishAlone = (v: number, slot: 0 | 1, from: number, state: 'converged' | 'again' | 'failed'): boolean => {
+    const x = iterates[slot];
+    for (let iteration = from; state === 'again' && iteration < 5; iteration++) {
+      forward(factors[slot], x);
+      back(factors[slot], x, null, x);
+      state = settle(v, slot, iteration, Math.sqrt(sumOfSquares(x)));
+    }
+    return state === 'converged';
+  };
+
+  if (count === 0) return new Float64Array(0);
+  // Vector 0's first solve alone; from then on each step runs v's second solve with v+1's first.
+  let slot: 0 | 1 = 0;
+  factorizeStartForward(shiftFor(0, factors[0]), factors[0], iterates[0], null, iterates[1]);
+  back(factors[0], iterates[0], null, iterates[0]);
+  if (settle(0, 0, 0, Math.sqrt(sumOfSquares(iterates[0]))) === 'failed') return null;
+  for (let v = 0; v < count; v++) {
+    const next: 0 | 1 = slot === 0 ? 1 : 0;
+    const x = iterates[slot];
+    let state: 'converged' | 'again' | 'failed';
+    if (v + 1 < count) {
+      const y = iterates[next];
+      factorizeStartForward(shiftFor(v + 1, factors[next]), factors[next], y, factors[slot], x);
+      back(factors[slot], x, factors[next], y);
+      let growthX = 0;
+      let growthY = 0;
+      for (let i = 0; i < n; i++) {
+        growthX += x[i] * x[i];
+        growthY += y[i] * y[i];
+      }
+      state = settle(v, slot, 1, Math.sqrt(growthX));
+      if (!finishAlone(v, slot, 2, state)) return null;
+      rows.set(x.subarray(0, n), v * stride);
+      if (settle(v + 1, next, 0, Math.sqrt(growthY)) === 'failed') return null;
+    } else {
+      if (!finishAlone(v, slot, 1, 'again')) return null;
+      rows.set(x.subarray(0, n), v * stride);
+    }
+    slot = next;
   }
   const compact = new Float64Array(count * n);
   for (let v = 0; v < count; v++) compact.set(rows.subarray(v * stride, v * stride + n), v * n);
