@@ -182,15 +182,23 @@ function jsWorkspace(n: number, panelRows: number): ReductionWorkspace {
 }
 
 type SymvKernel = (a: number, strideBytes: number, v: number, out: number, m: number) => void;
-type Axpy4 = (dst: number, p0: number, p1: number, p2: number, p3: number, bytes: number, c0: number, c1: number, c2: number, c3: number) => void;
-type Dot4 = (x: number, p0: number, p1: number, p2: number, p3: number, bytes: number, scratch: number) => void;
+type Axpy4Table = (dst: number, bytes: number, table: number, pairs: number) => void;
+type Dot4Table = (x: number, bytes: number, table: number, pairs: number, out: number) => void;
+
+/** Bytes of one entry of axpy4Table's table (four f64 coefficients, four i32 pointers) and of dot4Table's (four i32 pointers). */
+const AXPY_ENTRY_BYTES = 48;
+const DOT_ENTRY_BYTES = 16;
 
 function simdWorkspace(wasm: WasmApi, module: WasmModule, n: number, panelRows: number): ReductionWorkspace {
-  // Layout in doubles: matrix, v, out, 4 scratch, panel V, panel W, column, y.
+  // Layout in doubles: matrix, v, out, the kernels' tables and dot sums (one entry per pair of
+  // reflectors), panel V, panel W, column, y.
+  const pairsMax = (panelRows + 1) >> 1;
   const vAt = n * n;
   const outAt = vAt + n;
-  const scratchAt = outAt + n;
-  const panelVAt = scratchAt + 4;
+  const axpyTableAt = outAt + n;
+  const dotTableAt = axpyTableAt + (pairsMax * AXPY_ENTRY_BYTES) / 8;
+  const dotSumsAt = dotTableAt + (pairsMax * DOT_ENTRY_BYTES) / 8;
+  const panelVAt = dotSumsAt + 4 * pairsMax;
   const panelWAt = panelVAt + panelRows * n;
   const columnAt = panelWAt + panelRows * n;
   const yAt = columnAt + n;
@@ -198,9 +206,10 @@ function simdWorkspace(wasm: WasmApi, module: WasmModule, n: number, panelRows: 
   const memory = new wasm.Memory({ initial: pages, maximum: pages });
   const exports = new wasm.Instance(module, { env: { memory } }).exports;
   const symvKernel = exports.symv as SymvKernel;
-  const axpy4 = exports.axpy4 as Axpy4;
-  const dot4 = exports.dot4 as Dot4;
+  const axpy4Table = exports.axpy4Table as Axpy4Table;
+  const dot4Table = exports.dot4Table as Dot4Table;
   const heap = new Float64Array(memory.buffer);
+  const pointers = new Int32Array(memory.buffer);
   const matrix = heap.subarray(0, n * n);
   const vArea = heap.subarray(vAt, vAt + n);
   const outArea = heap.subarray(outAt, outAt + n);
@@ -226,47 +235,64 @@ function simdWorkspace(wasm: WasmApi, module: WasmModule, n: number, panelRows: 
       const dstAt = target === 'y' ? yAt : columnAt;
       const length = Math.max(0, to - from);
       const even = length & ~1;
-      for (let l = 0; l < count; l += 2) {
+      // One kernel call for all the pairs of reflectors (a call per pair cost more than its work):
+      // the pairs' pointers and coefficients go into the kernel's table, in the order they apply.
+      // An odd last entry (not a whole v128) is done here, pair by pair in the same order.
+      let pairs = 0;
+      for (let l = 0; l < count; l += 2, pairs++) {
         // An odd last reflector is paired with itself at coefficient 0 (adds exact zeros).
         const second = l + 1 < count ? l + 1 : l;
+        const c0 = cv[l];
+        const c1 = cw[l];
         const c2 = l + 1 < count ? cv[l + 1] : 0;
         const c3 = l + 1 < count ? cw[l + 1] : 0;
         const v0 = panelVAt + l * n + from;
         const w0 = panelWAt + l * n + from;
         const v1 = panelVAt + second * n + from;
         const w1 = panelWAt + second * n + from;
-        if (even > 0) axpy4((dstAt + from - shift) * 8, v0 * 8, w0 * 8, v1 * 8, w1 * 8, even * 8, cv[l], cw[l], c2, c3);
+        const entry = axpyTableAt + pairs * (AXPY_ENTRY_BYTES / 8);
+        heap[entry] = c0;
+        heap[entry + 1] = c1;
+        heap[entry + 2] = c2;
+        heap[entry + 3] = c3;
+        const at = entry * 2 + 8;
+        pointers[at] = v0 * 8;
+        pointers[at + 1] = w0 * 8;
+        pointers[at + 2] = v1 * 8;
+        pointers[at + 3] = w1 * 8;
         if (even < length) {
           const i = even;
-          dst[from - shift + i] -= heap[v0 + i] * cv[l] + heap[w0 + i] * cw[l] + (heap[v1 + i] * c2 + heap[w1 + i] * c3);
+          dst[from - shift + i] -= heap[v0 + i] * c0 + heap[w0 + i] * c1 + (heap[v1 + i] * c2 + heap[w1 + i] * c3);
         }
       }
+      if (even > 0) axpy4Table((dstAt + from - shift) * 8, even * 8, axpyTableAt * 8, pairs);
     },
     pendingDots(base, m, count, cw, cv) {
       const even = m & ~1;
-      for (let l = 0; l < count; l += 2) {
+      let pairs = 0;
+      for (let l = 0; l < count; l += 2, pairs++) {
         const second = l + 1 < count ? l + 1 : l;
-        const w0 = panelWAt + l * n + base;
-        const v0 = panelVAt + l * n + base;
-        const w1 = panelWAt + second * n + base;
-        const v1 = panelVAt + second * n + base;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        if (even > 0) {
-          dot4(vAt * 8, w0 * 8, v0 * 8, w1 * 8, v1 * 8, even * 8, scratchAt * 8);
-          s0 = heap[scratchAt];
-          s1 = heap[scratchAt + 1];
-          s2 = heap[scratchAt + 2];
-          s3 = heap[scratchAt + 3];
-        }
+        const at = (dotTableAt + pairs * (DOT_ENTRY_BYTES / 8)) * 2;
+        pointers[at] = (panelWAt + l * n + base) * 8;
+        pointers[at + 1] = (panelVAt + l * n + base) * 8;
+        pointers[at + 2] = (panelWAt + second * n + base) * 8;
+        pointers[at + 3] = (panelVAt + second * n + base) * 8;
+      }
+      // Every pair's four sums in one call (each the sum of its two lanes), then the odd last entry.
+      dot4Table(vAt * 8, even * 8, dotTableAt * 8, pairs, dotSumsAt * 8);
+      for (let l = 0, pair = 0; l < count; l += 2, pair++) {
+        const second = l + 1 < count ? l + 1 : l;
+        const sums = dotSumsAt + 4 * pair;
+        let s0 = heap[sums];
+        let s1 = heap[sums + 1];
+        let s2 = heap[sums + 2];
+        let s3 = heap[sums + 3];
         if (even < m) {
           const x = vArea[even];
-          s0 += heap[w0 + even] * x;
-          s1 += heap[v0 + even] * x;
-          s2 += heap[w1 + even] * x;
-          s3 += heap[v1 + even] * x;
+          s0 += heap[panelWAt + l * n + base + even] * x;
+          s1 += heap[panelVAt + l * n + base + even] * x;
+          s2 += heap[panelWAt + second * n + base + even] * x;
+          s3 += heap[panelVAt + second * n + base + even] * x;
         }
         cw[l] = s0;
         cv[l] = s1;
@@ -494,6 +520,7 @@ function i32Const(value: number): number[] {
   }
 }
 const f64Load = (offset: number): number[] => [0x2b, 3, ...uleb(offset)];
+const i32Load = (offset: number): number[] => [0x28, 2, ...uleb(offset)];
 const f64Store = (offset: number): number[] => [0x39, 3, ...uleb(offset)];
 const v128Load = (offset: number): number[] => [...simd(0x00), 3, ...uleb(offset)];
 const v128Store = (offset: number): number[] => [...simd(0x0b), 3, ...uleb(offset)];
@@ -600,13 +627,13 @@ function symvBody(): number[] {
 
 function kernelModule(): Uint8Array {
   const symvCode = symvBody();
-  const axpy4Code = axpy4Body();
-  const dot4Code = dot4Body();
+  const axpy4Code = axpy4TableBody();
+  const dot4Code = dot4TableBody();
   const mgsCode = mgsBody();
   const scaledAddCode = scaledAddBody();
-  const axpy4Params = [I32, I32, I32, I32, I32, I32, F64, F64, F64, F64];
+  const axpy4Params = [I32, I32, I32, I32];
   const symvParams = [I32, I32, I32, I32, I32];
-  const dot4Params = [I32, I32, I32, I32, I32, I32, I32];
+  const dot4Params = [I32, I32, I32, I32, I32];
   const mgsParams = [I32, I32, I32, I32, I32];
   const scaledAddParams = [I32, I32, I32, F64];
   const functionType = (params: number[]): number[] => [0x60, ...vector(params.map((t) => [t])), 0];
@@ -619,8 +646,8 @@ function kernelModule(): Uint8Array {
       7,
       vector([
         [...name('symv'), 0x00, 0],
-        [...name('axpy4'), 0x00, 1],
-        [...name('dot4'), 0x00, 2],
+        [...name('axpy4Table'), 0x00, 1],
+        [...name('dot4Table'), 0x00, 2],
         [...name('mgs'), 0x00, 3],
         [...name('scaledAdd'), 0x00, 4],
       ]),
@@ -662,27 +689,32 @@ function mgsBody(): number[] {
 }
 
 /**
- * axpy4(dst, p0, p1, p2, p3, bytes, c0, c1, c2, c3): dst[i] −= (p0[i]·c0 + p1[i]·c1) + (p2[i]·c2 + p3[i]·c3)
- * over `bytes` bytes (a multiple of 16).
+ * axpy4Table(dst, bytes, table, pairs): for each of `pairs` entries of the table in order (48 bytes:
+ * f64 c0..c3, then i32 pointers p0..p3), dst[i] −= (p0[i]·c0 + p1[i]·c1) + (p2[i]·c2 + p3[i]·c3) over
+ * `bytes` bytes (a multiple of 16).
  */
-function axpy4Body(): number[] {
-  const [dst, bytes] = [0, 5];
-  const pointer = (i: number) => 1 + i;
-  const coefficient = (i: number) => 6 + i;
-  const j = 10;
+function axpy4TableBody(): number[] {
+  const [dst, bytes, table, pairs] = [0, 1, 2, 3];
+  const [pair, entry, j] = [4, 5, 6];
+  const pointer = (i: number) => 7 + i;
   const splat = (i: number) => 11 + i;
-  const body: number[] = [];
-  for (let i = 0; i < 4; i++) body.push(...get(coefficient(i)), ...f64x2Splat, ...set(splat(i)));
+  const perPair: number[] = [];
+  for (let i = 0; i < 4; i++) perPair.push(...get(entry), ...f64Load(8 * i), ...f64x2Splat, ...set(splat(i)));
+  for (let i = 0; i < 4; i++) perPair.push(...get(entry), ...i32Load(32 + 4 * i), ...set(pointer(i)));
   const term = (i: number) => [...get(pointer(i)), ...get(j), ...i32Add, ...load128, ...get(splat(i)), ...f64x2Mul];
   const step = [...get(dst), ...get(j), ...i32Add, ...get(dst), ...get(j), ...i32Add, ...load128];
   step.push(...term(0), ...term(1), ...f64x2Add, ...term(2), ...term(3), ...f64x2Add, ...f64x2Add, ...f64x2Sub, ...store128);
-  body.push(...loopBy16Bytes(j, bytes, step), 0x0b);
+  perPair.push(...i32Const(0), ...set(j), ...loopBy16Bytes(j, bytes, step));
+  perPair.push(...get(pair), ...i32Const(1), ...i32Add, ...set(pair), ...get(entry), ...i32Const(AXPY_ENTRY_BYTES), ...i32Add, ...set(entry));
   return [
     ...vector([
-      [1, I32],
+      [7, I32],
       [4, V128],
     ]),
-    ...body,
+    ...get(table),
+    ...set(entry),
+    ...whileNot([...get(pair), ...get(pairs), 0x4f], perPair),
+    0x0b,
   ];
 }
 
@@ -705,26 +737,36 @@ function scaledAddBody(): number[] {
   ];
 }
 
-/** dot4(x, p0, p1, p2, p3, bytes, scratch): scratch[i] = p_i·x over `bytes` bytes (a multiple of 16). */
-function dot4Body(): number[] {
-  const [x, bytes, scratch] = [0, 5, 6];
-  const pointer = (i: number) => 1 + i;
-  const j = 7;
-  const dot = (i: number) => 8 + i;
-  const xv = 12;
-  const body: number[] = [];
+/**
+ * dot4Table(x, bytes, table, pairs, out): for each of `pairs` entries of the table (16 bytes: i32
+ * pointers p0..p3), out[4·entry + i] = p_i·x over `bytes` bytes (a multiple of 16): each dot sums the
+ * even entries in lane 0 and the odd ones in lane 1, in order, then adds the lanes.
+ */
+function dot4TableBody(): number[] {
+  const [x, bytes, table, pairs, out] = [0, 1, 2, 3, 4];
+  const [pair, entry, sums, j] = [5, 6, 7, 8];
+  const pointer = (i: number) => 9 + i;
+  const dot = (i: number) => 13 + i;
+  const xv = 17;
+  const zero128 = [...simd(0x0c), ...new Array<number>(16).fill(0)];
+  const perPair: number[] = [];
+  for (let i = 0; i < 4; i++) perPair.push(...get(entry), ...i32Load(4 * i), ...set(pointer(i)), ...zero128, ...set(dot(i)));
   const step = [...get(x), ...get(j), ...i32Add, ...load128, ...set(xv)];
   for (let i = 0; i < 4; i++) step.push(...get(dot(i)), ...get(pointer(i)), ...get(j), ...i32Add, ...load128, ...get(xv), ...f64x2Mul, ...f64x2Add, ...set(dot(i)));
-  body.push(...loopBy16Bytes(j, bytes, step));
-  for (let i = 0; i < 4; i++) {
-    body.push(...get(scratch), ...get(dot(i)), ...f64x2Lane(0), ...get(dot(i)), ...f64x2Lane(1), ...f64Add, 0x39, 3, ...uleb(8 * i));
-  }
-  body.push(0x0b);
+  perPair.push(...i32Const(0), ...set(j), ...loopBy16Bytes(j, bytes, step));
+  for (let i = 0; i < 4; i++) perPair.push(...get(sums), ...get(dot(i)), ...f64x2Lane(0), ...get(dot(i)), ...f64x2Lane(1), ...f64Add, ...f64Store(8 * i));
+  perPair.push(...get(pair), ...i32Const(1), ...i32Add, ...set(pair));
+  perPair.push(...get(entry), ...i32Const(DOT_ENTRY_BYTES), ...i32Add, ...set(entry), ...get(sums), ...i32Const(32), ...i32Add, ...set(sums));
   return [
     ...vector([
-      [1, I32],
+      [8, I32],
       [5, V128],
     ]),
-    ...body,
+    ...get(table),
+    ...set(entry),
+    ...get(out),
+    ...set(sums),
+    ...whileNot([...get(pair), ...get(pairs), 0x4f], perPair),
+    0x0b,
   ];
 }

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRandom } from '../../../src/seis';
-import { lowerSymv, simdSymvAvailable, symvWorkspace, upperTriangularTimesInPlace } from '../../../src/seis/linalg/symv';
+import { lowerSymv, reductionWorkspace, simdSymvAvailable, symvWorkspace, upperTriangularTimesInPlace } from '../../../src/seis/linalg/symv';
 
 describe('symmetric matrix–vector kernel', () => {
   it('runs the SIMD kernel on this machine', () => {
@@ -123,6 +123,79 @@ describe('x ← T·x for an upper-triangular T (the back-transformation\'s block
       }
       upperTriangularTimesInPlace(t, width, x, count);
       assert.deepEqual(x, expected, `${width}×${count}`);
+    }
+  });
+});
+
+/**
+ * The panel's pending updates in the SIMD kernels' documented order: reflectors in pairs (an odd last
+ * one paired with itself at coefficient 0), each entry −= (v·c0 + w·c1) + (v′·c2 + w′·c3); each dot
+ * sums even entries and odd entries separately (the two lanes) from 0, adds them, then the odd last entry.
+ */
+function pairedSubtractPending(target: Float64Array, shift: number, from: number, to: number, vs: Float64Array, ws: Float64Array, n: number, count: number, cv: Float64Array, cw: Float64Array): void {
+  for (let l = 0; l < count; l += 2) {
+    const second = l + 1 < count ? l + 1 : l;
+    const [c0, c1, c2, c3] = [cv[l], cw[l], l + 1 < count ? cv[l + 1] : 0, l + 1 < count ? cw[l + 1] : 0];
+    for (let r = from; r < to; r++) target[r - shift] -= vs[l * n + r] * c0 + ws[l * n + r] * c1 + (vs[second * n + r] * c2 + ws[second * n + r] * c3);
+  }
+}
+
+function pairedPendingDots(v: Float64Array, base: number, m: number, vs: Float64Array, ws: Float64Array, n: number, count: number, cw: Float64Array, cv: Float64Array): void {
+  const even = m & ~1;
+  const dot = (rows: Float64Array, row: number): number => {
+    let lane0 = 0;
+    let lane1 = 0;
+    for (let i = 0; i < even; i += 2) {
+      lane0 += rows[row * n + base + i] * v[i];
+      lane1 += rows[row * n + base + i + 1] * v[i + 1];
+    }
+    let sum = lane0 + lane1;
+    if (even < m) sum += rows[row * n + base + even] * v[even];
+    return sum;
+  };
+  for (let l = 0; l < count; l += 2) {
+    const second = l + 1 < count ? l + 1 : l;
+    cw[l] = dot(ws, l);
+    cv[l] = dot(vs, l);
+    if (l + 1 < count) {
+      cw[l + 1] = dot(ws, second);
+      cv[l + 1] = dot(vs, second);
+    }
+  }
+}
+
+describe('the panel kernels, one call for all the pending reflectors', () => {
+  it('give the bits of their documented order (odd and even lengths and reflector counts)', () => {
+    for (const n of [48, 53, 130]) {
+      const panelRows = 32;
+      const next = createRandom(11 * n);
+      const work = reductionWorkspace(n, panelRows);
+      for (let i = 0; i < n * n; i++) work.matrix[i] = next() - 0.5;
+      for (let i = 0; i < panelRows * n; i++) {
+        work.panelV[i] = next() - 0.5;
+        work.panelW[i] = next() - 0.5;
+      }
+      for (const count of [1, 2, 5, 32]) {
+        for (const [from, to, shift] of [[0, n, 0], [3, n, 0], [7, n, 7], [n - 5, n, n - 5], [n - 2, n, 0]]) {
+          const cv = new Float64Array(count).map(() => next() - 0.5);
+          const cw = new Float64Array(count).map(() => next() - 0.5);
+          for (const target of ['column', 'y'] as const) {
+            const start = new Float64Array(n).map(() => next() - 0.5);
+            work[target].set(start);
+            const want = start.slice();
+            work.subtractPending(target, shift, from, to, count, cv, cw);
+            pairedSubtractPending(want, shift, from, to, work.panelV, work.panelW, n, count, cv, cw);
+            assert.deepEqual(work[target], want, `subtractPending n=${n} count=${count} [${from}, ${to}) shift ${shift} into ${target}`);
+          }
+          const m = to - from;
+          const v = new Float64Array(m).map(() => next() - 0.5);
+          work.symv(from, m, v, new Float64Array(m));
+          const [gotW, gotV, wantW, wantV] = [0, 0, 0, 0].map(() => new Float64Array(count));
+          work.pendingDots(from, m, count, gotW, gotV);
+          pairedPendingDots(v, from, m, work.panelV, work.panelW, n, count, wantW, wantV);
+          assert.deepEqual([gotW, gotV], [wantW, wantV], `pendingDots n=${n} count=${count} base ${from} length ${m}`);
+        }
+      }
     }
   });
 });
