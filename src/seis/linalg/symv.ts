@@ -104,52 +104,49 @@ export function orthogonalizationSpace(count: number, n: number): Orthogonalizat
   };
 }
 
-type ScaledAdd = (dst: number, src: number, bytes: number, c: number) => void;
+type TriangularTimes = (t: number, x: number, width: number, count: number) => void;
 
 /** One per thread, grown when a larger x arrives: a memory and instance per call cost more than the work. */
-let triangularSpace: { readonly heap: Float64Array; readonly scaledAdd: ScaledAdd } | undefined;
+let triangularSpace: { readonly heap: Float64Array; readonly triangularTimes: TriangularTimes } | undefined;
 
 /**
  * x ← T·x for T (width×width, upper triangular, row-major) and x (width×count, row-major), in place,
  * from the top row down: row i ← t_ii·row i, then + t_il·row l for each l > i in order (a zero t_il
- * adds nothing). The SIMD kernel runs the rows' pairs of entries with the same operations in the same
- * order, so both paths give the same numbers.
+ * adds nothing). The SIMD kernel does the whole product in one call with the same operations in the
+ * same order per entry, so both paths give the same numbers.
  */
 export function upperTriangularTimesInPlace(t: Float64Array, width: number, x: Float64Array, count: number): void {
   const size = width * count;
-  const space = count >= MIN_ORDER_FOR_SIMD ? triangularHeap(size) : null;
-  // The SIMD kernel works on a copy in its memory; the JS loop on x itself.
-  const rows = space ? space.heap : x;
-  if (space) rows.set(x.subarray(0, size));
-  const even = count & ~1;
+  const space = count >= MIN_ORDER_FOR_SIMD ? triangularHeap(size + width * width) : null;
+  if (space) {
+    space.heap.set(x.subarray(0, size));
+    space.heap.set(t.subarray(0, width * width), size);
+    space.triangularTimes(size * 8, 0, width, count);
+    x.set(space.heap.subarray(0, size));
+    return;
+  }
   for (let i = 0; i < width; i++) {
     const out = i * count;
     const tii = t[i * width + i];
-    for (let c = 0; c < count; c++) rows[out + c] *= tii;
+    for (let c = 0; c < count; c++) x[out + c] *= tii;
     for (let l = i + 1; l < width; l++) {
       const til = t[i * width + l];
       if (til === 0) continue;
       const src = l * count;
-      if (space) {
-        space.scaledAdd(out * 8, src * 8, even * 8, til);
-        if (even < count) rows[out + even] += til * rows[src + even];
-      } else {
-        for (let c = 0; c < count; c++) rows[out + c] += til * rows[src + c];
-      }
+      for (let c = 0; c < count; c++) x[out + c] += til * x[src + c];
     }
   }
-  if (space) x.set(rows.subarray(0, size));
 }
 
 /** The thread's kernel memory with room for `size` doubles, or null without WebAssembly SIMD. */
-function triangularHeap(size: number): { readonly heap: Float64Array; readonly scaledAdd: ScaledAdd } | null {
+function triangularHeap(size: number): { readonly heap: Float64Array; readonly triangularTimes: TriangularTimes } | null {
   const compiled = simdModule();
   if (!compiled) return null;
   if (!triangularSpace || triangularSpace.heap.length < size) {
     const pages = Math.ceil((size * 8) / 65536);
     const memory = new compiled.wasm.Memory({ initial: pages, maximum: pages });
-    const scaledAdd = new compiled.wasm.Instance(compiled.module, { env: { memory } }).exports.scaledAdd as ScaledAdd;
-    triangularSpace = { heap: new Float64Array(memory.buffer), scaledAdd };
+    const triangularTimes = new compiled.wasm.Instance(compiled.module, { env: { memory } }).exports.triangularTimes as TriangularTimes;
+    triangularSpace = { heap: new Float64Array(memory.buffer), triangularTimes };
   }
   return triangularSpace;
 }
@@ -630,16 +627,16 @@ function kernelModule(): Uint8Array {
   const axpy4Code = axpy4TableBody();
   const dot4Code = dot4TableBody();
   const mgsCode = mgsBody();
-  const scaledAddCode = scaledAddBody();
+  const triangularCode = triangularTimesBody();
   const axpy4Params = [I32, I32, I32, I32];
   const symvParams = [I32, I32, I32, I32, I32];
   const dot4Params = [I32, I32, I32, I32, I32];
   const mgsParams = [I32, I32, I32, I32, I32];
-  const scaledAddParams = [I32, I32, I32, F64];
+  const triangularParams = [I32, I32, I32, I32];
   const functionType = (params: number[]): number[] => [0x60, ...vector(params.map((t) => [t])), 0];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vector([functionType(axpy4Params), functionType(dot4Params), functionType(mgsParams), functionType(scaledAddParams), functionType(symvParams)])),
+    ...section(1, vector([functionType(axpy4Params), functionType(dot4Params), functionType(mgsParams), functionType(triangularParams), functionType(symvParams)])),
     ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
     ...section(3, vector([[4], [0], [1], [2], [3]])),
     ...section(
@@ -649,10 +646,10 @@ function kernelModule(): Uint8Array {
         [...name('axpy4Table'), 0x00, 1],
         [...name('dot4Table'), 0x00, 2],
         [...name('mgs'), 0x00, 3],
-        [...name('scaledAdd'), 0x00, 4],
+        [...name('triangularTimes'), 0x00, 4],
       ]),
     ),
-    ...section(10, vector([symvCode, axpy4Code, dot4Code, mgsCode, scaledAddCode].map((code) => [...uleb(code.length), ...code]))),
+    ...section(10, vector([symvCode, axpy4Code, dot4Code, mgsCode, triangularCode].map((code) => [...uleb(code.length), ...code]))),
   ]);
 }
 
@@ -718,21 +715,60 @@ function axpy4TableBody(): number[] {
   ];
 }
 
-/** scaledAdd(dst, src, bytes, c): dst[i] += src[i]·c over `bytes` bytes (a multiple of 16). */
-function scaledAddBody(): number[] {
-  const [dst, src, bytes, c] = [0, 1, 2, 3];
-  const j = 4;
-  const splat = 5;
-  const step = [...get(dst), ...get(j), ...i32Add, ...get(dst), ...get(j), ...i32Add, ...load128, ...get(src), ...get(j), ...i32Add, ...load128, ...get(splat), ...f64x2Mul, ...f64x2Add, ...store128];
+/**
+ * triangularTimes(t, x, width, count): x ← T·x in place, T (width×width, row-major, upper triangle read)
+ * at byte t, x (width rows of `count` doubles) at byte x: for each row i from the top, row i ← t_ii·row i,
+ * then row i += t_il·row l for l = i+1 … width−1 in order, skipping t_il = 0. Entries in pairs, an odd
+ * last entry alone with the same operations.
+ */
+function triangularTimesBody(): number[] {
+  const [t, x, width, count] = [0, 1, 2, 3];
+  const [i, l, out, src, c, evenBytes, rowBytes, tRow] = [4, 5, 6, 7, 8, 9, 10, 11];
+  const [diagonal, coefficient] = [12, 13];
+  const splat = 14;
+  const i32Shl = [0x74];
+  const i32And = [0x71];
+  const i32LtU = [0x49];
+  const f64Ne = [0x62];
+  const ifThen = (condition: number[], then: number[]): number[] => [...condition, 0x04, 0x40, ...then, 0x0b];
+  const at = (base: number, offset: number[]): number[] => [...get(base), ...offset, ...i32Add];
+  const scaleRow = [...at(out, get(c)), ...at(out, get(c)), ...load128, ...get(splat), ...f64x2Mul, ...store128];
+  const addRow = [...at(out, get(c)), ...at(out, get(c)), ...load128, ...at(src, get(c)), ...load128, ...get(splat), ...f64x2Mul, ...f64x2Add, ...store128];
+  const hasOddEntry = [...get(evenBytes), ...get(rowBytes), ...i32LtU];
+  const perLater = [
+    ...get(tRow), ...get(l), ...i32Const(3), ...i32Shl, ...i32Add, ...f64Load(0), ...set(coefficient),
+    ...ifThen([...get(coefficient), 0x44, 0, 0, 0, 0, 0, 0, 0, 0, ...f64Ne], [
+      ...get(x), ...get(l), ...get(rowBytes), ...i32Mul, ...i32Add, ...set(src),
+      ...get(coefficient), ...f64x2Splat, ...set(splat),
+      ...i32Const(0), ...set(c), ...loopBy16Bytes(c, evenBytes, addRow),
+      ...ifThen(hasOddEntry, [
+        ...at(out, get(evenBytes)), ...at(out, get(evenBytes)), ...f64Load(0),
+        ...get(coefficient), ...at(src, get(evenBytes)), ...f64Load(0), ...f64Mul, ...f64Add, ...f64Store(0),
+      ]),
+    ]),
+    ...get(l), ...i32Const(1), ...i32Add, ...set(l),
+  ];
+  const perRow = [
+    ...get(t), ...get(i), ...get(width), ...i32Mul, ...i32Const(3), ...i32Shl, ...i32Add, ...set(tRow),
+    ...get(x), ...get(i), ...get(rowBytes), ...i32Mul, ...i32Add, ...set(out),
+    ...get(tRow), ...get(i), ...i32Const(3), ...i32Shl, ...i32Add, ...f64Load(0), ...set(diagonal),
+    ...get(diagonal), ...f64x2Splat, ...set(splat),
+    ...i32Const(0), ...set(c), ...loopBy16Bytes(c, evenBytes, scaleRow),
+    ...ifThen(hasOddEntry, [...at(out, get(evenBytes)), ...at(out, get(evenBytes)), ...f64Load(0), ...get(diagonal), ...f64Mul, ...f64Store(0)]),
+    ...get(i), ...i32Const(1), ...i32Add, ...set(l),
+    ...whileNot([...get(l), ...get(width), 0x4e], perLater),
+    ...get(i), ...i32Const(1), ...i32Add, ...set(i),
+  ];
   return [
     ...vector([
-      [1, I32],
+      [8, I32],
+      [2, F64],
       [1, V128],
     ]),
-    ...get(c),
-    ...f64x2Splat,
-    ...set(splat),
-    ...loopBy16Bytes(j, bytes, step),
+    ...get(count), ...i32Const(3), ...i32Shl, ...set(rowBytes),
+    ...get(count), ...i32Const(-2), ...i32And, ...i32Const(3), ...i32Shl, ...set(evenBytes),
+    ...i32Const(0), ...set(i),
+    ...whileNot([...get(i), ...get(width), 0x4e], perRow),
     0x0b,
   ];
 }
