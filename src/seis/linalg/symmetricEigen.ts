@@ -230,253 +230,125 @@ function applyReflectors(tri: Tridiagonal, n: number, rows: Float64Array, count:
   }
 }
 
-/** LU with partial pivoting of T − λI: U has diagonal u0, superdiagonals u1, u2; multipliers and swaps. */
-interface ShiftedFactor {
-  readonly u0: Float64Array;
-  readonly u1: Float64Array;
-  readonly u2: Float64Array;
-  readonly multiplier: Float64Array;
-  readonly swapped: Uint8Array;
-  /** How far λ was moved off its eigenvalue to separate it from an exactly tied predecessor. */
-  separation: number;
-}
-
-function shiftedFactor(n: number): ShiftedFactor {
-  return { u0: new Float64Array(n), u1: new Float64Array(n), u2: new Float64Array(n), multiplier: new Float64Array(n), swapped: new Uint8Array(n), separation: 0 };
-}
-
-/** The start vectors' generator (xorshift32): its state after `state`. */
-function xorshift(state: number): number {
-  state ^= state << 13;
-  state ^= state >>> 17;
-  return state ^ (state << 5);
-}
-
-/**
- * Factorizes T − λI into `f` (|u0| below `tiny` raised to tiny, sign kept, so U stays invertible at an
- * exact eigenvalue), fills x with the random start drawn from `seed` (entries in [−norm/2, norm/2)) and
- * applies the factorization's row operations to it — the first solve's forward pass. With `other`
- * given, the loop also runs the forward pass of that factorization on its iterate y. Returns the seed.
- */
-function factorizeStartForward(
-  d: Float64Array,
-  e: Float64Array,
-  n: number,
-  lambda: number,
-  tiny: number,
-  norm: number,
-  seed: number,
-  f: ShiftedFactor,
-  x: Float64Array,
-  other: ShiftedFactor | null,
-  y: Float64Array,
-): number {
-  const { u0, u1, u2, multiplier, swapped } = f;
-  const otherMultiplier = other === null ? multiplier : other.multiplier;
-  const otherSwapped = other === null ? swapped : other.swapped;
-  const both = other !== null;
-  let diag = d[0] - lambda;
-  let sup = n > 1 ? e[0] : 0;
-  seed = xorshift(seed);
-  x[0] = ((seed >>> 0) / 4294967296 - 0.5) * norm;
-  for (let k = 0; k < n - 1; k++) {
-    seed = xorshift(seed);
-    x[k + 1] = ((seed >>> 0) / 4294967296 - 0.5) * norm;
-    const below = e[k];
-    const nextDiag = d[k + 1] - lambda;
-    const nextSup = k + 1 < n - 1 ? e[k + 1] : 0;
-    let pivot: number;
-    if (Math.abs(diag) >= Math.abs(below)) {
-      swapped[k] = 0;
-      const l = diag === 0 ? 0 : below / diag;
-      multiplier[k] = l;
-      pivot = diag;
-      u1[k] = sup;
-      u2[k] = 0;
-      diag = nextDiag - l * sup;
-      sup = nextSup;
-      x[k + 1] -= l * x[k];
-    } else {
-      swapped[k] = 1;
-      const l = diag / below;
-      multiplier[k] = l;
-      pivot = below;
-      u1[k] = nextDiag;
-      u2[k] = nextSup;
-      diag = sup - l * nextDiag;
-      sup = -l * nextSup;
-      const t = x[k];
-      x[k] = x[k + 1];
-      x[k + 1] = t - l * x[k + 1];
-    }
-    u0[k] = Math.abs(pivot) < tiny ? (pivot < 0 ? -tiny : tiny) : pivot;
-    if (both) {
-      if (otherSwapped[k]) {
-        const t = y[k];
-        y[k] = y[k + 1];
-        y[k + 1] = t - otherMultiplier[k] * y[k + 1];
-      } else {
-        y[k + 1] -= otherMultiplier[k] * y[k];
-      }
-    }
-  }
-  u0[n - 1] = Math.abs(diag) < tiny ? (diag < 0 ? -tiny : tiny) : diag;
-  return seed;
-}
-
-/** The factorization's row operations applied to x (a solve's forward pass). */
-function forwardPass(f: ShiftedFactor, x: Float64Array, n: number): void {
-  const { multiplier, swapped } = f;
-  for (let k = 0; k < n - 1; k++) {
-    if (swapped[k]) {
-      const t = x[k];
-      x[k] = x[k + 1];
-      x[k + 1] = t - multiplier[k] * x[k + 1];
-    } else {
-      x[k + 1] -= multiplier[k] * x[k];
-    }
-  }
-}
-
-/** Back substitution with the three-diagonal U of `f` on x. */
-function backSubstitution(f: ShiftedFactor, x: Float64Array, n: number): void {
-  const { u0, u1, u2 } = f;
-  x[n - 1] /= u0[n - 1];
-  if (n >= 2) x[n - 2] = (x[n - 2] - u1[n - 2] * x[n - 1]) / u0[n - 2];
-  for (let k = n - 3; k >= 0; k--) x[k] = (x[k] - u1[k] * x[k + 1] - u2[k] * x[k + 2]) / u0[k];
-}
-
-/** Back substitution of two solves in one loop (U of f on x, U of g on y). */
-function backSubstitutionPair(f: ShiftedFactor, x: Float64Array, g: ShiftedFactor, y: Float64Array, n: number): void {
-  const { u0, u1, u2 } = f;
-  const { u0: w0, u1: w1, u2: w2 } = g;
-  x[n - 1] /= u0[n - 1];
-  y[n - 1] /= w0[n - 1];
-  if (n >= 2) {
-    x[n - 2] = (x[n - 2] - u1[n - 2] * x[n - 1]) / u0[n - 2];
-    y[n - 2] = (y[n - 2] - w1[n - 2] * y[n - 1]) / w0[n - 2];
-  }
-  for (let k = n - 3; k >= 0; k--) {
-    x[k] = (x[k] - u1[k] * x[k + 1] - u2[k] * x[k + 2]) / u0[k];
-    y[k] = (y[k] - w1[k] * y[k + 1] - w2[k] * y[k + 2]) / w0[k];
-  }
-}
-
-function sumOfSquares(x: Float64Array, n: number): number {
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += x[i] * x[i];
-  return sum;
-}
-
-type Progress = 'converged' | 'again' | 'failed';
-
 /**
  * Eigenvectors of the tridiagonal (d, e) for the given eigenvalues by inverse iteration, as rows.
  * Each vector costs O(n) per solve; a vector is re-orthogonalized only against earlier vectors whose
  * eigenvalue lies within 1e-3·‖T‖ of its own (farther ones are orthogonal to working precision
  * already, since the error along eigenvector j is ~ε‖T‖/|λ_i − λ_j|). Returns null if a vector fails
  * to converge, so the caller can fall back to QL with accumulated rotations.
- *
- * Two vectors are in flight at once: vector v+1's factorization, random start and first solve do not
- * depend on vector v, so they share loops with v's second solve. Each loop then carries two
- * independent chains of divisions and additions instead of one (the solves are bound by their
- * latency, not by arithmetic). Every vector still sees the same operations in the same order as when
- * computed alone — v+1 is re-orthogonalized only after v is finished — so the vectors are the same bits.
  */
 export function inverseIterationVectors(d: Float64Array, e: Float64Array, n: number, eigenvalues: Float64Array, count: number): Float64Array | null {
   const eps = 2 ** -52;
-  let largestRow = 0;
-  for (let i = 0; i < n; i++) largestRow = Math.max(largestRow, Math.abs(d[i]) + Math.abs(e[i]) + (i > 0 ? Math.abs(e[i - 1]) : 0));
-  const norm = largestRow;
+  let norm = 0;
+  for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(d[i]) + Math.abs(e[i]) + (i > 0 ? Math.abs(e[i - 1]) : 0));
   if (norm === 0) {
     const rows = new Float64Array(count * n);
     for (let i = 0; i < count; i++) rows[i * n + i] = 1;
     return rows;
   }
-  if (count === 0) return new Float64Array(0);
   const window = 1e-3 * norm;
   const tiny = eps * norm;
-  // Finished vectors and the two iterates live where the re-orthogonalization kernel reads them.
+  // Finished vectors and the iterate live where the re-orthogonalization kernel reads them.
   const space = orthogonalizationSpace(count, n);
-  const { rows, iterates, stride } = space;
-  const factors = [shiftedFactor(n), shiftedFactor(n)] as const;
+  const { rows, x, stride } = space;
+  // LU with partial pivoting of T − λI: U has diagonal u0, superdiagonals u1, u2; multipliers and swaps.
+  const u0 = new Float64Array(n);
+  const u1 = new Float64Array(n);
+  const u2 = new Float64Array(n);
+  const multiplier = new Float64Array(n);
+  const swapped = new Uint8Array(n);
   let seed = 0x2545f491;
   let previous = Number.POSITIVE_INFINITY;
 
-  /** λ for vector v, moved off an exactly tied predecessor so the solves differ (as LAPACK's dstein does). */
-  const shiftFor = (v: number, factor: ShiftedFactor): number => {
+  for (let v = 0; v < count; v++) {
     let lambda = eigenvalues[v];
+    // Separate exactly tied eigenvalues slightly so the solves differ (as LAPACK's dstein does).
     if (previous - lambda < 10 * eps * Math.abs(lambda)) lambda = previous - 10 * eps * Math.max(Math.abs(lambda), tiny);
     previous = lambda;
-    factor.separation = Math.abs(lambda - eigenvalues[v]);
-    return lambda;
-  };
+    const separation = Math.abs(lambda - eigenvalues[v]);
 
-  /**
-   * After a solve of vector v (iterate `slot`, `growth` the solved iterate's length): re-orthogonalize,
-   * normalize, and decide. One solve amplified the start vector (norm ‖T‖ from the second pass on) by
-   * ≥ 1/(√n·(ε‖T‖ + δ))-ish, δ the separation added to tied eigenvalues: the eigen-direction
-   * dominates. The amplification is measured relative to the start vector so the test does not depend
-   * on the matrix's scale (measured absolutely, it failed every vector of a matrix with ‖T‖ ≈ 0.03, a
-   * null CCA's, and sent it to QL with accumulated rotations). δ belongs in the bound because the
-   * amplification never exceeds ~1/δ: inside a run of m exactly tied eigenvalues (the pairs of a rot90
-   * or flip cell, ρ = 1) δ grows to 10mε, and without it every run longer than ~12 failed the same way.
-   * The accepted vector's residual stays within ~ε‖T‖ + δ of its eigenvalue. A second pass polishes it
-   * (as dstein's extra iterations).
-   */
-  const settle = (v: number, slot: 0 | 1, iteration: number, growth: number): Progress => {
-    const x = iterates[slot];
-    let first = v;
-    while (first > 0 && eigenvalues[first - 1] - eigenvalues[v] <= window) first--;
-    // Unchanged by an empty re-orthogonalization, the length is the growth just summed.
-    let length = growth;
-    if (first < v) {
-      space.orthogonalize(slot, first, v);
-      length = Math.sqrt(sumOfSquares(x, n));
-    }
-    if (!(length > 0) || !Number.isFinite(length)) return 'failed';
-    for (let i = 0; i < n; i++) x[i] /= length;
-    if ((growth / norm) * (tiny + factors[slot].separation) * Math.sqrt(n) > 0.1 && iteration >= 1) return 'converged';
-    for (let i = 0; i < n; i++) x[i] *= norm;
-    return 'again';
-  };
-  /** Further solves of vector v alone until it converges (at most five solves in all). */
-  const finishAlone = (v: number, slot: 0 | 1, from: number, state: Progress): boolean => {
-    const x = iterates[slot];
-    for (let iteration = from; state === 'again' && iteration < 5; iteration++) {
-      forwardPass(factors[slot], x, n);
-      backSubstitution(factors[slot], x, n);
-      state = settle(v, slot, iteration, Math.sqrt(sumOfSquares(x, n)));
-    }
-    return state === 'converged';
-  };
-
-  // Vector 0's first solve alone; from then on each step runs v's second solve with v+1's first.
-  let slot: 0 | 1 = 0;
-  seed = factorizeStartForward(d, e, n, shiftFor(0, factors[0]), tiny, norm, seed, factors[0], iterates[0], null, iterates[0]);
-  backSubstitution(factors[0], iterates[0], n);
-  if (settle(0, 0, 0, Math.sqrt(sumOfSquares(iterates[0], n))) === 'failed') return null;
-  for (let v = 0; v < count; v++) {
-    const x = iterates[slot];
-    const next: 0 | 1 = slot === 0 ? 1 : 0;
-    if (v + 1 < count) {
-      const y = iterates[next];
-      seed = factorizeStartForward(d, e, n, shiftFor(v + 1, factors[next]), tiny, norm, seed, factors[next], y, factors[slot], x);
-      backSubstitutionPair(factors[slot], x, factors[next], y, n);
-      let growthX = 0;
-      let growthY = 0;
-      for (let i = 0; i < n; i++) {
-        growthX += x[i] * x[i];
-        growthY += y[i] * y[i];
+    let diag = d[0] - lambda;
+    let sup = n > 1 ? e[0] : 0;
+    for (let k = 0; k < n - 1; k++) {
+      const below = e[k];
+      const nextDiag = d[k + 1] - lambda;
+      const nextSup = k + 1 < n - 1 ? e[k + 1] : 0;
+      if (Math.abs(diag) >= Math.abs(below)) {
+        swapped[k] = 0;
+        const l = diag === 0 ? 0 : below / diag;
+        multiplier[k] = l;
+        u0[k] = diag;
+        u1[k] = sup;
+        u2[k] = 0;
+        diag = nextDiag - l * sup;
+        sup = nextSup;
+      } else {
+        swapped[k] = 1;
+        const l = diag / below;
+        multiplier[k] = l;
+        u0[k] = below;
+        u1[k] = nextDiag;
+        u2[k] = nextSup;
+        diag = sup - l * nextDiag;
+        sup = -l * nextSup;
       }
-      if (!finishAlone(v, slot, 2, settle(v, slot, 1, Math.sqrt(growthX)))) return null;
-      rows.set(x.subarray(0, n), v * stride);
-      if (settle(v + 1, next, 0, Math.sqrt(growthY)) === 'failed') return null;
-    } else {
-      if (!finishAlone(v, slot, 1, 'again')) return null;
-      rows.set(x.subarray(0, n), v * stride);
     }
-    slot = next;
+    u0[n - 1] = diag;
+    for (let k = 0; k < n; k++) if (Math.abs(u0[k]) < tiny) u0[k] = u0[k] < 0 ? -tiny : tiny;
+
+    for (let i = 0; i < n; i++) {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      x[i] = ((seed >>> 0) / 4294967296 - 0.5) * norm;
+    }
+    let converged = false;
+    for (let iteration = 0; iteration < 5 && !converged; iteration++) {
+      // Forward: apply the row operations of the factorization to x.
+      for (let k = 0; k < n - 1; k++) {
+        if (swapped[k]) {
+          const t = x[k];
+          x[k] = x[k + 1];
+          x[k + 1] = t - multiplier[k] * x[k + 1];
+        } else {
+          x[k + 1] -= multiplier[k] * x[k];
+        }
+      }
+      // Back substitution with the three-diagonal U.
+      x[n - 1] /= u0[n - 1];
+      if (n >= 2) x[n - 2] = (x[n - 2] - u1[n - 2] * x[n - 1]) / u0[n - 2];
+      for (let k = n - 3; k >= 0; k--) x[k] = (x[k] - u1[k] * x[k + 1] - u2[k] * x[k + 2]) / u0[k];
+
+      let growth = 0;
+      for (let i = 0; i < n; i++) growth += x[i] * x[i];
+      growth = Math.sqrt(growth);
+      let first = v;
+      while (first > 0 && eigenvalues[first - 1] - eigenvalues[v] <= window) first--;
+      // Unchanged by an empty re-orthogonalization, the length is the growth just summed.
+      let length = growth;
+      if (first < v) {
+        space.orthogonalize(first, v);
+        length = 0;
+        for (let i = 0; i < n; i++) length += x[i] * x[i];
+        length = Math.sqrt(length);
+      }
+      if (!(length > 0) || !Number.isFinite(length)) return null;
+      for (let i = 0; i < n; i++) x[i] /= length;
+      // One solve amplified the start vector (norm ‖T‖ from the second pass on) by ≥
+      // 1/(√n·(ε‖T‖ + δ))-ish, δ the separation added above to tied eigenvalues: the
+      // eigen-direction dominates. The amplification is measured relative to the start vector so
+      // the test does not depend on the matrix's scale (measured absolutely, it failed every
+      // vector of a matrix with ‖T‖ ≈ 0.03, a null CCA's, and sent it to QL with accumulated
+      // rotations). δ belongs in the bound because the amplification never exceeds ~1/δ: inside a
+      // run of m exactly tied eigenvalues (the pairs of a rot90 or flip cell, ρ = 1) δ grows to 10mε,
+      // and without it every run longer than ~12 failed the same way. The accepted vector's residual
+      // stays within ~ε‖T‖ + δ of its eigenvalue. A second pass polishes it (as dstein's extra
+      // iterations).
+      if ((growth / norm) * (tiny + separation) * Math.sqrt(n) > 0.1 && iteration >= 1) converged = true;
+      if (!converged) for (let i = 0; i < n; i++) x[i] *= norm;
+    }
+    if (!converged) return null;
+    rows.set(x.subarray(0, n), v * stride);
   }
   const compact = new Float64Array(count * n);
   for (let v = 0; v < count; v++) compact.set(rows.subarray(v * stride, v * stride + n), v * n);

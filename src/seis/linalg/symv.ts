@@ -59,15 +59,14 @@ export function reductionWorkspace(n: number, panelRows: number): ReductionWorks
 
 /**
  * Eigenvectors under construction for inverse iteration: `rows` (count × stride, stride = n rounded up
- * to even, the padding kept zero) and two iterates (stride long each: two vectors are in flight at
- * once), an iterate re-orthogonalized against a run of finished rows by modified Gram–Schmidt, last
- * row first.
+ * to even, the padding kept zero) and the iterate `x` (stride long), with x re-orthogonalized against a
+ * run of finished rows by modified Gram–Schmidt, last row first.
  */
 export interface OrthogonalizationSpace {
   readonly rows: Float64Array;
-  readonly iterates: readonly [Float64Array, Float64Array];
+  readonly x: Float64Array;
   readonly stride: number;
-  orthogonalize(iterate: 0 | 1, first: number, last: number): void;
+  orthogonalize(first: number, last: number): void;
 }
 
 export function orthogonalizationSpace(count: number, n: number): OrthogonalizationSpace {
@@ -75,13 +74,12 @@ export function orthogonalizationSpace(count: number, n: number): Orthogonalizat
   const compiled = n >= MIN_ORDER_FOR_SIMD ? simdModule() : null;
   if (!compiled) {
     const rows = new Float64Array(count * stride);
-    const iterates: [Float64Array, Float64Array] = [new Float64Array(stride), new Float64Array(stride)];
+    const x = new Float64Array(stride);
     return {
       rows,
-      iterates,
+      x,
       stride,
-      orthogonalize(iterate, first, last) {
-        const x = iterates[iterate];
+      orthogonalize(first, last) {
         for (let j = last - 1; j >= first; j--) {
           const other = j * stride;
           let dot = 0;
@@ -92,15 +90,15 @@ export function orthogonalizationSpace(count: number, n: number): Orthogonalizat
     };
   }
   const xAt = count * stride;
-  const pages = Math.max(1, Math.ceil(((xAt + 2 * stride) * 8) / 65536));
+  const pages = Math.max(1, Math.ceil(((xAt + stride) * 8) / 65536));
   const memory = new compiled.wasm.Memory({ initial: pages, maximum: pages });
   const mgs = new compiled.wasm.Instance(compiled.module, { env: { memory } }).exports.mgs as (x: number, rows: number, first: number, last: number, strideBytes: number) => void;
   const heap = new Float64Array(memory.buffer);
   return {
     rows: heap.subarray(0, xAt),
-    iterates: [heap.subarray(xAt, xAt + stride), heap.subarray(xAt + stride, xAt + 2 * stride)],
+    x: heap.subarray(xAt, xAt + stride),
     stride,
-    orthogonalize: (iterate, first, last) => mgs((xAt + iterate * stride) * 8, 0, first, last, stride * 8),
+    orthogonalize: (first, last) => mgs(xAt * 8, 0, first, last, stride * 8),
   };
 }
 
