@@ -72,5 +72,5 @@ port?.on('message', (message: ToWorker) => {
   }
   void workerProducts()
     .then((products) => symmetricEigenBlocked(job.matrix, job.n, job.options, products))
-    .then((result) => post({ kind: 'eigen', id: job.id, ok: true, result }, [...ownedBuffer(result.values), ...ownedBuffer(result.vectorRows)]), failed);
+    .then((result) => post({ kind: 'eigen', id: job.id, ok: true, result }, [...ownedBuffer(result.values), ...ownedBuffer(result.vectorColumns)]), failed);
 });

@@ -243,7 +243,7 @@ async function keptEigenvectors(
   const k = eig.count;
   const singularValues = new Float64Array(k);
   for (let i = 0; i < k; i++) singularValues[i] = Math.sqrt(Math.max(0, eig.values[i]));
-  return { columns: transpose(eig.vectorRows, k, size), singularValues, k, total };
+  return { columns: eig.vectorColumns, singularValues, k, total };
 }
 
 /** G = A·Aᵀ of a row-major rows×cols matrix, by the cheapest product the backend offers. */
@@ -354,7 +354,7 @@ interface SingularTriples {
 async function svdFromGram(x: Float64Array, rows: number, cols: number, backend: MatMulBackend): Promise<SingularTriples> {
   const gram = await backend.transposeTimes(x, rows, cols, x, cols);
   const eig = await eigen(backend, gram, cols, { vectors: cols });
-  const right = transpose(eig.vectorRows, cols, cols);
+  const right = eig.vectorColumns;
   const left = await backend.times(x, rows, cols, right, cols);
   const rho = new Float64Array(cols);
   for (let i = 0; i < cols; i++) rho[i] = Math.min(1, Math.sqrt(Math.max(0, eig.values[i])));

@@ -6,9 +6,13 @@
 export interface SymmetricEigen {
   /** Eigenvalues in descending order (all n). */
   readonly values: Float64Array;
-  /** count × n, row i = unit eigenvector for values[i]. */
-  readonly vectorRows: Float64Array;
-  /** Number of eigenvector rows returned. */
+  /**
+   * n × count, row-major: column j is the unit eigenvector for values[j]. Columns because every
+   * caller wants the vectors side by side (V of a decomposition, the right singular vectors), and
+   * the blocked back-transformation already works on them that way.
+   */
+  readonly vectorColumns: Float64Array;
+  /** Number of eigenvectors returned. */
   readonly count: number;
   readonly n: number;
 }

@@ -362,11 +362,11 @@ export function inverseIterationVectors(d: Float64Array, e: Float64Array, n: num
  */
 export function symmetricEigen(matrix: Float64Array, n: number, options: EigenOptions = {}): SymmetricEigen {
   if (matrix.length !== n * n) throw new RangeError(`symmetricEigen: expected ${n}×${n} = ${n * n} values, got ${matrix.length}.`);
-  if (n === 0) return { values: new Float64Array(0), vectorRows: new Float64Array(0), count: 0, n };
+  if (n === 0) return { values: new Float64Array(0), vectorColumns: new Float64Array(0), count: 0, n };
   const tri = tridiagonalize(matrix, n);
   const { values, vectorRows, count } = tridiagonalEigen(tri, n, options);
   if (count > 0) applyReflectors(tri, n, vectorRows, count);
-  return { values, vectorRows, count, n };
+  return { values, vectorColumns: transposeRect(vectorRows, count, n), count, n };
 }
 
 /**
@@ -427,11 +427,11 @@ export async function symmetricEigenBlocked(
   if (n < tuning.minOrder || n < block + 2) return symmetricEigen(matrix, n, options);
   const tri = await tridiagonalizeBlocked(matrix, n, block, Math.floor(tuning.minOrder / 2), backend);
   const { values, vectorRows, count } = tridiagonalEigen(tri, n, options);
-  if (count === 0) return { values, vectorRows, count, n };
+  if (count === 0) return { values, vectorColumns: vectorRows, count, n };
   // Back-transform as an n×count matrix (vectors as columns), so each block's rows are contiguous.
   const columns = transposeRect(vectorRows, count, n);
   await applyReflectorsBlocked(tri, n, columns, count, block, backend);
-  return { values, vectorRows: transposeRect(columns, n, count), count, n };
+  return { values, vectorColumns: columns, count, n };
 }
 
 function transposeRect(a: Float64Array, rows: number, cols: number): Float64Array {

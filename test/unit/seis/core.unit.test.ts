@@ -18,6 +18,7 @@ import {
 } from '../../../src/seis';
 import { createOrtMatMulBackend } from '../../../src/analysis/ortMatMulBackend';
 import { directSeis } from './directSeis';
+import { eigenvectorRows } from './eigenvectorRows';
 
 function gaussian(count: number, seed: number): Float64Array {
   const next = createRandom(seed);
@@ -349,8 +350,9 @@ describe('symmetric eigensolver', () => {
     const gram = transposeTimesSync(x, 60, n, x, n);
     const eig = symmetricEigen(gram, n);
     for (let i = 1; i < n; i++) assert.ok(eig.values[i - 1] >= eig.values[i]);
+    const vectorRows = eigenvectorRows(eig);
     for (let i = 0; i < n; i++) {
-      const z = eig.vectorRows.subarray(i * n, i * n + n);
+      const z = vectorRows.subarray(i * n, i * n + n);
       for (let r = 0; r < n; r++) {
         let acc = 0;
         for (let col = 0; col < n; col++) acc += gram[r * n + col] * z[col];
@@ -358,7 +360,7 @@ describe('symmetric eigensolver', () => {
       }
       for (let j = 0; j <= i; j++) {
         let dot = 0;
-        for (let col = 0; col < n; col++) dot += z[col] * eig.vectorRows[j * n + col];
+        for (let col = 0; col < n; col++) dot += z[col] * vectorRows[j * n + col];
         close(dot, i === j ? 1 : 0, 1e-12, `orthonormality ${i},${j}`);
       }
     }
@@ -412,14 +414,15 @@ describe('eigenvector methods agree', () => {
       const inverse = symmetricEigen(gram, n, { vectors: count, method: 'inverse-iteration' });
       const ql = symmetricEigen(gram, n, { vectors: count, method: 'ql' });
       assert.deepEqual(Array.from(inverse.values), Array.from(ql.values));
+      const [inverseRows, qlRows] = [eigenvectorRows(inverse), eigenvectorRows(ql)];
       // Compare projectors onto the first `count` vectors (sign- and tie-rotation-free).
       for (let r = 0; r < n; r += 7) {
         for (let c = 0; c < n; c += 5) {
           let pi = 0;
           let pq = 0;
           for (let i = 0; i < count; i++) {
-            pi += inverse.vectorRows[i * n + r] * inverse.vectorRows[i * n + c];
-            pq += ql.vectorRows[i * n + r] * ql.vectorRows[i * n + c];
+            pi += inverseRows[i * n + r] * inverseRows[i * n + c];
+            pq += qlRows[i * n + r] * qlRows[i * n + c];
           }
           close(pi, pq, 1e-9, `projector entry (${r}, ${c}) with ${count} vectors`);
         }

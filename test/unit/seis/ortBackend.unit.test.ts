@@ -37,7 +37,7 @@ describe('eigensolver threads multiply on their own onnxruntime', () => {
       createOrtMatMulBackend().then(async (backend) => {
         const r = await backend.symmetricEigen(a, n, { vectors: 40 });
         await backend.dispose();
-        console.log(JSON.stringify({ values: Array.from(r.values), vectors: Array.from(r.vectorRows) }));
+        console.log(JSON.stringify({ values: Array.from(r.values), vectors: Array.from(r.vectorColumns) }));
       });`;
     const env = { ...process.env, ...(route === 'main' ? { SEIS_WORKER_PRODUCTS: 'main' } : {}) };
     const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', timeout: 120_000, env });
@@ -52,9 +52,9 @@ describe('eigensolver threads multiply on their own onnxruntime', () => {
     assert.equal(own.vectors.length, 40 * 320);
     const worst = (a: number[], b: number[], sign = (_i: number) => 1) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - sign(i) * b[i])), 0);
     assert.ok(worst(own.values, main.values) < 1e-10, `eigenvalues differ by ${worst(own.values, main.values)}`);
-    // A vector's sign is arbitrary: compare each up to its sign.
-    const signs = Array.from({ length: 40 }, (_, v) => Math.sign(own.vectors[v * 320] * main.vectors[v * 320]) || 1);
-    const vectorGap = worst(own.vectors, main.vectors, (i) => signs[Math.floor(i / 320)]);
+    // A vector's sign is arbitrary: compare each up to its sign (vector v is column v of 320×40).
+    const signs = Array.from({ length: 40 }, (_, v) => Math.sign(own.vectors[v] * main.vectors[v]) || 1);
+    const vectorGap = worst(own.vectors, main.vectors, (i) => signs[i % 40]);
     assert.ok(vectorGap < 1e-8, `eigenvectors differ by ${vectorGap}`);
   });
 });
