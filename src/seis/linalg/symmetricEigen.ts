@@ -33,7 +33,7 @@ export function energyRank(sortedValues: ArrayLike<number>, fraction: number, to
   return sortedValues.length;
 }
 
-interface Tridiagonal {
+export interface Tridiagonal {
   readonly diagonal: Float64Array;
   /** sub[i] couples i and i+1; sub[n-1] = 0. */
   readonly sub: Float64Array;
@@ -210,24 +210,55 @@ function qlImplicit(d: Float64Array, e: Float64Array, n: number, zt: Float64Arra
   }
 }
 
-/** Applies Q = H_0·H_1·…·H_{n-3} to each row vector y (in place): y ← Q·y. */
-function applyReflectors(tri: Tridiagonal, n: number, rows: Float64Array, count: number): void {
+/**
+ * Applies Q = H_0·H_1·…·H_{n-3} to each row vector y (in place): y ← Q·y. Each row's dot with a
+ * reflector is one chain of dependent additions; four rows share a pass over the reflector so four
+ * independent chains run at once (each summed in the same order as alone: the same bits).
+ */
+export function applyReflectors(tri: Tridiagonal, n: number, rows: Float64Array, count: number): void {
   const { reflectors, reflectorOffsets, betas } = tri;
+  const dots = new Float64Array(4);
   for (let j = n - 3; j >= 0; j--) {
     const beta = betas[j];
     if (beta === 0) continue;
     const base = j + 1;
     const length = n - base;
     const v = reflectors.subarray(reflectorOffsets[j], reflectorOffsets[j] + length);
-    for (let row = 0; row < count; row++) {
+    let row = 0;
+    for (; row + 4 <= count; row += 4) {
+      const o0 = row * n + base;
+      const o1 = o0 + n;
+      const o2 = o1 + n;
+      const o3 = o2 + n;
+      let d0 = 0;
+      let d1 = 0;
+      let d2 = 0;
+      let d3 = 0;
+      for (let i = 0; i < length; i++) {
+        const vi = v[i];
+        d0 += vi * rows[o0 + i];
+        d1 += vi * rows[o1 + i];
+        d2 += vi * rows[o2 + i];
+        d3 += vi * rows[o3 + i];
+      }
+      dots[0] = d0;
+      dots[1] = d1;
+      dots[2] = d2;
+      dots[3] = d3;
+      for (let r = 0; r < 4; r++) if (dots[r] !== 0) subtractMultiple(rows, o0 + r * n, beta * dots[r], v, length);
+    }
+    for (; row < count; row++) {
       const offset = row * n + base;
       let dot = 0;
       for (let i = 0; i < length; i++) dot += v[i] * rows[offset + i];
-      if (dot === 0) continue;
-      const factor = beta * dot;
-      for (let i = 0; i < length; i++) rows[offset + i] -= factor * v[i];
+      if (dot !== 0) subtractMultiple(rows, offset, beta * dot, v, length);
     }
   }
+}
+
+/** rows[offset + i] −= factor·v[i] for i < length. */
+function subtractMultiple(rows: Float64Array, offset: number, factor: number, v: Float64Array, length: number): void {
+  for (let i = 0; i < length; i++) rows[offset + i] -= factor * v[i];
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   type SymmetricEigen,
 } from '../../../src/seis';
 import { createOrtMatMulBackend, type OrtMatMulBackend } from '../../../src/analysis/ortMatMulBackend';
+import { applyReflectors, type Tridiagonal } from '../../../src/seis/linalg/symmetricEigen';
 import { eigenvectorRows } from './eigenvectorRows';
 
 const EPS = 2 ** -52;
@@ -285,6 +286,47 @@ describe('Grams from one triangle (gramOfRows)', () => {
       assert.deepEqual(triangle.v, full.v);
     } finally {
       await ort.dispose();
+    }
+  });
+});
+
+/** The level-2 back-transformation one row at a time: each row's dot summed in order, then its update. */
+function rowByRowReflectors(tri: Tridiagonal, n: number, rows: Float64Array, count: number): void {
+  for (let j = n - 3; j >= 0; j--) {
+    const beta = tri.betas[j];
+    if (beta === 0) continue;
+    const length = n - j - 1;
+    const v = tri.reflectors.subarray(tri.reflectorOffsets[j], tri.reflectorOffsets[j] + length);
+    for (let row = 0; row < count; row++) {
+      const offset = row * n + j + 1;
+      let dot = 0;
+      for (let i = 0; i < length; i++) dot += v[i] * rows[offset + i];
+      if (dot === 0) continue;
+      for (let i = 0; i < length; i++) rows[offset + i] -= beta * dot * v[i];
+    }
+  }
+}
+
+describe('level-2 back-transformation, four rows per pass over a reflector', () => {
+  it('gives the bits of the row-by-row loop (row counts not a multiple of four, zero βs, rows orthogonal to a reflector)', () => {
+    for (const [n, count] of [[7, 1], [20, 5], [37, 36], [64, 7]]) {
+      const next = createRandom(13 * n + count);
+      const reflectorOffsets = new Int32Array(n);
+      let offset = 0;
+      for (let j = 0; j < n - 2; j++) {
+        reflectorOffsets[j] = offset;
+        offset += n - j - 1;
+      }
+      const reflectors = new Float64Array(offset).map(() => next() - 0.5);
+      const betas = new Float64Array(n).map((_, j) => (j % 5 === 3 ? 0 : 2 * next()));
+      const tri: Tridiagonal = { diagonal: new Float64Array(n), sub: new Float64Array(n), reflectors, reflectorOffsets, betas };
+      const rows = new Float64Array(count * n).map(() => next() - 0.5);
+      // A row that is zero where the last reflector acts: its dot is exactly 0 and it must be skipped.
+      if (count > 2) rows.fill(0, 2 * n + n - 2, 3 * n);
+      const want = rows.slice();
+      applyReflectors(tri, n, rows, count);
+      rowByRowReflectors(tri, n, want, count);
+      assert.deepEqual(rows, want, `n=${n} count=${count}`);
     }
   });
 });
