@@ -521,6 +521,10 @@ const v128Load = (offset: number): number[] => [...simd(0x00), 3, ...uleb(offset
 const v128Store = (offset: number): number[] => [...simd(0x0b), 3, ...uleb(offset)];
 const f64Mul = [0xa2];
 const i32Mul = [0x6c];
+const i32Shl = [0x74];
+/** f64.const 0 and v128.const 0. */
+const f64Zero = [0x44, 0, 0, 0, 0, 0, 0, 0, 0];
+const v128Zero = [...simd(0x0c), ...new Array<number>(16).fill(0)];
 const tee = (local: number): number[] => [0x22, ...uleb(local)];
 
 /**
@@ -543,8 +547,6 @@ function symvBody(): number[] {
   const splat = (i: number) => 28 + i;
   const vc = 32;
   const x = (i: number) => 33 + i;
-  const zero128 = [...simd(0x0c), ...new Array<number>(16).fill(0)];
-  const zero64 = [0x44, 0, 0, 0, 0, 0, 0, 0, 0];
 
   // One pair of columns (bytes j + offset) for the four rows.
   const pair = (offset: number): number[] => {
@@ -575,10 +577,10 @@ function symvBody(): number[] {
   const block: number[] = [];
   block.push(...get(a), ...get(r), ...get(stride), ...i32Mul, ...i32Add, ...set(rowPointer(0)));
   for (let i = 1; i < 4; i++) block.push(...get(rowPointer(i - 1)), ...get(stride), ...i32Add, ...set(rowPointer(i)));
-  block.push(...get(r), ...i32Const(3), 0x74, ...set(rBytes)); // rBytes = r << 3
+  block.push(...get(r), ...i32Const(3), ...i32Shl, ...set(rBytes)); // rBytes = r << 3
   for (let i = 0; i < 4; i++) {
     block.push(...get(v), ...get(rBytes), ...i32Add, ...f64Load(8 * i), ...tee(coefficient(i)), ...f64x2Splat, ...set(splat(i)));
-    block.push(...zero128, ...set(dots(i)));
+    block.push(...v128Zero, ...set(dots(i)));
   }
   // Columns 0..r−1 (r is even): two pairs per step, then the pair left over.
   block.push(...i32Const(0), ...set(j));
@@ -587,7 +589,7 @@ function symvBody(): number[] {
   for (let i = 0; i < 4; i++) block.push(...get(dots(i)), ...f64x2Lane(0), ...get(dots(i)), ...f64x2Lane(1), ...f64Add, ...set(rowDot(i)));
   // The 4×4 diagonal block, row by row, then each row's dot.
   for (let i = 0; i < 4; i++) {
-    block.push(...zero64, ...set(dot));
+    block.push(...f64Zero, ...set(dot));
     for (let l = 0; l < i; l++) block.push(...entry(get(rowPointer(i)), get(rBytes), 8 * l, coefficient(i)));
     block.push(...closeRow(get(rowPointer(i)), get(rBytes), 8 * i, coefficient(i)));
   }
@@ -599,9 +601,9 @@ function symvBody(): number[] {
   // The rows after the last whole block, one at a time.
   const tail: number[] = [];
   tail.push(...get(a), ...get(r), ...get(stride), ...i32Mul, ...i32Add, ...set(row));
-  tail.push(...get(r), ...i32Const(3), 0x74, ...set(rBytes));
+  tail.push(...get(r), ...i32Const(3), ...i32Shl, ...set(rBytes));
   tail.push(...get(v), ...get(rBytes), ...i32Add, ...f64Load(0), ...set(coefficient(0)));
-  tail.push(...zero64, ...set(dot), ...i32Const(0), ...set(c));
+  tail.push(...f64Zero, ...set(dot), ...i32Const(0), ...set(c));
   tail.push(...whileNot([...get(c), ...get(rBytes), 0x4e], [...entry(get(row), get(c), 0, coefficient(0)), ...get(c), ...i32Const(8), ...i32Add, ...set(c)]));
   tail.push(...closeRow(get(row), get(rBytes), 0, coefficient(0)));
   tail.push(...get(r), ...i32Const(1), ...i32Add, ...set(r));
@@ -659,14 +661,13 @@ function mgsBody(): number[] {
   const [x, rows, first, last, stride] = [0, 1, 2, 3, 4];
   const [j, row, i] = [5, 6, 7];
   const [acc, dotv] = [8, 9];
-  const zero = [...simd(0x0c), ...new Array<number>(16).fill(0)];
   const body: number[] = [];
   body.push(...get(last), ...set(j));
   body.push(0x02, 0x40, 0x03, 0x40); // block, loop over rows
   body.push(...get(j), ...get(first), 0x4c, 0x0d, 1); // i32.le_s: done when j ≤ first
   body.push(...get(j), 0x41, 1, 0x6b, ...set(j)); // j −= 1
   body.push(...get(rows), ...get(j), ...get(stride), 0x6c, ...i32Add, ...set(row));
-  body.push(...zero, ...set(acc), 0x41, 0, ...set(i));
+  body.push(...v128Zero, ...set(acc), 0x41, 0, ...set(i));
   body.push(...loopBy16Bytes(i, stride, [...get(acc), ...get(row), ...get(i), ...i32Add, ...load128, ...get(x), ...get(i), ...i32Add, ...load128, ...f64x2Mul, ...f64x2Add, ...set(acc)]));
   body.push(...get(acc), ...f64x2Lane(0), ...get(acc), ...f64x2Lane(1), ...f64Add, ...f64x2Splat, ...set(dotv), 0x41, 0, ...set(i));
   body.push(
@@ -724,7 +725,6 @@ function triangularTimesBody(): number[] {
   const [i, l, out, src, c, evenBytes, rowBytes, tRow] = [4, 5, 6, 7, 8, 9, 10, 11];
   const [diagonal, coefficient] = [12, 13];
   const splat = 14;
-  const i32Shl = [0x74];
   const i32And = [0x71];
   const i32LtU = [0x49];
   const f64Ne = [0x62];
@@ -735,7 +735,7 @@ function triangularTimesBody(): number[] {
   const hasOddEntry = [...get(evenBytes), ...get(rowBytes), ...i32LtU];
   const perLater = [
     ...get(tRow), ...get(l), ...i32Const(3), ...i32Shl, ...i32Add, ...f64Load(0), ...set(coefficient),
-    ...ifThen([...get(coefficient), 0x44, 0, 0, 0, 0, 0, 0, 0, 0, ...f64Ne], [
+    ...ifThen([...get(coefficient), ...f64Zero, ...f64Ne], [
       ...get(x), ...get(l), ...get(rowBytes), ...i32Mul, ...i32Add, ...set(src),
       ...get(coefficient), ...f64x2Splat, ...set(splat),
       ...i32Const(0), ...set(c), ...loopBy16Bytes(c, evenBytes, addRow),
@@ -782,9 +782,8 @@ function dot4TableBody(): number[] {
   const pointer = (i: number) => 9 + i;
   const dot = (i: number) => 13 + i;
   const xv = 17;
-  const zero128 = [...simd(0x0c), ...new Array<number>(16).fill(0)];
   const perPair: number[] = [];
-  for (let i = 0; i < 4; i++) perPair.push(...get(entry), ...i32Load(4 * i), ...set(pointer(i)), ...zero128, ...set(dot(i)));
+  for (let i = 0; i < 4; i++) perPair.push(...get(entry), ...i32Load(4 * i), ...set(pointer(i)), ...v128Zero, ...set(dot(i)));
   const step = [...get(x), ...get(j), ...i32Add, ...load128, ...set(xv)];
   for (let i = 0; i < 4; i++) step.push(...get(dot(i)), ...get(pointer(i)), ...get(j), ...i32Add, ...load128, ...get(xv), ...f64x2Mul, ...f64x2Add, ...set(dot(i)));
   perPair.push(...i32Const(0), ...set(j), ...loopBy16Bytes(j, bytes, step));
