@@ -29,7 +29,7 @@
  * - Rank rule: k is the smallest count whose cumulative energy reaches τ·total − 1e-10·total (the
  *   slack keeps spectra with exactly tied energies from flipping k on rounding).
  */
-import { energyRank, symmetricEigenBlocked, type EigenOptions, type SymmetricEigen } from './linalg/symmetricEigen';
+import { energyRank, symmetricEigenBlocked, transposeRect, type EigenOptions, type SymmetricEigen } from './linalg/symmetricEigen';
 import { jsMatMulBackend } from './linalg/jsBackend';
 import { matricizeView, type MatricizedView } from './matricize';
 import { nullPermutation } from './random';
@@ -200,15 +200,6 @@ export function centerColumnsTransposed(matrix: AnyObservationMatrix, label = 'a
   return centered;
 }
 
-function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
-  const t = new Float64Array(rows * cols);
-  for (let i = 0; i < rows; i++) {
-    const row = i * cols;
-    for (let j = 0; j < cols; j++) t[j * rows + i] = a[row + j];
-  }
-  return t;
-}
-
 function traceOf(a: Float64Array, n: number): number {
   let t = 0;
   for (let i = 0; i < n; i++) t += a[i * n + i];
@@ -250,7 +241,7 @@ async function keptEigenvectors(
 function gramOfRows(backend: MatMulBackend, a: Float64Array, rows: number, cols: number): Promise<Float64Array> {
   if (backend.gramOfRows) return backend.gramOfRows(a, rows, cols);
   if (backend.timesTranspose) return backend.timesTranspose(a, rows, cols, a, rows);
-  const t = transpose(a, rows, cols);
+  const t = transposeRect(a, rows, cols);
   return backend.transposeTimes(t, cols, rows, t, rows);
 }
 
@@ -384,7 +375,7 @@ export function canonicalPairs(x: Float64Array, k: number, kT: number, backend: 
 export async function canonicalPairsHere(x: Float64Array, k: number, kT: number, backend: MatMulBackend): Promise<CanonicalPairs> {
   // Solve on the smaller side: the SVD of Xᵀ is the SVD of X with the singular vectors swapped.
   const { left: m, right: n, rho } =
-    kT <= k ? await svdFromGram(x, k, kT, backend) : swapSides(await svdFromGram(transpose(x, k, kT), kT, k, backend));
+    kT <= k ? await svdFromGram(x, k, kT, backend) : swapSides(await svdFromGram(transposeRect(x, k, kT), kT, k, backend));
   alignTiedPairs(m, n, k, kT, rho);
   return { m, n, rho };
 }
@@ -499,8 +490,7 @@ function recombineColumns(a: Float64Array, rows: number, r: number, start: numbe
   // Each new entry j is Σ_c block[c]·coefficients[j][c] summed over c in order; all j advance together
   // (one pass over c with the coefficients transposed), so the sums are independent chains instead of
   // one long chain of dependent additions per entry.
-  const transposed = new Float64Array(size * size);
-  for (let j = 0; j < size; j++) for (let c = 0; c < size; c++) transposed[c * size + j] = coefficients[j * size + c];
+  const transposed = transposeRect(coefficients, size, size);
   const values = new Float64Array(size);
   for (let row = 0; row < rows; row++) {
     const offset = row * r + start;

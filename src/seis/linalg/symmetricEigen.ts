@@ -217,7 +217,6 @@ function qlImplicit(d: Float64Array, e: Float64Array, n: number, zt: Float64Arra
  */
 export function applyReflectors(tri: Tridiagonal, n: number, rows: Float64Array, count: number): void {
   const { reflectors, reflectorOffsets, betas } = tri;
-  const dots = new Float64Array(4);
   for (let j = n - 3; j >= 0; j--) {
     const beta = betas[j];
     if (beta === 0) continue;
@@ -241,11 +240,10 @@ export function applyReflectors(tri: Tridiagonal, n: number, rows: Float64Array,
         d2 += vi * rows[o2 + i];
         d3 += vi * rows[o3 + i];
       }
-      dots[0] = d0;
-      dots[1] = d1;
-      dots[2] = d2;
-      dots[3] = d3;
-      for (let r = 0; r < 4; r++) if (dots[r] !== 0) subtractMultiple(rows, o0 + r * n, beta * dots[r], v, length);
+      if (d0 !== 0) subtractMultiple(rows, o0, beta * d0, v, length);
+      if (d1 !== 0) subtractMultiple(rows, o1, beta * d1, v, length);
+      if (d2 !== 0) subtractMultiple(rows, o2, beta * d2, v, length);
+      if (d3 !== 0) subtractMultiple(rows, o3, beta * d3, v, length);
     }
     for (; row < count; row++) {
       const offset = row * n + base;
@@ -465,7 +463,8 @@ export async function symmetricEigenBlocked(
   return { values, vectorColumns: columns, count, n };
 }
 
-function transposeRect(a: Float64Array, rows: number, cols: number): Float64Array {
+/** The transpose (cols×rows) of a row-major rows×cols matrix, as a new array. */
+export function transposeRect(a: Float64Array, rows: number, cols: number): Float64Array {
   const t = new Float64Array(rows * cols);
   for (let i = 0; i < rows; i++) {
     const row = i * cols;
