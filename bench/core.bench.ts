@@ -8,6 +8,13 @@
  *   smaller side, eigvalsh for the rank, eigh(subset_by_index, driver='evr') for the kept vectors,
  *   small products for the CCA and the nulls. This is the yardstick (target core/SciPy ≤ 1).
  *
+ * --model KEY (cnn-plain, cls, cls-48x192, det, rec, isnet: bench/models.ts) benchmarks a real model's
+ * scoring instead of the synthetic pairs: `seis analyze` runs once with --dump-activations, then the
+ * same dumped (pooled) activations of every scored layer and of the input floor are scored by the core
+ * and by the SciPy route written per layer (clean basis once, then each transform), side by side; the
+ * engine's own timing is printed beside them. This is the whole scoring a model needs, which the
+ * end-to-end wall targets rest on.
+ *
  * Options: --repeats N (best of N for the ort core and the baselines; default 2), --skip-js,
  *          --python PATH (the baselines' interpreter; default $SEIS_BENCH_PYTHON or python3),
  *          --scipy-python PATH[,PATH…] (SciPy under several interpreters, e.g. python3,/usr/bin/python3
@@ -23,9 +30,26 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { readNpyFile, writeNpyFile } from '../src/io/npy';
-import { createRandom, DEFAULT_SEIS_OPTIONS, jsMatMulBackend, nullPermutation, scorePair, type MatMulBackend, type PairScore } from '../src/seis';
+import {
+  createRandom,
+  decomposeTensor,
+  DEFAULT_SEIS_OPTIONS,
+  jsMatMulBackend,
+  nullPermutation,
+  scoreDecomposed,
+  scorePair,
+  type ActivationTensor,
+  type MatMulBackend,
+  type PairScore,
+  type SeisOptions,
+} from '../src/seis';
 import { createOrtMatMulBackend } from '../src/analysis/ortMatMulBackend';
+import { dumpedLayerStem, INPUT_DUMP_STEM } from '../src/analysis/pipeline/cells';
+import { startAnalysis } from '../src/analysis/runner';
+import type { AnalysisResult, ScoreCell } from '../src/shared/results';
+import { benchModels, buildBundle, installHint, WORKER } from './models';
 
 interface BenchCase {
   readonly name: string;
@@ -171,15 +195,18 @@ interface BaselineCase {
 
 type Scores = { equivariance: number; invariance: number; null: { equivariance: number; invariance: number } };
 
-/** Largest absolute difference, which score it is in, and whether it is within AGREEMENT. */
-function maxDiff(a: PairScore, b: Scores): string {
-  const diffs: [string, number][] = [
+function scoreDifferences(a: Scores, b: Scores): [string, number][] {
+  return [
     ['S_E', Math.abs(a.equivariance - b.equivariance)],
     ['S_I', Math.abs(a.invariance - b.invariance)],
     ['null S_E', Math.abs(a.null.equivariance - b.null.equivariance)],
     ['null S_I', Math.abs(a.null.invariance - b.null.invariance)],
   ];
-  const [name, value] = diffs.reduce((x, y) => (y[1] > x[1] || Number.isNaN(y[1]) ? y : x));
+}
+
+/** Largest absolute difference, which score it is in, and whether it is within AGREEMENT. */
+function maxDiff(a: PairScore, b: Scores): string {
+  const [name, value] = scoreDifferences(a, b).reduce((x, y) => (y[1] > x[1] || Number.isNaN(y[1]) ? y : x));
   return `${value.toExponential(2)} (${name}; ${value <= AGREEMENT ? `agree to ${AGREEMENT}` : `DISAGREE beyond ${AGREEMENT}`})`;
 }
 
@@ -222,7 +249,165 @@ function fastest(runs: BaselineRun[], index: number): (BaselineCase & { label: s
   return candidates.length > 0 ? candidates.reduce((a, b) => (b.seconds < a.seconds ? b : a)) : undefined;
 }
 
+/** One scored layer (or the input floor) of a dumped analysis: its clean array and each transform's. */
+interface DumpedLayer {
+  readonly name: string;
+  readonly clean: string;
+  readonly transforms: { readonly id: string; readonly path: string; readonly engine: ScoreCell }[];
+  readonly observations: number;
+}
+
+function dumpedLayers(result: AnalysisResult, dumpDir: string): { layers: DumpedLayer[]; skipped: string[] } {
+  const files = readdirSync(dumpDir);
+  const layers: DumpedLayer[] = [];
+  const skipped: string[] = [];
+  const add = (name: string, stem: string | undefined, scores: Readonly<Record<string, ScoreCell>>) => {
+    const transforms = Object.entries(scores)
+      .filter(([id]) => stem !== undefined && files.includes(`${stem}.${id}.npy`))
+      .map(([id, engine]) => ({ id, path: join(dumpDir, `${stem}.${id}.npy`), engine }));
+    if (!stem || !files.includes(`${stem}.clean.npy`) || transforms.length === 0) return void skipped.push(`${name} (no dumped arrays)`);
+    layers.push({ name, clean: join(dumpDir, `${stem}.clean.npy`), transforms, observations: transforms[0].engine.observations });
+  };
+  add('(input floor)', INPUT_DUMP_STEM, result.inputFloor);
+  for (const [index, layer] of result.layers.entries()) {
+    if (layer.status !== 'scored') continue;
+    // Token layers matricize differently from (b,c,h,w); the Python side only reads the latter.
+    if (layer.layout === 'tokens') skipped.push(`${layer.name} (token layer)`);
+    else add(layer.name, dumpedLayerStem(files, index), layer.scores);
+  }
+  return { layers, skipped };
+}
+
+/** The core's scoring of one dumped layer as the engine does it: the clean basis once, the transforms side by side. */
+async function timeLayerCore(layer: DumpedLayer, options: SeisOptions, backend: MatMulBackend): Promise<{ seconds: number; cpuSeconds: number; scores: PairScore[] }> {
+  const started = performance.now();
+  const startedCpu = process.cpuUsage();
+  const load = (path: string): ActivationTensor => ({ ...readNpyFile(path), layout: 'NCHW' });
+  const { basis } = await decomposeTensor(load(layer.clean), options, backend, 'clean activations');
+  const scores = await Promise.all(
+    layer.transforms.map(async (t) => {
+      const moved = await decomposeTensor(load(t.path), options, backend, 'transformed activations');
+      return scoreDecomposed(basis, moved.basis, options, backend);
+    }),
+  );
+  const cpu = process.cpuUsage(startedCpu);
+  return { seconds: (performance.now() - started) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, scores };
+}
+
+async function benchModel(key: string): Promise<void> {
+  const entry = benchModels.find((m) => m.key === key);
+  if (!entry) throw new Error(`unknown --model ${key}; one of ${benchModels.map((m) => m.key).join(', ')}`);
+  const modelPath = entry.model();
+  if (!modelPath) throw new Error(`${key}: model not found; ${installHint(key)}`);
+  buildBundle();
+  const dir = mkdtempSync(join(tmpdir(), 'seis-bench-model-'));
+  const disposables: { dispose(): Promise<void> }[] = [];
+  try {
+    console.log(`seis core benchmark on a real model's scoring: ${key}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, node ${process.version}`);
+    const dumpDir = join(dir, 'dump');
+    const analysisStarted = performance.now();
+    const result = await startAnalysis({ modelPath, ...entry.extra, dumpActivations: dumpDir }, { workerPath: WORKER }).result;
+    const analysisSeconds = (performance.now() - analysisStarted) / 1000;
+    const { layers, skipped } = dumpedLayers(result, dumpDir);
+    const { keep, seed, nullPermutations } = result.settings;
+    const options: SeisOptions = { ...DEFAULT_SEIS_OPTIONS, keep, seed, nullPermutations };
+    const cells = layers.reduce((sum, l) => sum + l.transforms.length, 0);
+    console.log(
+      `seis analyze (with the dump): ${analysisSeconds.toFixed(1)} s wall; engine scoring ${((result.timing?.scoringMs ?? 0) / 1000).toFixed(1)} s, ` +
+        `inference ${((result.timing?.inferenceMs ?? 0) / 1000).toFixed(1)} s (they overlap). ${layers.length} arrays sets, ${cells} score cells, ${nullPermutations} nulls each` +
+        (skipped.length ? `; not compared: ${skipped.join(', ')}` : ''),
+    );
+    const spec = {
+      repeats,
+      cases: layers.map((l) => ({
+        name: l.name,
+        clean: l.clean,
+        transforms: l.transforms.map((t) => t.path),
+        layout: 'NCHW',
+        keep,
+        permutations: Array.from({ length: nullPermutations }, (_, i) => Array.from(nullPermutation(l.observations, seed, i))),
+      })),
+    };
+    const specPath = join(dir, 'cases.json');
+    writeFileSync(specPath, JSON.stringify(spec));
+    const env = { ...process.env };
+    if (!keepOpenblasEnv) {
+      delete env.OPENBLAS_CORETYPE;
+      delete env.OPENBLAS_L2_SIZE;
+    }
+    const scipyRuns = runBaselines('core_scipy.py', scipyPythons, specPath, env, "install it with 'apt-get install -y python3-scipy' or pass --scipy-python PATH");
+    describeBaselines('SciPy', scipyRuns, keepOpenblasEnv ? 'OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE kept' : 'OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset');
+
+    const ort = await createOrtMatMulBackend();
+    disposables.push(ort);
+    let coreSeconds = 0;
+    let coreCpu = 0;
+    let worstScipyE = 0;
+    let worstScipyI = 0;
+    let worstEngine = 0;
+    const invarianceBeyond: string[] = [];
+    let tiedCells = 0;
+    const slowest: { name: string; core: number; scipy: number }[] = [];
+    for (const [index, layer] of layers.entries()) {
+      let core = await timeLayerCore(layer, options, ort);
+      for (let r = 1; r < repeats; r++) {
+        const again = await timeLayerCore(layer, options, ort);
+        if (again.seconds < core.seconds) core = again;
+      }
+      coreSeconds += core.seconds;
+      coreCpu += core.cpuSeconds;
+      const scipy = scipyRuns.length > 0 ? fastestLayer(scipyRuns, index) : undefined;
+      slowest.push({ name: layer.name, core: core.seconds, scipy: scipy?.seconds ?? Number.NaN });
+      for (const [t, score] of core.scores.entries()) {
+        const engine = layer.transforms[t].engine;
+        worstEngine = Math.max(worstEngine, largestDifference(score, { ...engine, null: engine.null ?? { equivariance: Number.NaN, invariance: Number.NaN } }));
+        const other = scipy?.scores[t];
+        if (!other) continue;
+        const [equivariance, invarianceOnly, nullEquivariance, nullInvariance] = scoreDifferences(score, other).map(([, value]) => value);
+        worstScipyE = Math.max(worstScipyE, equivariance, nullEquivariance);
+        const invariance = Math.max(invarianceOnly, nullInvariance);
+        if (other.tiedPairs > 0) tiedCells++;
+        else worstScipyI = Math.max(worstScipyI, invariance);
+        if (!(invariance <= AGREEMENT) && !(other.tiedPairs > 0)) invarianceBeyond.push(`${layer.name} ${layer.transforms[t].id} ${invariance.toExponential(1)}`);
+      }
+    }
+    const scipyTotals = scipyRuns.map((run) => ({ label: run.label, seconds: run.cases.reduce((sum, c) => sum + c.seconds, 0), cpu: run.cases.reduce((sum, c) => sum + c.cpuSeconds, 0) }));
+    const best = scipyTotals.length > 0 ? scipyTotals.reduce((a, b) => (b.seconds < a.seconds ? b : a)) : undefined;
+    console.log('');
+    console.log(`${key}: the scoring of ${layers.length} array sets (${cells} cells), each layer timed from reading its .npy files to its scores`);
+    console.log(`  wall: core(ort) ${coreSeconds.toFixed(1)} s  SciPy ${best ? `${best.seconds.toFixed(1)} s (${best.label})` : 'n/a'}   core/SciPy ${best ? (coreSeconds / best.seconds).toFixed(2) : 'n/a'}`);
+    console.log(`  cpu:  core(ort) ${coreCpu.toFixed(1)} s  SciPy ${best ? `${best.cpu.toFixed(1)} s` : 'n/a'}   core/SciPy ${best ? (coreCpu / best.cpu).toFixed(2) : 'n/a'}`);
+    for (const total of scipyTotals.length > 1 ? scipyTotals : []) console.log(`  SciPy ${total.label}: ${total.seconds.toFixed(1)} s wall, ${total.cpu.toFixed(1)} s CPU`);
+    console.log(`  the engine's own run: wall ${analysisSeconds.toFixed(1)} s for inference + capture + this scoring, pipelined (target ≤ ${entry.targetS} s)`);
+    console.log(`  max |core − engine| ${worstEngine.toExponential(2)} (the same core on the same arrays: expected 0)`);
+    if (best) {
+      console.log(`  max |core − SciPy|: S_E and its null ${worstScipyE.toExponential(2)}; S_I and its null ${worstScipyI.toExponential(2)} over the ${cells - tiedCells} cells without tied ρ`);
+      console.log(`    (${tiedCells} cells have tied canonical correlations, where S_I follows the core's documented basis and a plain SVD's does not)`);
+      if (invarianceBeyond.length > 0) console.log(`    S_I beyond ${AGREEMENT} without ties: ${invarianceBeyond.slice(0, 8).join('; ')}`);
+    }
+    console.log('  slowest layers (core / SciPy, s):');
+    for (const l of slowest.sort((a, b) => b.core - a.core).slice(0, 5)) console.log(`    ${l.core.toFixed(2)} / ${l.scipy.toFixed(2)}  ${l.name}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await Promise.all(disposables.map((d) => d.dispose()));
+  }
+}
+
+type LayerBaseline = { name: string; seconds: number; cpuSeconds: number; scores: (Scores & { tiedPairs: number })[] };
+
+/** The fastest run of one layer among the baseline's configurations. */
+function fastestLayer(runs: BaselineRun[], index: number): LayerBaseline {
+  const candidates = runs.map((run) => run.cases[index] as unknown as LayerBaseline);
+  return candidates.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+}
+
+function largestDifference(a: Scores, b: Scores): number {
+  return Math.max(...scoreDifferences(a, b).map(([, value]) => value));
+}
+
 async function main(): Promise<void> {
+  const modelKey = flag('--model');
+  if (modelKey) return benchModel(modelKey);
   const dir = mkdtempSync(join(tmpdir(), 'seis-bench-'));
   const disposables: { dispose(): Promise<void> }[] = [];
   try {

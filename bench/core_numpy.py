@@ -71,15 +71,28 @@ def cca(u, s, v, u2, s2, v2, vtv2):
     nt2 = nt.T[:, :r] / s2[:, None]
     dots = np.abs(np.sum(mt * (vtv2 @ nt2), axis=0))
     cos = np.minimum(dots / (np.linalg.norm(mt, axis=0) * np.linalg.norm(nt2, axis=0)), 1.0)
-    return float(rho.mean()), float(np.mean(rho * cos))
+    return float(rho.mean()), float(np.mean(rho * cos)), tied_pairs(rho)
+
+
+def tied_pairs(rho):
+    """Neighbouring canonical correlations within the core's tie tolerance (1e-9, above 1e-6): inside
+    such a block the canonical pairs are not unique, the core picks its documented basis
+    (docs/method.md, "Ties") and a plain SVD whatever its rounding gives, so S_I may differ there."""
+    return int(np.sum((rho[:-1] - rho[1:] <= 1e-9) & (rho[:-1] > 1e-6)))
+
+
+def load_matrix(path, layout="NCHW"):
+    """A (b,c,h,w) activation tensor (or (b,h,w,c) when layout is NHWC) as its (b*c, h*w) float64 matricization."""
+    tensor = np.load(path)
+    if layout == "NHWC":
+        tensor = tensor.transpose(0, 3, 1, 2)
+    b, c, h, w = tensor.shape
+    return tensor.reshape(b * c, h * w).astype(np.float64)
 
 
 def load_pair(case):
-    """The two activation tensors as (b*c, h*w) float64 matrices, rows paired."""
-    clean = np.load(case["clean"])
-    transformed = np.load(case["transformed"])
-    b, c, h, w = clean.shape
-    return clean.reshape(b * c, h * w).astype(np.float64), transformed.reshape(b * c, h * w).astype(np.float64)
+    """The two activation tensors as matrices, rows paired."""
+    return load_matrix(case["clean"]), load_matrix(case["transformed"])
 
 
 def scores_from_bases(clean_basis, transformed_basis, permutations):
@@ -87,11 +100,12 @@ def scores_from_bases(clean_basis, transformed_basis, permutations):
     u, s, v = clean_basis
     u2, s2, v2 = transformed_basis
     vtv2 = v.T @ v2
-    e, i = cca(u, s, v, u2, s2, v2, vtv2)
+    e, i, tied = cca(u, s, v, u2, s2, v2, vtv2)
     nulls = [cca(u, s, v, u2[np.asarray(p)], s2, v2, vtv2) for p in permutations]
     return {
         "equivariance": e,
         "invariance": i,
+        "tiedPairs": tied + sum(x[2] for x in nulls),
         "rankClean": int(u.shape[1]),
         "rankTransformed": int(u2.shape[1]),
         "null": {

