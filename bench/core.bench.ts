@@ -304,7 +304,8 @@ async function benchModel(key: string): Promise<void> {
   const disposables: { dispose(): Promise<void> }[] = [];
   try {
     console.log(`seis core benchmark on a real model's scoring: ${key}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, node ${process.version}`);
-    const dumpDir = join(dir, 'dump');
+    // --keep-dump DIR keeps the arrays (e.g. to look into one cell with `seis score`).
+    const dumpDir = flag('--keep-dump') ?? join(dir, 'dump');
     const analysisStarted = performance.now();
     const result = await startAnalysis({ modelPath, ...entry.extra, dumpActivations: dumpDir }, { workerPath: WORKER }).result;
     const analysisSeconds = (performance.now() - analysisStarted) / 1000;
@@ -346,6 +347,7 @@ async function benchModel(key: string): Promise<void> {
     let worstScipyI = 0;
     let worstEngine = 0;
     const invarianceBeyond: string[] = [];
+    const equivarianceBeyond: string[] = [];
     let tiedCells = 0;
     const slowest: { name: string; core: number; scipy: number }[] = [];
     for (const [index, layer] of layers.entries()) {
@@ -365,6 +367,9 @@ async function benchModel(key: string): Promise<void> {
         if (!other) continue;
         const [equivariance, invarianceOnly, nullEquivariance, nullInvariance] = scoreDifferences(score, other).map(([, value]) => value);
         worstScipyE = Math.max(worstScipyE, equivariance, nullEquivariance);
+        if (!(Math.max(equivariance, nullEquivariance) <= AGREEMENT)) {
+          equivarianceBeyond.push(`${layer.name} ${layer.transforms[t].id} ${equivariance.toExponential(1)} (null ${nullEquivariance.toExponential(1)}), ranks ${score.rankClean}/${score.rankTransformed} of n ${score.observations}`);
+        }
         const invariance = Math.max(invarianceOnly, nullInvariance);
         if (other.tiedPairs > 0) tiedCells++;
         else worstScipyI = Math.max(worstScipyI, invariance);
@@ -383,6 +388,7 @@ async function benchModel(key: string): Promise<void> {
     if (best) {
       console.log(`  max |core − SciPy|: S_E and its null ${worstScipyE.toExponential(2)}; S_I and its null ${worstScipyI.toExponential(2)} over the ${cells - tiedCells} cells without tied ρ`);
       console.log(`    (${tiedCells} cells have tied canonical correlations, where S_I follows the core's documented basis and a plain SVD's does not)`);
+      if (equivarianceBeyond.length > 0) console.log(`    S_E beyond ${AGREEMENT}: ${equivarianceBeyond.slice(0, 8).join('; ')}`);
       if (invarianceBeyond.length > 0) console.log(`    S_I beyond ${AGREEMENT} without ties: ${invarianceBeyond.slice(0, 8).join('; ')}`);
     }
     console.log('  slowest layers (core / SciPy, s):');

@@ -1,4 +1,4 @@
-import { describe, it, before } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   createRandom,
@@ -10,6 +10,7 @@ import {
   scoreMatrices,
   scorePair,
   SeisInputError,
+  canonicalPairsHere,
   symmetricEigen,
   transposeTimesSync,
   nullPermutation,
@@ -400,6 +401,64 @@ describe('tied canonical correlations', () => {
     expected /= k;
     close(s.equivariance, 1, 1e-9, 'S_E');
     close(s.invariance, expected, 1e-7, 'S_I with principal-axis pairing');
+  });
+});
+
+/** Columns of a seeded Gaussian rows×cols matrix made orthonormal (modified Gram–Schmidt, twice). */
+function orthonormalColumns(rows: number, cols: number, seed: number): Float64Array {
+  const q = gaussian(rows * cols, seed);
+  for (let pass = 0; pass < 2; pass++) {
+    for (let j = 0; j < cols; j++) {
+      for (let p = 0; p < j; p++) {
+        let dot = 0;
+        for (let i = 0; i < rows; i++) dot += q[i * cols + p] * q[i * cols + j];
+        for (let i = 0; i < rows; i++) q[i * cols + j] -= dot * q[i * cols + p];
+      }
+      let length = 0;
+      for (let i = 0; i < rows; i++) length += q[i * cols + j] ** 2;
+      for (let i = 0; i < rows; i++) q[i * cols + j] /= Math.sqrt(length);
+    }
+  }
+  return q;
+}
+
+describe('canonical correlations far below the largest', () => {
+  let ort: Awaited<ReturnType<typeof createOrtMatMulBackend>>;
+  before(async () => {
+    ort = await createOrtMatMulBackend();
+  });
+  after(() => ort.dispose());
+  it('are exact to ~ε, not to the √ε a Gram eigenvalue allows (a null of a 32-observation detector layer had ρ 5.3e-9 and 1.1e-12)', async () => {
+    const [k, kT] = [40, 6];
+    const sigma = [0.95, 0.6, 2e-5, 5.3e-9, 3e-10, 1.1e-12];
+    const p = orthonormalColumns(k, kT, 501);
+    const q = orthonormalColumns(kT, kT, 502);
+    // X = P·diag(σ)·Qᵀ, so its singular values are σ and its right singular vectors Q's columns.
+    const x = new Float64Array(k * kT);
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < kT; j++) {
+        let sum = 0;
+        for (let t = 0; t < kT; t++) sum += p[i * kT + t] * sigma[t] * q[j * kT + t];
+        x[i * kT + j] = sum;
+      }
+    }
+    for (const backend of [jsMatMulBackend, ort]) {
+      const { m, n, rho } = await canonicalPairsHere(x, k, kT, backend);
+      for (let i = 0; i < kT; i++) assert.ok(Math.abs(rho[i] - sigma[i]) <= 1e-15, `ρ_${i + 1} = ${rho[i]}, expected ${sigma[i]} (${backend.name})`);
+      // X n_i = ρ_i m_i and the n_i orthonormal: the pairs belong to the refined values.
+      for (let i = 0; i < kT; i++) {
+        for (let a = 0; a < k; a++) {
+          let xn = 0;
+          for (let b = 0; b < kT; b++) xn += x[a * kT + b] * n[b * kT + i];
+          assert.ok(Math.abs(xn - rho[i] * m[a * kT + i]) <= 1e-15, `X·n_${i + 1} ≠ ρ·m_${i + 1} at row ${a}`);
+        }
+        for (let j = 0; j <= i; j++) {
+          let dot = 0;
+          for (let b = 0; b < kT; b++) dot += n[b * kT + i] * n[b * kT + j];
+          assert.ok(Math.abs(dot - (i === j ? 1 : 0)) <= 1e-13, `n_${i + 1}·n_${j + 1} = ${dot}`);
+        }
+      }
+    }
   });
 });
 
