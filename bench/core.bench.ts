@@ -232,6 +232,21 @@ function runBaselines(script: string, pythons: string[], specPath: string, env: 
   return runs;
 }
 
+const SCIPY_HINT = "install it with 'apt-get install -y python3-scipy' or pass --scipy-python PATH";
+
+/** The baselines' case file, and their environment (see the header on the OpenBLAS variables). */
+function baselineInputs(dir: string, spec: unknown): { specPath: string; env: NodeJS.ProcessEnv; openblasEnv: string } {
+  const specPath = join(dir, 'cases.json');
+  writeFileSync(specPath, JSON.stringify(spec));
+  const env = { ...process.env };
+  if (!keepOpenblasEnv) {
+    delete env.OPENBLAS_CORETYPE;
+    delete env.OPENBLAS_L2_SIZE;
+  }
+  const openblasEnv = keepOpenblasEnv ? `OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE ?? ''} OPENBLAS_L2_SIZE=${env.OPENBLAS_L2_SIZE ?? ''}` : 'OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset';
+  return { specPath, env, openblasEnv };
+}
+
 function describeBaselines(name: string, runs: BaselineRun[], openblasEnv: string): void {
   const seen = new Set<string>();
   for (const run of runs) {
@@ -329,15 +344,9 @@ async function benchModel(key: string): Promise<void> {
         permutations: Array.from({ length: nullPermutations }, (_, i) => Array.from(nullPermutation(l.observations, seed, i))),
       })),
     };
-    const specPath = join(dir, 'cases.json');
-    writeFileSync(specPath, JSON.stringify(spec));
-    const env = { ...process.env };
-    if (!keepOpenblasEnv) {
-      delete env.OPENBLAS_CORETYPE;
-      delete env.OPENBLAS_L2_SIZE;
-    }
-    const scipyRuns = runBaselines('core_scipy.py', scipyPythons, specPath, env, "install it with 'apt-get install -y python3-scipy' or pass --scipy-python PATH");
-    describeBaselines('SciPy', scipyRuns, keepOpenblasEnv ? 'OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE kept' : 'OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset');
+    const { specPath, env, openblasEnv } = baselineInputs(dir, spec);
+    const scipyRuns = runBaselines('core_scipy.py', scipyPythons, specPath, env, SCIPY_HINT);
+    describeBaselines('SciPy', scipyRuns, openblasEnv);
 
     const ort = await createOrtMatMulBackend();
     disposables.push(ort);
@@ -440,16 +449,9 @@ async function main(): Promise<void> {
         permutations: Array.from({ length: NULL_PERMUTATIONS }, (_, i) => Array.from(nullPermutation(f.n, DEFAULT_SEIS_OPTIONS.seed, i))),
       })),
     };
-    const specPath = join(dir, 'cases.json');
-    writeFileSync(specPath, JSON.stringify(spec));
-    const env = { ...process.env };
-    if (!keepOpenblasEnv) {
-      delete env.OPENBLAS_CORETYPE;
-      delete env.OPENBLAS_L2_SIZE;
-    }
-    const openblasEnv = keepOpenblasEnv ? `OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE ?? ''} OPENBLAS_L2_SIZE=${env.OPENBLAS_L2_SIZE ?? ''}` : 'OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset';
+    const { specPath, env, openblasEnv } = baselineInputs(dir, spec);
     const numpyRuns = runBaselines('core_numpy.py', [python], specPath, env, "install it with 'apt-get install -y python3-numpy' or pass --python PATH");
-    const scipyRuns = runBaselines('core_scipy.py', scipyPythons, specPath, env, "install it with 'apt-get install -y python3-scipy' or pass --scipy-python PATH");
+    const scipyRuns = runBaselines('core_scipy.py', scipyPythons, specPath, env, SCIPY_HINT);
     describeBaselines('numpy', numpyRuns, openblasEnv);
     describeBaselines('SciPy', scipyRuns, openblasEnv);
 
