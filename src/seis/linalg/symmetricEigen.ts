@@ -420,15 +420,21 @@ function tridiagonalEigen(tri: Tridiagonal, n: number, options: EigenOptions): {
 /**
  * Shape of the blocked solver's work. `block`: columns per panel of the reduction and reflectors per
  * block of the back-transformation — each backend product then has an inner dimension of 2·block or
- * block, big enough to amortize a backend call. `minOrder`: below it the level-2 solver is used as is
- * (the products would be too small to pay for a call), and the last minOrder/2 columns of a blocked
- * reduction are finished by the level-2 code for the same reason.
+ * block, big enough to amortize a backend call. `minOrder`: below it the reduction is level 2 (its
+ * products would be too small to pay for a call), and the last minOrder/2 columns of a blocked
+ * reduction are finished by the level-2 code for the same reason. `backTransformMinOrder`: from this
+ * order on the back-transformation is blocked even when the reduction is not: with all vectors (the
+ * CCA's problems) its level-2 loops cost 2n³ flops at under 1 GFLOP/s in JS, and the blocked form
+ * paid for its calls from order ~80 (paired, 80 alternations, onnxruntime with one thread as on the
+ * eigensolver threads: order 96 3.4 → 2.8 ms median, 128 7.2 → 4.7, 150 20 → 10; 56: 1.4 → 1.7).
+ * Below it everything is level 2.
  */
 export interface BlockedEigenTuning {
   readonly block: number;
   readonly minOrder: number;
+  readonly backTransformMinOrder: number;
 }
-export const DEFAULT_BLOCKED_EIGEN_TUNING: BlockedEigenTuning = Object.freeze({ block: 32, minOrder: 160 });
+export const DEFAULT_BLOCKED_EIGEN_TUNING: BlockedEigenTuning = Object.freeze({ block: 32, minOrder: 160, backTransformMinOrder: 80 });
 
 /**
  * The same decomposition as symmetricEigen (same reflectors, same tridiagonal eigen-solver, same
@@ -453,7 +459,16 @@ export async function symmetricEigenBlocked(
 ): Promise<SymmetricEigen> {
   if (matrix.length !== n * n) throw new RangeError(`symmetricEigen: expected ${n}×${n} = ${n * n} values, got ${matrix.length}.`);
   const block = Math.max(1, Math.floor(tuning.block));
-  if (n < tuning.minOrder || n < block + 2) return symmetricEigen(matrix, n, options);
+  if (n < tuning.backTransformMinOrder || n < block + 2) return symmetricEigen(matrix, n, options);
+  if (n < tuning.minOrder) {
+    // Level-2 reduction, blocked back-transformation (see BlockedEigenTuning).
+    const tri = tridiagonalize(matrix, n);
+    const { values, vectorRows, count } = tridiagonalEigen(tri, n, options);
+    if (count === 0) return { values, vectorColumns: vectorRows, count, n };
+    const columns = transposeRect(vectorRows, count, n);
+    await applyReflectorsBlocked(tri, n, columns, count, block, backend);
+    return { values, vectorColumns: columns, count, n };
+  }
   const tri = await tridiagonalizeBlocked(matrix, n, block, Math.floor(tuning.minOrder / 2), backend);
   const { values, vectorRows, count } = tridiagonalEigen(tri, n, options);
   if (count === 0) return { values, vectorColumns: vectorRows, count, n };

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   createRandom,
+  DEFAULT_BLOCKED_EIGEN_TUNING,
   decomposeObservations,
   jsMatMulBackend,
   symmetricEigen,
@@ -82,7 +83,7 @@ function assertSameValues(blocked: SymmetricEigen, reference: SymmetricEigen, sc
   }
 }
 
-const SMALL: BlockedEigenTuning = { block: 4, minOrder: 0 };
+const SMALL: BlockedEigenTuning = { block: 4, minOrder: 0, backTransformMinOrder: 0 };
 
 describe('blocked symmetric eigensolver', () => {
   let ort: OrtMatMulBackend;
@@ -105,6 +106,19 @@ describe('blocked symmetric eigensolver', () => {
       const blocked = await symmetricEigenBlocked(a, n, { vectors: n }, jsMatMulBackend, SMALL);
       assertSameValues(blocked, reference, frobenius(a), `n=${n}`);
       assertEigenpairs(a, n, blocked, `n=${n}`);
+    }
+  });
+
+  it('orders with a level-2 reduction and a blocked back-transformation (the defaults between backTransformMinOrder and minOrder), all vectors, on both backends', async () => {
+    const { backTransformMinOrder, minOrder } = DEFAULT_BLOCKED_EIGEN_TUNING;
+    for (const n of [backTransformMinOrder, 100, minOrder - 1]) {
+      const a = gram(n, n + 20, 300 + n);
+      const reference = symmetricEigen(a, n, { vectors: n });
+      for (const [name, backend] of backends()) {
+        const blocked = await symmetricEigenBlocked(a, n, { vectors: n }, backend);
+        assertSameValues(blocked, reference, frobenius(a), `n=${n} ${name}`);
+        assertEigenpairs(a, n, blocked, `n=${n} ${name}`);
+      }
     }
   });
 
