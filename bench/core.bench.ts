@@ -330,7 +330,7 @@ async function benchModel(key: string): Promise<void> {
     const cells = layers.reduce((sum, l) => sum + l.transforms.length, 0);
     console.log(
       `seis analyze (with the dump): ${analysisSeconds.toFixed(1)} s wall; engine scoring ${((result.timing?.scoringMs ?? 0) / 1000).toFixed(1)} s, ` +
-        `inference ${((result.timing?.inferenceMs ?? 0) / 1000).toFixed(1)} s (they overlap). ${layers.length} arrays sets, ${cells} score cells, ${nullPermutations} nulls each` +
+        `inference ${((result.timing?.inferenceMs ?? 0) / 1000).toFixed(1)} s (they overlap). ${layers.length} array sets, ${cells} score cells, ${nullPermutations} nulls each` +
         (skipped.length ? `; not compared: ${skipped.join(', ')}` : ''),
     );
     const spec = {
