@@ -27,10 +27,9 @@
  * also runs them with the default threads, and the ratio uses the fastest configuration.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readdirSync } from 'node:fs';
 import { readNpyFile, writeNpyFile } from '../src/io/npy';
 import {
   createRandom,
@@ -45,6 +44,7 @@ import {
   type PairScore,
   type SeisOptions,
 } from '../src/seis';
+import { TIE_MIN_RHO, TIE_TOLERANCE } from '../src/seis/score';
 import { createOrtMatMulBackend } from '../src/analysis/ortMatMulBackend';
 import { dumpedLayerStem, INPUT_DUMP_STEM } from '../src/analysis/pipeline/cells';
 import { startAnalysis } from '../src/analysis/runner';
@@ -339,8 +339,8 @@ async function benchModel(key: string): Promise<void> {
         name: l.name,
         clean: l.clean,
         transforms: l.transforms.map((t) => t.path),
-        layout: 'NCHW',
         keep,
+        ties: { tolerance: TIE_TOLERANCE, minRho: TIE_MIN_RHO },
         permutations: Array.from({ length: nullPermutations }, (_, i) => Array.from(nullPermutation(l.observations, seed, i))),
       })),
     };
@@ -383,9 +383,12 @@ async function benchModel(key: string): Promise<void> {
           equivarianceBeyond.push(`${layer.name} ${layer.transforms[t].id} ${equivariance.toExponential(1)} (null ${nullEquivariance.toExponential(1)}), ranks ${score.rankClean}/${score.rankTransformed} of n ${score.observations}`);
         }
         const invariance = Math.max(invarianceOnly, nullInvariance);
-        if (other.tiedPairs > 0) tiedCells++;
-        else worstScipyI = Math.max(worstScipyI, invariance);
-        if (!(invariance <= AGREEMENT) && !(other.tiedPairs > 0)) invarianceBeyond.push(`${layer.name} ${layer.transforms[t].id} ${invariance.toExponential(1)}`);
+        if (other.tiedPairs > 0) {
+          tiedCells++;
+        } else {
+          worstScipyI = Math.max(worstScipyI, invariance);
+          if (!(invariance <= AGREEMENT)) invarianceBeyond.push(`${layer.name} ${layer.transforms[t].id} ${invariance.toExponential(1)}`);
+        }
       }
     }
     const scipyTotals = scipyRuns.map((run) => ({ label: run.label, seconds: run.cases.reduce((sum, c) => sum + c.seconds, 0), cpu: run.cases.reduce((sum, c) => sum + c.cpuSeconds, 0) }));

@@ -63,7 +63,7 @@ def kept_svd(a, tau):
     return u[:, :k], s[:k], vt[:k].T
 
 
-def cca(u, s, v, u2, s2, v2, vtv2):
+def cca(u, s, v, u2, s2, v2, vtv2, ties=None):
     m, rho, nt = np.linalg.svd(u.T @ u2, full_matrices=False)
     r = min(u.shape[1], u2.shape[1])
     rho = np.minimum(rho[:r], 1.0)
@@ -71,21 +71,20 @@ def cca(u, s, v, u2, s2, v2, vtv2):
     nt2 = nt.T[:, :r] / s2[:, None]
     dots = np.abs(np.sum(mt * (vtv2 @ nt2), axis=0))
     cos = np.minimum(dots / (np.linalg.norm(mt, axis=0) * np.linalg.norm(nt2, axis=0)), 1.0)
-    return float(rho.mean()), float(np.mean(rho * cos)), tied_pairs(rho)
+    return float(rho.mean()), float(np.mean(rho * cos)), tied_pairs(rho, ties) if ties else 0
 
 
-def tied_pairs(rho):
-    """Neighbouring canonical correlations within the core's tie tolerance (1e-9, above 1e-6): inside
-    such a block the canonical pairs are not unique, the core picks its documented basis
-    (docs/method.md, "Ties") and a plain SVD whatever its rounding gives, so S_I may differ there."""
-    return int(np.sum((rho[:-1] - rho[1:] <= 1e-9) & (rho[:-1] > 1e-6)))
+def tied_pairs(rho, ties):
+    """Neighbouring canonical correlations tied by the core's rule (ties: its "tolerance" and "minRho",
+    passed in by the bench): inside such a block the canonical pairs are not unique, the core picks its
+    documented basis (docs/method.md, "Ties") and a plain SVD whatever its rounding gives, so S_I may
+    differ there."""
+    return int(np.sum((rho[:-1] - rho[1:] <= ties["tolerance"]) & (rho[:-1] > ties["minRho"])))
 
 
-def load_matrix(path, layout="NCHW"):
-    """A (b,c,h,w) activation tensor (or (b,h,w,c) when layout is NHWC) as its (b*c, h*w) float64 matricization."""
+def load_matrix(path):
+    """A (b,c,h,w) activation tensor as its (b*c, h*w) float64 matricization."""
     tensor = np.load(path)
-    if layout == "NHWC":
-        tensor = tensor.transpose(0, 3, 1, 2)
     b, c, h, w = tensor.shape
     return tensor.reshape(b * c, h * w).astype(np.float64)
 
@@ -95,13 +94,13 @@ def load_pair(case):
     return load_matrix(case["clean"]), load_matrix(case["transformed"])
 
 
-def scores_from_bases(clean_basis, transformed_basis, permutations):
+def scores_from_bases(clean_basis, transformed_basis, permutations, ties=None):
     """S_E, S_I and their null from the two kept bases (U, s, V); each null permutes the rows of U'."""
     u, s, v = clean_basis
     u2, s2, v2 = transformed_basis
     vtv2 = v.T @ v2
-    e, i, tied = cca(u, s, v, u2, s2, v2, vtv2)
-    nulls = [cca(u, s, v, u2[np.asarray(p)], s2, v2, vtv2) for p in permutations]
+    e, i, tied = cca(u, s, v, u2, s2, v2, vtv2, ties)
+    nulls = [cca(u, s, v, u2[np.asarray(p)], s2, v2, vtv2, ties) for p in permutations]
     return {
         "equivariance": e,
         "invariance": i,

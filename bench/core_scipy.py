@@ -4,9 +4,10 @@ Python engineer would write it for speed (the second baseline beside core_numpy.
 
 Usage: core_scipy.py CASES.json   (written by bench/core.bench.ts; same format and output as core_numpy.py)
 
-A case with "transforms" (bench:core --dump: one layer of a real model's `seis analyze --dump-activations`)
+A case with "transforms" (bench:core --model: one layer of a real model's `seis analyze --dump-activations`)
 is scored as a numerical Python engineer would score a layer: the clean basis once, then each transform's
-basis and scores; its output has "scores", one entry per transform in the order given.
+basis and scores; its output has "scores", one entry per transform in the order given, each with the
+count of canonical correlations tied by the core's rule (the case's "ties").
 
 Per case, timed from loading the two .npy files to the scores:
 - matricize (b,c,h,w) -> (b*c, h*w) in float64, center the columns;
@@ -51,11 +52,11 @@ def score(case):
 
 def score_layer(case):
     """One layer: the clean basis once, every transform against it (the clean side never changes)."""
-    clean = kept_basis(load_matrix(case["clean"], case["layout"]), case["keep"])
+    clean = kept_basis(load_matrix(case["clean"]), case["keep"])
     scores = []
     for path in case["transforms"]:
-        transformed = kept_basis(load_matrix(path, case["layout"]), case["keep"])
-        scores.append(scores_from_bases(clean, transformed, case["permutations"]))
+        transformed = kept_basis(load_matrix(path), case["keep"])
+        scores.append(scores_from_bases(clean, transformed, case["permutations"], case["ties"]))
     return {"scores": scores}
 
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import type { AnalysisRequest } from '../src/analysis/protocol';
 
-export const root = join(__dirname, '..');
+const root = join(__dirname, '..');
 const ocr = join(root, 'node_modules', '@gutenye', 'ocr-models', 'assets');
 export const ISNET_PREFIX = process.env.ISNET_PREFIX ?? '/tmp/isnet';
 /** The analysis child the extension and the CLI run (the benchmarks rebuild it first). */

@@ -389,7 +389,8 @@ async function refineTail(left: Float64Array, right: Float64Array, rho: Float64A
     const row = i * size;
     for (let j = 0; j < size; j++) lengths[j] += rotatedLeft[row + j] ** 2;
   }
-  for (let j = 0; j < size; j++) rho[tail + j] = Math.min(rho[tail + j - 1] ?? 1, Math.sqrt(lengths[j]));
+  // tail ≥ 1 (the largest is never refined), so every ρ has a predecessor, itself ≤ 1.
+  for (let j = 0; j < size; j++) rho[tail + j] = Math.min(rho[tail + j - 1], Math.sqrt(lengths[j]));
 }
 
 /** Columns from..from+count of a row-major rows×cols matrix, as a rows×count matrix. */
@@ -497,6 +498,8 @@ export async function canonicalScores(
  * projected onto the block). The reference fixtures re-implement this rule independently.
  */
 export const TIE_TOLERANCE = 1e-9;
+/** Tied blocks of canonical correlations at or below this are left as they are (ρ·|cos| ≈ 0 there). */
+export const TIE_MIN_RHO = 1e-6;
 function alignTiedPairs(m: Float64Array, nMat: Float64Array, k: number, kT: number, rho: Float64Array): void {
   const r = rho.length;
   let start = 0;
@@ -504,7 +507,7 @@ function alignTiedPairs(m: Float64Array, nMat: Float64Array, k: number, kT: numb
     let end = start + 1;
     while (end < r && rho[end - 1] - rho[end] <= TIE_TOLERANCE) end++;
     const size = end - start;
-    if (size > 1 && rho[start] > 1e-6) {
+    if (size > 1 && rho[start] > TIE_MIN_RHO) {
       // Coefficients (in the block's own orthonormal basis) of the new directions, one per row.
       const chosen = new Float64Array(size * size);
       const t = new Float64Array(size);

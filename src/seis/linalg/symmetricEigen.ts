@@ -460,16 +460,8 @@ export async function symmetricEigenBlocked(
   if (matrix.length !== n * n) throw new RangeError(`symmetricEigen: expected ${n}×${n} = ${n * n} values, got ${matrix.length}.`);
   const block = Math.max(1, Math.floor(tuning.block));
   if (n < tuning.backTransformMinOrder || n < block + 2) return symmetricEigen(matrix, n, options);
-  if (n < tuning.minOrder) {
-    // Level-2 reduction, blocked back-transformation (see BlockedEigenTuning).
-    const tri = tridiagonalize(matrix, n);
-    const { values, vectorRows, count } = tridiagonalEigen(tri, n, options);
-    if (count === 0) return { values, vectorColumns: vectorRows, count, n };
-    const columns = transposeRect(vectorRows, count, n);
-    await applyReflectorsBlocked(tri, n, columns, count, block, backend);
-    return { values, vectorColumns: columns, count, n };
-  }
-  const tri = await tridiagonalizeBlocked(matrix, n, block, Math.floor(tuning.minOrder / 2), backend);
+  // Between the two thresholds: a level-2 reduction under the blocked back-transformation.
+  const tri = n < tuning.minOrder ? tridiagonalize(matrix, n) : await tridiagonalizeBlocked(matrix, n, block, Math.floor(tuning.minOrder / 2), backend);
   const { values, vectorRows, count } = tridiagonalEigen(tri, n, options);
   if (count === 0) return { values, vectorColumns: vectorRows, count, n };
   // Back-transform as an n×count matrix (vectors as columns), so each block's rows are contiguous.
