@@ -33,6 +33,7 @@ import { join } from 'node:path';
 import { readNpyFile, writeNpyFile } from '../src/io/npy';
 import {
   createRandom,
+  decomposeCleanTensor,
   decomposeTensor,
   DEFAULT_SEIS_OPTIONS,
   jsMatMulBackend,
@@ -298,7 +299,7 @@ async function timeLayerCore(layer: DumpedLayer, options: SeisOptions, backend: 
   const started = performance.now();
   const startedCpu = process.cpuUsage();
   const load = (path: string): ActivationTensor => ({ ...readNpyFile(path), layout: 'NCHW' });
-  const { basis } = await decomposeTensor(load(layer.clean), options, backend, 'clean activations');
+  const { basis } = await decomposeCleanTensor(load(layer.clean), options, backend, 'clean activations');
   const scores = await Promise.all(
     layer.transforms.map(async (t) => {
       const moved = await decomposeTensor(load(t.path), options, backend, 'transformed activations');

@@ -23,6 +23,7 @@ export {
   scoreFromMoments,
   decomposeObservations,
   decomposeTensor,
+  decomposeCleanTensor,
   decomposeGram,
   canonicalScores,
   canonicalPairsHere,

@@ -21,7 +21,7 @@
  */
 import { jsMatMulBackend } from './linalg/jsBackend';
 import { resolveLayout } from './matricize';
-import { assertSameTensorShape, canonicalPairs, decomposeTensor, resolveOptions, RHO_FLOOR, scoreDecomposed, TIE_TOLERANCE, type ScoreOptions, type SpectralBasis } from './score';
+import { assertSameTensorShape, canonicalPairs, cleanTimesTransformed, decomposeTensor, resolveOptions, RHO_FLOOR, scoreDecomposed, TIE_TOLERANCE, type ScoreOptions, type SpectralBasis } from './score';
 import { SeisInputError, type ActivationLayout, type ActivationTensor, type MatMulBackend, type PairScore } from './types';
 import type { PatternPair } from '../shared/results';
 
@@ -55,17 +55,17 @@ export async function canonicalPatterns(
   backend: MatMulBackend = jsMatMulBackend,
 ): Promise<CanonicalPattern[]> {
   if (!Number.isInteger(count) || count < 0) throw new SeisInputError(`The number of patterns must be a non-negative integer, got ${count}.`);
-  if (!clean.u || !transformed.u) {
+  if (!(clean.u || clean.uTransposed) || !transformed.u) {
     throw new SeisInputError('Canonical patterns need bases with left singular vectors (decomposeObservations), not Gram-accumulated ones.');
   }
   if (clean.n !== transformed.n || clean.d !== transformed.d) {
     throw new SeisInputError(`The clean and transformed bases disagree in shape: ${clean.n}×${clean.d} vs ${transformed.n}×${transformed.d}.`);
   }
-  const { n: rows, d } = clean;
+  const { d } = clean;
   const k = clean.k;
   const kT = transformed.k;
   if (count === 0 || k === 0 || kT === 0) return [];
-  const x = await backend.transposeTimes(clean.u, rows, k, transformed.u, kT);
+  const x = await cleanTimesTransformed(clean, transformed.u, kT, backend);
   const { m, n, rho } = await canonicalPairs(x, k, kT, backend);
   const r = rho.length;
   const patterns: CanonicalPattern[] = [];

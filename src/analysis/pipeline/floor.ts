@@ -2,7 +2,7 @@
  * Stage 6, the input floor: SEIS of the raw (pooled) probe tensor under each transform, the level a
  * layer that merely passes its input through would reach.
  */
-import { decomposeTensor } from '../../seis';
+import { decomposeCleanTensor } from '../../seis';
 import type { ScoreCell, TransformInfo } from '../../shared/results';
 import { AnalysisError, messageOf } from '../errors';
 import { extractPooled, poolPlan } from '../pooling';
@@ -36,7 +36,7 @@ export async function scoreInputFloor(ctx: AnalysisContext, prepared: PreparedRu
     }
     const cleanData = pooledAll[0];
     dumpArray(ctx, `${INPUT_DUMP_STEM}.clean.npy`, { data: cleanData, shape: pooledShape });
-    const { basis, matrix: m } = await decomposeTensor({ data: cleanData, shape: pooledShape, layout: 'NCHW' }, seis, ctx.backend, 'clean input');
+    const { basis, matrix: m } = await decomposeCleanTensor({ data: cleanData, shape: pooledShape, layout: 'NCHW' }, seis, ctx.backend, 'clean input');
     const wasPooled = plan.pooledHeight !== plan.height || plan.pooledWidth !== plan.width;
     for (const [i, t] of transforms.entries()) {
       const moved = pooledAll[i + 1];

@@ -12,7 +12,7 @@
  * and a layer's row is final the moment its last transform is scored: it is handed to `onRow`
  * then, in graph order within the group, for results as they arrive.
  */
-import { countNonFinite, decomposeTensor, type SpectralBasis } from '../../seis';
+import { countNonFinite, decomposeCleanTensor, type SpectralBasis } from '../../seis';
 import type { LayerResult, ScoreCell, TransformInfo } from '../../shared/results';
 import { SpillStore } from '../../io/spill';
 import { messageOf } from '../errors';
@@ -108,7 +108,7 @@ export async function scoreLayers(ctx: AnalysisContext, prepared: PreparedRun, s
     const cleanStart = performance.now();
     const endClean = ctx.scoringClock.start();
     try {
-      ({ basis, matrix: { warnings: baseWarnings } } = await decomposeTensor(tensorOf(p, data, count), seis, ctx.backend, 'clean activations'));
+      ({ basis, matrix: { warnings: baseWarnings } } = await decomposeCleanTensor(tensorOf(p, data, count), seis, ctx.backend, 'clean activations'));
     } catch (err) {
       dropFromLaterPasses();
       sinks.clock.skipLayer(p);
