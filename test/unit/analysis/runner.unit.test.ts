@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { analysisChildEnv } from '../../../src/analysis/childEnv';
 import { AnalysisError } from '../../../src/analysis/errors';
 import type { AnalysisProgress } from '../../../src/analysis/protocol';
 import { startAnalysis } from '../../../src/analysis/runner';
@@ -29,6 +30,8 @@ describe('startAnalysis (child process)', () => {
     // Large allocations get their own mappings in the child, so freed activations leave its RSS.
     const environ = readFileSync(`/proc/${handle.pid}/environ`, 'utf8').split('\0');
     assert.ok(environ.includes(`MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_ ?? 2 ** 20}`), 'the child runs with glibc\'s mmap threshold set');
+    // ...and those mappings may be backed by huge pages (far fewer first-write faults).
+    assert.ok(environ.some((e) => e.startsWith('GLIBC_TUNABLES=') && e.includes('glibc.malloc.hugetlb=')), 'the child runs with the huge-page tunable');
     const result = await handle.result;
     assert.equal(result.schemaVersion, 1);
     assert.deepEqual(result.layers.map((l) => [l.name, l.status]), [['c1', 'scored'], ['r1', 'scored'], ['c2', 'scored'], ['y', 'no-spatial-axis']]);
@@ -56,6 +59,26 @@ describe('startAnalysis (child process)', () => {
     while (isAlive(pid) && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 20));
     assert.equal(isAlive(pid), false);
     assert.ok(Date.now() - t0 < 1000, `child gone after ${Date.now() - t0} ms`);
+  });
+});
+
+describe('the analysis child\'s environment', () => {
+  const withTunables = (value: string | undefined) => {
+    const saved = process.env.GLIBC_TUNABLES;
+    if (value === undefined) delete process.env.GLIBC_TUNABLES;
+    else process.env.GLIBC_TUNABLES = value;
+    try {
+      return analysisChildEnv().GLIBC_TUNABLES;
+    } finally {
+      if (saved === undefined) delete process.env.GLIBC_TUNABLES;
+      else process.env.GLIBC_TUNABLES = saved;
+    }
+  };
+
+  it('asks glibc for huge pages, adding to the user\'s tunables and never overriding their choice', () => {
+    assert.equal(withTunables(undefined), 'glibc.malloc.hugetlb=1');
+    assert.equal(withTunables('glibc.malloc.arena_max=2'), 'glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1');
+    assert.equal(withTunables('glibc.malloc.hugetlb=0'), 'glibc.malloc.hugetlb=0');
   });
 });
 
