@@ -69,7 +69,7 @@ export async function capture(ctx: AnalysisContext, req: CaptureRequest): Promis
   try {
     await captureBatches(ctx, req, store, writers);
   } finally {
-    writers?.forEach((w) => w.close());
+    await Promise.all([...(writers?.values() ?? [])].map((w) => w.close()));
   }
   return spill ? new Map() : store;
 }
@@ -78,42 +78,53 @@ async function captureBatches(ctx: AnalysisContext, req: CaptureRequest, store: 
   const { input } = ctx;
   const { probes, batch, transform, layers } = req;
   const fetches = layers.map((p) => p.candidate.name);
-  for (let start = 0; start < probes.count; start += batch) {
-    ctx.checkCancel();
-    const b = Math.min(batch, probes.count - start);
-    const shape = [b, probes.channels, probes.height, probes.width];
-    let data = probes.batch(start, b);
-    if (transform) data = applyTransform(transform, data, shape);
-    const feed = toFeed(input, toInputLayout(data, shape, input.layout));
-    const t0 = performance.now();
-    const out = await runBatch(req.session.inst, input.name, feed, feedShape(input, b, probes), fetches);
-    const ms = performance.now() - t0;
-    ctx.times.inference += ms;
-    req.onBatch?.(ms);
-    const c0 = performance.now();
-    for (const p of layers) {
-      const t = out.get(p.candidate.name);
-      if (!t) throw new AnalysisError('runtime', `onnxruntime stopped returning tensor '${p.candidate.name}' mid-run`);
-      const expected = [b, ...p.sampleShape.slice(1)];
-      if (t.dims.length !== expected.length || t.dims.some((d, i) => d !== expected[i])) {
-        throw new AnalysisError('runtime', `tensor '${p.candidate.name}' changed shape from (${expected.join(', ')}) to (${t.dims.join(', ')})${transform ? ` under ${transform.id}` : ''}; the model's layers depend on the input content, which SEIS cannot pair`);
-      }
-      const dst = store.get(p) as Float32Array;
-      const writer = writers?.get(p);
-      const offset = writer ? 0 : start * p.perProbe;
-      if (p.storedLayout === 'tokens') extractTokens(t.data, b, p.sampleShape[1], p.sampleShape[2], p.pooledTokens as number, dst, offset);
-      else extractPooled(t.data, b, p.channels, p.plan as PoolPlan, p.guess.layout === 'NHWC', dst, offset);
-      if (writer) {
-        try {
-          writer.write(dst.subarray(0, b * p.perProbe), start * p.perProbe);
-        } catch (err) {
-          throw new AnalysisError(
-            'runtime',
-            `writing activations to the temporary folder ${req.spill?.store.dir} failed (${messageOf(err)}); free some disk space there, choose another folder (${optionName('spill', ctx.options.origin)} DIR), or raise ${optionName('memoryBudgetMB', ctx.options.origin)}`,
-          );
-        }
-      }
+  // The previous batch's writes run while this batch's forward pass does; its rows are reused after.
+  let writing: Promise<void>[] = [];
+  const finishWrites = async () => {
+    const settled = await Promise.allSettled(writing);
+    writing = [];
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      throw new AnalysisError(
+        'runtime',
+        `writing activations to the temporary folder ${req.spill?.store.dir} failed (${messageOf(failed.reason)}); free some disk space there, choose another folder (${optionName('spill', ctx.options.origin)} DIR), or raise ${optionName('memoryBudgetMB', ctx.options.origin)}`,
+      );
     }
-    ctx.times.capture += performance.now() - c0;
+  };
+  try {
+    for (let start = 0; start < probes.count; start += batch) {
+      ctx.checkCancel();
+      const b = Math.min(batch, probes.count - start);
+      const shape = [b, probes.channels, probes.height, probes.width];
+      let data = probes.batch(start, b);
+      if (transform) data = applyTransform(transform, data, shape);
+      const feed = toFeed(input, toInputLayout(data, shape, input.layout));
+      const t0 = performance.now();
+      const out = await runBatch(req.session.inst, input.name, feed, feedShape(input, b, probes), fetches);
+      const ms = performance.now() - t0;
+      ctx.times.inference += ms;
+      req.onBatch?.(ms);
+      await finishWrites();
+      const c0 = performance.now();
+      for (const p of layers) {
+        const t = out.get(p.candidate.name);
+        if (!t) throw new AnalysisError('runtime', `onnxruntime stopped returning tensor '${p.candidate.name}' mid-run`);
+        const expected = [b, ...p.sampleShape.slice(1)];
+        if (t.dims.length !== expected.length || t.dims.some((d, i) => d !== expected[i])) {
+          throw new AnalysisError('runtime', `tensor '${p.candidate.name}' changed shape from (${expected.join(', ')}) to (${t.dims.join(', ')})${transform ? ` under ${transform.id}` : ''}; the model's layers depend on the input content, which SEIS cannot pair`);
+        }
+        const dst = store.get(p) as Float32Array;
+        const writer = writers?.get(p);
+        const offset = writer ? 0 : start * p.perProbe;
+        if (p.storedLayout === 'tokens') extractTokens(t.data, b, p.sampleShape[1], p.sampleShape[2], p.pooledTokens as number, dst, offset);
+        else extractPooled(t.data, b, p.channels, p.plan as PoolPlan, p.guess.layout === 'NHWC', dst, offset);
+        if (writer) writing.push(writer.write(dst.subarray(0, b * p.perProbe), start * p.perProbe));
+      }
+      ctx.times.capture += performance.now() - c0;
+    }
+    await finishWrites();
+  } finally {
+    // A failed batch must not leave writes racing the files' close.
+    await Promise.allSettled(writing);
   }
 }
