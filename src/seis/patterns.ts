@@ -21,7 +21,7 @@
  */
 import { jsMatMulBackend } from './linalg/jsBackend';
 import { resolveLayout } from './matricize';
-import { assertSameTensorShape, canonicalPairs, cleanTimesTransformed, decomposeTensor, resolveOptions, RHO_FLOOR, scoreDecomposed, TIE_TOLERANCE, type ScoreOptions, type SpectralBasis } from './score';
+import { assertSameTensorShape, canonicalPairs, cleanTimesTransformed, decomposeTensor, hasLeftVectors, resolveOptions, RHO_FLOOR, scoreDecomposed, TIE_TOLERANCE, type ScoreOptions, type SpectralBasis } from './score';
 import { SeisInputError, type ActivationLayout, type ActivationTensor, type MatMulBackend, type PairScore } from './types';
 import type { PatternPair } from '../shared/results';
 
@@ -55,7 +55,7 @@ export async function canonicalPatterns(
   backend: MatMulBackend = jsMatMulBackend,
 ): Promise<CanonicalPattern[]> {
   if (!Number.isInteger(count) || count < 0) throw new SeisInputError(`The number of patterns must be a non-negative integer, got ${count}.`);
-  if (!(clean.u || clean.uTransposed) || !transformed.u) {
+  if (!hasLeftVectors(clean) || !transformed.u) {
     throw new SeisInputError('Canonical patterns need bases with left singular vectors (decomposeObservations), not Gram-accumulated ones.');
   }
   if (clean.n !== transformed.n || clean.d !== transformed.d) {

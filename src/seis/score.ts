@@ -625,10 +625,14 @@ function withTransposedU(basis: SpectralBasis): SpectralBasis {
  * (transposed here when the basis has only U), so a clean basis scores the same bits either way.
  */
 export function cleanTimesTransformed(clean: SpectralBasis, transformedU: Float64Array, kT: number, backend: MatMulBackend): Promise<Float64Array> {
-  const { n, k } = clean;
-  const uTransposed = clean.uTransposed ?? (clean.u ? transposeRect(clean.u, n, k) : null);
+  const { uTransposed } = withTransposedU(clean);
   if (!uTransposed) throw new SeisInputError('This clean basis has no left singular vectors (it was built from moments).');
-  return backend.times(uTransposed, k, n, transformedU, kT);
+  return backend.times(uTransposed, clean.k, clean.n, transformedU, kT);
+}
+
+/** Whether a basis carries its rows' singular vectors (U or Uᵀ), as scores and patterns need. */
+export function hasLeftVectors(basis: SpectralBasis): boolean {
+  return basis.u !== null || basis.uTransposed !== undefined;
 }
 
 function degenerateScore(
@@ -690,7 +694,7 @@ export async function scoreDecomposed(
   const warnings = [...baseWarnings];
   const early = preflight(clean, transformed, resolved, warnings);
   if (early) return early;
-  if (!(clean.u || clean.uTransposed) || !transformed.u) {
+  if (!hasLeftVectors(clean) || !transformed.u) {
     throw new SeisInputError('scoreDecomposed needs bases with left singular vectors; use scoreFromMoments for Gram-accumulated runs.');
   }
   const { n, d } = clean;

@@ -91,40 +91,35 @@ async function captureBatches(ctx: AnalysisContext, req: CaptureRequest, store: 
       );
     }
   };
-  try {
-    for (let start = 0; start < probes.count; start += batch) {
-      ctx.checkCancel();
-      const b = Math.min(batch, probes.count - start);
-      const shape = [b, probes.channels, probes.height, probes.width];
-      let data = probes.batch(start, b);
-      if (transform) data = applyTransform(transform, data, shape);
-      const feed = toFeed(input, toInputLayout(data, shape, input.layout));
-      const t0 = performance.now();
-      const out = await runBatch(req.session.inst, input.name, feed, feedShape(input, b, probes), fetches);
-      const ms = performance.now() - t0;
-      ctx.times.inference += ms;
-      req.onBatch?.(ms);
-      await finishWrites();
-      const c0 = performance.now();
-      for (const p of layers) {
-        const t = out.get(p.candidate.name);
-        if (!t) throw new AnalysisError('runtime', `onnxruntime stopped returning tensor '${p.candidate.name}' mid-run`);
-        const expected = [b, ...p.sampleShape.slice(1)];
-        if (t.dims.length !== expected.length || t.dims.some((d, i) => d !== expected[i])) {
-          throw new AnalysisError('runtime', `tensor '${p.candidate.name}' changed shape from (${expected.join(', ')}) to (${t.dims.join(', ')})${transform ? ` under ${transform.id}` : ''}; the model's layers depend on the input content, which SEIS cannot pair`);
-        }
-        const dst = store.get(p) as Float32Array;
-        const writer = writers?.get(p);
-        const offset = writer ? 0 : start * p.perProbe;
-        if (p.storedLayout === 'tokens') extractTokens(t.data, b, p.sampleShape[1], p.sampleShape[2], p.pooledTokens as number, dst, offset);
-        else extractPooled(t.data, b, p.channels, p.plan as PoolPlan, p.guess.layout === 'NHWC', dst, offset);
-        if (writer) writing.push(writer.write(dst.subarray(0, b * p.perProbe), start * p.perProbe));
-      }
-      ctx.times.capture += performance.now() - c0;
-    }
+  for (let start = 0; start < probes.count; start += batch) {
+    ctx.checkCancel();
+    const b = Math.min(batch, probes.count - start);
+    const shape = [b, probes.channels, probes.height, probes.width];
+    let data = probes.batch(start, b);
+    if (transform) data = applyTransform(transform, data, shape);
+    const feed = toFeed(input, toInputLayout(data, shape, input.layout));
+    const t0 = performance.now();
+    const out = await runBatch(req.session.inst, input.name, feed, feedShape(input, b, probes), fetches);
+    const ms = performance.now() - t0;
+    ctx.times.inference += ms;
+    req.onBatch?.(ms);
     await finishWrites();
-  } finally {
-    // A failed batch must not leave writes racing the files' close.
-    await Promise.allSettled(writing);
+    const c0 = performance.now();
+    for (const p of layers) {
+      const t = out.get(p.candidate.name);
+      if (!t) throw new AnalysisError('runtime', `onnxruntime stopped returning tensor '${p.candidate.name}' mid-run`);
+      const expected = [b, ...p.sampleShape.slice(1)];
+      if (t.dims.length !== expected.length || t.dims.some((d, i) => d !== expected[i])) {
+        throw new AnalysisError('runtime', `tensor '${p.candidate.name}' changed shape from (${expected.join(', ')}) to (${t.dims.join(', ')})${transform ? ` under ${transform.id}` : ''}; the model's layers depend on the input content, which SEIS cannot pair`);
+      }
+      const dst = store.get(p) as Float32Array;
+      const writer = writers?.get(p);
+      const offset = writer ? 0 : start * p.perProbe;
+      if (p.storedLayout === 'tokens') extractTokens(t.data, b, p.sampleShape[1], p.sampleShape[2], p.pooledTokens as number, dst, offset);
+      else extractPooled(t.data, b, p.channels, p.plan as PoolPlan, p.guess.layout === 'NHWC', dst, offset);
+      if (writer) writing.push(writer.write(dst.subarray(0, b * p.perProbe), start * p.perProbe));
+    }
+    ctx.times.capture += performance.now() - c0;
   }
+  await finishWrites();
 }

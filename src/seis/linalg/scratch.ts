@@ -28,9 +28,9 @@ export class ScratchPool {
 
   /** The caller keeps no reference to `array` (nor to a view of it) after this. */
   give(array: Float64Array): void {
-    const whole = array.byteOffset === 0 && array.length * 8 === array.buffer.byteLength ? array : new Float64Array(array.buffer);
-    if (this.free.includes(whole)) return;
-    this.free.push(whole);
+    // Compared by buffer: a view given back twice must not be handed out twice.
+    if (this.free.some((f) => f.buffer === array.buffer)) return;
+    this.free.push(array.byteOffset === 0 && array.length * 8 === array.buffer.byteLength ? array : new Float64Array(array.buffer));
     if (this.free.length > this.keep) {
       let smallest = 0;
       for (let i = 1; i < this.free.length; i++) if (this.free[i].length < this.free[smallest].length) smallest = i;
