@@ -427,14 +427,16 @@ function tridiagonalEigen(tri: Tridiagonal, n: number, options: EigenOptions): {
  * CCA's problems) its level-2 loops cost 2n³ flops at under 1 GFLOP/s in JS, and the blocked form
  * paid for its calls from order ~80 (paired, 80 alternations, onnxruntime with one thread as on the
  * eigensolver threads: order 96 3.4 → 2.8 ms median, 128 7.2 → 4.7, 150 20 → 10; 56: 1.4 → 1.7).
- * Below it everything is level 2.
+ * Below it everything is level 2. `trailingRows`: the most rows of the trailing update one product
+ * forms (blockRowFactors); 128 keeps a product's rows × 2·block × columns well above what a call costs.
  */
 export interface BlockedEigenTuning {
   readonly block: number;
   readonly minOrder: number;
   readonly backTransformMinOrder: number;
+  readonly trailingRows: number;
 }
-export const DEFAULT_BLOCKED_EIGEN_TUNING: BlockedEigenTuning = Object.freeze({ block: 32, minOrder: 160, backTransformMinOrder: 80 });
+export const DEFAULT_BLOCKED_EIGEN_TUNING: BlockedEigenTuning = Object.freeze({ block: 32, minOrder: 160, backTransformMinOrder: 80, trailingRows: 128 });
 
 /**
  * The same decomposition as symmetricEigen (same reflectors, same tridiagonal eigen-solver, same
@@ -461,7 +463,7 @@ export async function symmetricEigenBlocked(
   const block = Math.max(1, Math.floor(tuning.block));
   if (n < tuning.backTransformMinOrder || n < block + 2) return symmetricEigen(matrix, n, options);
   // Between the two thresholds: a level-2 reduction under the blocked back-transformation.
-  const tri = n < tuning.minOrder ? tridiagonalize(matrix, n) : await tridiagonalizeBlocked(matrix, n, block, Math.floor(tuning.minOrder / 2), backend);
+  const tri = n < tuning.minOrder ? tridiagonalize(matrix, n) : await tridiagonalizeBlocked(matrix, n, block, Math.floor(tuning.minOrder / 2), Math.max(1, Math.floor(tuning.trailingRows)), backend);
   const { values, vectorRows, count } = tridiagonalEigen(tri, n, options);
   if (count === 0) return { values, vectorColumns: vectorRows, count, n };
   // Back-transform as an n×count matrix (vectors as columns), so each block's rows are contiguous.
@@ -485,6 +487,7 @@ async function tridiagonalizeBlocked(
   n: number,
   block: number,
   unblockedTail: number,
+  trailingRows: number,
   backend: EigenProducts,
 ): Promise<Tridiagonal> {
   const tri = emptyTridiagonal(n);
@@ -498,6 +501,8 @@ async function tridiagonalizeBlocked(
     t2: new Float64Array(block),
     vw: new Float64Array(2 * block * firstSize),
     wv: new Float64Array(2 * block * firstSize),
+    left: new Float64Array(2 * block * firstSize),
+    right: new Float64Array(2 * block * firstSize),
   };
   let start = 0;
   // Every panel column j has a reflector (j ≤ n−3); the last unblockedTail columns go to the level-2 code.
@@ -505,12 +510,18 @@ async function tridiagonalizeBlocked(
   // are kept in its context object, which makes hot loops over them several times slower.
   while (n - start - block >= Math.max(2, unblockedTail)) {
     reducePanel(matrixWork, n, start, block, tri, work);
-    // Trailing update A₂₂ ← A₂₂ − V·Wᵀ − W·Vᵀ = [V W]·[W V]ᵀ as one product.
+    // Trailing update A₂₂ ← A₂₂ − V·Wᵀ − W·Vᵀ = [V W]·[W V]ᵀ, lower triangle only.
     const next = start + block;
     const size = n - next;
     const { vw, wv } = trailingFactors(matrixWork, n, next, block, work);
-    const update = await backend.transposeTimes(vw, 2 * block, size, wv, size);
-    subtractLower(matrixWork.matrix, n, next, update);
+    // Block rows of equal height, so none is so thin that the backend hands it to its JS fallback.
+    const height = Math.ceil(size / Math.ceil(size / trailingRows));
+    for (let first = 0; first < size; first += height) {
+      const rows = Math.min(height, size - first);
+      const { left, right } = blockRowFactors(vw, wv, 2 * block, size, first, rows, work);
+      const update = await backend.transposeTimes(left, 2 * block, rows, right, first + rows);
+      subtractLowerBlockRow(matrixWork.matrix, n, next + first, rows, next, update);
+    }
     start = next;
   }
   reduceUnblocked(matrixWork, n, start, tri);
@@ -523,6 +534,9 @@ interface PanelWork {
   readonly t2: Float64Array;
   readonly vw: Float64Array;
   readonly wv: Float64Array;
+  /** One block row's factors: columns first..first+rows of vw, and the first first+rows columns of wv. */
+  readonly left: Float64Array;
+  readonly right: Float64Array;
 }
 
 /** Reduces columns start..start+block−1 (dlatrd, lower), leaving the trailing update to the caller. */
@@ -608,13 +622,33 @@ function trailingFactors(work: ReductionWorkspace, n: number, next: number, bloc
   return { vw, wv };
 }
 
-/** a[next.., next..] −= update (order n − next), lower triangle only. */
-function subtractLower(a: Float64Array, n: number, next: number, update: Float64Array): void {
-  const size = n - next;
-  for (let r = 0; r < size; r++) {
-    const row = (next + r) * n + next;
-    const urow = r * size;
-    for (let c = 0; c <= r; c++) a[row + c] -= update[urow + c];
+/**
+ * The operands of one block row of the trailing update (rows first..first+rows−1 of A₂₂ against its
+ * columns up to the diagonal): the lower triangle is all the reduction reads, so the products skip
+ * the square above it, and with it that share of their flops and of the fresh arrays onnxruntime
+ * returns (a new one per product, whose first writes fault page by page). Each entry is the same
+ * inner sum over the 2·block factors as in one whole product.
+ */
+function blockRowFactors(vw: Float64Array, wv: Float64Array, inner: number, size: number, first: number, rows: number, work: PanelWork): { left: Float64Array; right: Float64Array } {
+  const width = first + rows;
+  if (first === 0 && rows === size) return { left: vw.subarray(0, inner * size), right: wv.subarray(0, inner * size) };
+  const left = work.left.subarray(0, inner * rows);
+  const right = work.right.subarray(0, inner * width);
+  for (let l = 0; l < inner; l++) {
+    left.set(vw.subarray(l * size + first, l * size + width), l * rows);
+    right.set(wv.subarray(l * size, l * size + width), l * width);
+  }
+  return { left, right };
+}
+
+/** Rows from..from+rows−1 of a, columns next..(its diagonal): −= update (rows × (from + rows − next)). */
+function subtractLowerBlockRow(a: Float64Array, n: number, from: number, rows: number, next: number, update: Float64Array): void {
+  const width = from + rows - next;
+  for (let r = 0; r < rows; r++) {
+    const row = (from + r) * n + next;
+    const urow = r * width;
+    const last = from + r - next;
+    for (let c = 0; c <= last; c++) a[row + c] -= update[urow + c];
   }
 }
 

@@ -83,7 +83,7 @@ function assertSameValues(blocked: SymmetricEigen, reference: SymmetricEigen, sc
   }
 }
 
-const SMALL: BlockedEigenTuning = { block: 4, minOrder: 0, backTransformMinOrder: 0 };
+const SMALL: BlockedEigenTuning = { block: 4, minOrder: 0, backTransformMinOrder: 0, trailingRows: 5 };
 
 describe('blocked symmetric eigensolver', () => {
   let ort: OrtMatMulBackend;
@@ -137,6 +137,18 @@ describe('blocked symmetric eigensolver', () => {
         for (let c = 0; c < n; c++) dot += blockedRows[v * n + c] * referenceRows[v * n + c];
         assert.ok(Math.abs(Math.abs(dot) - 1) <= 1e-9, `${name}: vector ${v} differs from the level-2 solver's (|cos| ${Math.abs(dot)})`);
       }
+    }
+  });
+
+  it('the trailing update in block rows (lower triangle only) gives the bits of one whole product', async () => {
+    const n = 420;
+    const a = gram(n, 500, 17);
+    const whole: BlockedEigenTuning = { ...DEFAULT_BLOCKED_EIGEN_TUNING, trailingRows: n };
+    for (const trailingRows of [DEFAULT_BLOCKED_EIGEN_TUNING.trailingRows, 100]) {
+      const tuning: BlockedEigenTuning = { ...DEFAULT_BLOCKED_EIGEN_TUNING, trailingRows };
+      const [inRows, inOne] = await Promise.all([symmetricEigenBlocked(a, n, { vectors: 60 }, ort, tuning), symmetricEigenBlocked(a, n, { vectors: 60 }, ort, whole)]);
+      assert.deepEqual(inRows.values, inOne.values, `eigenvalues, ${trailingRows} rows per product`);
+      assert.deepEqual(inRows.vectorColumns, inOne.vectorColumns, `eigenvectors, ${trailingRows} rows per product`);
     }
   });
 
