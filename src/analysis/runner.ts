@@ -7,6 +7,7 @@
  * cancel() asks politely, then kills: the child is gone within a second either way.
  */
 import { analysisChildEnv } from './childEnv';
+import { ChildStderr } from './childStderr';
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -91,10 +92,10 @@ export function startAnalysis(request: AnalysisRequest, options: RunnerOptions =
     return { result: Promise.reject(e), cancel: () => undefined, pid: undefined };
   }
 
-  let stderrTail = '';
+  const stderr = new ChildStderr();
   child.stderr?.on('data', (chunk: Buffer) => {
     const text = chunk.toString();
-    stderrTail = (stderrTail + text).slice(-4000);
+    stderr.add(text);
     options.onLog?.(text);
   });
   child.stdout?.on('data', (chunk: Buffer) => options.onLog?.(chunk.toString()));
@@ -130,7 +131,7 @@ export function startAnalysis(request: AnalysisRequest, options: RunnerOptions =
     settle(() => {
       if (cancelled) return rejectResult(new AnalysisRunError('cancelled', 'analysis cancelled'));
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      const tail = stderrTail.trim().split('\n').slice(-3).join(' | ');
+      const tail = stderr.summary(3);
       const hint = signal === 'SIGKILL' ? ' (out of memory? try a smaller --batch, --max-positions or --memory-budget)' : '';
       rejectResult(new AnalysisRunError('runtime', `the analysis process ${how} before reporting a result${hint}${tail ? `: ${tail}` : ''}`));
     });

@@ -12,6 +12,7 @@
  * child and assembles what it reports: it runs in the extension host, where no model is parsed.
  * Cancel keeps the finished checkpoints. */
 import { analysisChildEnv } from './childEnv';
+import { ChildStderr } from './childStderr';
 import type { AnalysisResult, LayerResult, SeriesCheckpoint, SeriesResult } from '../shared/results';
 import { RESULTS_SCHEMA_VERSION } from '../shared/results';
 import type { CheckpointOrder, OrderedCheckpoint } from './checkpoints';
@@ -110,9 +111,9 @@ function startSeriesWorker(paths: readonly string[], labels: readonly string[], 
   } catch (err) {
     throw new AnalysisError('runtime', `could not start the series process: ${messageOf(err)}`);
   }
-  let stderrTail = '';
+  const stderr = new ChildStderr();
   child.stderr?.on('data', (chunk: Buffer) => {
-    stderrTail = (stderrTail + chunk.toString()).slice(-2000);
+    stderr.add(chunk.toString());
     options.onLog?.(chunk.toString());
   });
   child.stdout?.on('data', (chunk: Buffer) => options.onLog?.(chunk.toString()));
@@ -129,7 +130,8 @@ function startSeriesWorker(paths: readonly string[], labels: readonly string[], 
   });
   child.on('exit', (code, signal) => {
     const ended = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    const tail = stderrTail.trim() ? `: ${stderrTail.trim().split('\n').slice(-2).join(' | ')}` : '';
+    const summary = stderr.summary(2);
+    const tail = summary ? `: ${summary}` : '';
     const why = (before: string) => (cancelled ? new AnalysisError('cancelled', 'analysis cancelled') : new AnalysisError('runtime', `the series process ${ended} before ${before}${tail}`));
     graphs.settle((_, fail) => fail(why("comparing the checkpoints' graphs")));
     for (const r of results) r.settle((_, fail) => fail(why('reporting every checkpoint')));

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import { analysisChildEnv } from '../../../src/analysis/childEnv';
+import { ChildStderr } from '../../../src/analysis/childStderr';
 import { AnalysisError } from '../../../src/analysis/errors';
 import type { AnalysisProgress } from '../../../src/analysis/protocol';
 import { startAnalysis } from '../../../src/analysis/runner';
@@ -238,5 +240,28 @@ describe('seis analyze', () => {
     assert.equal(r.code, 0);
     assert.match(r.stdout, /--transforms LIST/);
     writeFileSync(join(dir, 'ok'), '');
+  });
+});
+
+describe('a child that crashes before reporting', () => {
+  it("is summed up by node's reason, not by the native backtrace printed after it", () => {
+    // A real crash: node out of heap aborts with "FATAL ERROR: …" and then a numbered backtrace.
+    const crash = spawnSync(process.execPath, ['--max-old-space-size=16', '-e', 'const a = []; for (;;) a.push(new Array(1e5).fill(1.5));'], { encoding: 'utf8' });
+    assert.equal(crash.signal, 'SIGABRT', `the child should abort (${crash.status}, ${crash.stderr.slice(0, 200)})`);
+    const lines = crash.stderr.trim().split('\n');
+    assert.match(lines[lines.length - 1], /^\s*\d+: 0x[0-9a-f]+/, 'the raw output ends in backtrace frames');
+    const stderr = new ChildStderr();
+    // In pieces, as a pipe delivers it.
+    for (let i = 0; i < crash.stderr.length; i += 700) stderr.add(crash.stderr.slice(i, i + 700));
+    const summary = stderr.summary(3);
+    assert.match(summary, /FATAL ERROR: Reached heap limit/);
+    assert.doesNotMatch(summary, /\d+: 0x[0-9a-f]+/);
+  });
+
+  it('keeps the reason when the backtrace after it is longer than what is kept', () => {
+    const stderr = new ChildStderr();
+    stderr.add('node[42]: ../src/node_worker.cc:10: Assertion `env->is_stopping()` failed.\n');
+    for (let i = 1; i <= 400; i++) stderr.add(` ${i}: 0x${(0xd32ce1 + i).toString(16)} node::Something() [/usr/bin/node]\n`);
+    assert.equal(stderr.summary(3), 'node[42]: ../src/node_worker.cc:10: Assertion `env->is_stopping()` failed.');
   });
 });
