@@ -501,7 +501,8 @@ async function tridiagonalizeBlocked(
     t2: new Float64Array(block),
     vw: new Float64Array(2 * block * firstSize),
     wv: new Float64Array(2 * block * firstSize),
-    left: new Float64Array(2 * block * firstSize),
+    // A block row is at most trailingRows high (see the trailing update below).
+    left: new Float64Array(2 * block * Math.min(trailingRows, firstSize)),
     right: new Float64Array(2 * block * firstSize),
   };
   let start = 0;
