@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AnalysisResult } from '../../src/shared/results';
 import { tinyConvNetResult } from './fixtures/tinyConvNet';
-import { openVsCodePage, postToWebview, startHarness, watchErrors, type Harness } from './harness';
+import { openVsCodePage, pageUntil, postToWebview, startHarness, watchErrors, type Harness } from './harness';
 
 let h: Harness;
 let plain: AnalysisResult;
@@ -24,7 +24,7 @@ describe('the example guide in the panel (Chromium)', () => {
   test('shows the guide above both models\' heatmaps and persists it; no guide, no section', async () => {
     const page = await openVsCodePage(h, 'guide');
     const errors = watchErrors(page);
-    await page.waitForFunction('window.__posted.length > 0');
+    await pageUntil(page, 'window.__posted.length > 0');
     const guide = 'Pick rot90 and look at the last conv layer: S_E is 0.51 over a null of 0.06 without augmentation and 0.85 over 0.04 with it.';
     await postToWebview(page, { type: 'showResults', results: [plain, augmented], guide });
     await page.waitForSelector('canvas.heatmap[data-area]');
@@ -43,7 +43,7 @@ describe('the example guide in the panel (Chromium)', () => {
     assert.equal(await page.evaluate('window.__state.guide'), guide, 'the guide is in the persisted state');
 
     await postToWebview(page, { type: 'showResults', results: [plain] });
-    await page.waitForFunction('document.querySelectorAll("section.guide").length === 0');
+    await pageUntil(page, 'document.querySelectorAll("section.guide").length === 0');
     assert.equal(await page.evaluate('window.__state.guide'), undefined);
     assert.deepEqual(errors, []);
     await page.close();

@@ -6,6 +6,7 @@
  * - VS Code: the bundle on a page with a recording `acquireVsCodeApi`, driven by window.postMessage
  *   exactly as the extension host's panel does.
  */
+import * as assert from 'node:assert/strict';
 import { build } from 'esbuild';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,6 +101,19 @@ export async function openVsCodePage(h: Harness, name = 'panel'): Promise<Page> 
 
 export async function posted(page: Page): Promise<Array<{ type: string; [k: string]: unknown }>> {
   return page.evaluate('window.__posted');
+}
+
+/**
+ * Waits until `expression` is true in the page, polling from Node. Playwright's waitForFunction
+ * with a string checks once through the debugger protocol and then polls inside the page by
+ * evaluating the string, which the page's CSP (as in VS Code) forbids: it fails whenever the
+ * condition is not already true at the first check.
+ */
+export async function pageUntil(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !(await page.evaluate(expression));) {
+    assert.ok(Date.now() < deadline, `timed out waiting for ${expression}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 export async function postToWebview(page: Page, message: unknown): Promise<void> {

@@ -13,7 +13,7 @@ import { READING_LABEL, READING_TEXT, type Reading } from '../../src/shared/read
 import type { AnalysisResult, ScoreCell } from '../../src/shared/results';
 import { WEBVIEW_PROTOCOL_VERSION } from '../../src/shared/webviewProtocol';
 import { tinyConvNetResult, widenResult } from './fixtures/tinyConvNet';
-import { cellPoint, openVsCodePage, postToWebview, posted, startHarness, watchErrors, type Harness } from './harness';
+import { cellPoint, openVsCodePage, pageUntil, postToWebview, posted, startHarness, watchErrors, type Harness } from './harness';
 
 let h: Harness;
 let plain: AnalysisResult;
@@ -21,18 +21,10 @@ let plain: AnalysisResult;
 async function panelWith(results: AnalysisResult[], extra: Record<string, unknown> = {}, name = 'panel'): Promise<{ page: Page; errors: string[] }> {
   const page = await openVsCodePage(h, name);
   const errors = watchErrors(page);
-  await page.waitForFunction('window.__posted.length > 0');
+  await pageUntil(page, 'window.__posted.length > 0');
   await postToWebview(page, { type: 'showResults', results, ...extra });
   await page.waitForSelector('canvas.heatmap[data-area]');
   return { page, errors };
-}
-
-/** Polls from Node: the page's CSP forbids the string evaluation waitForFunction polls with. */
-async function pageUntil(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !(await page.evaluate(expression));) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${expression}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function lastPosted(page: Page, type: string): Promise<Record<string, unknown> | undefined> {
@@ -49,18 +41,18 @@ describe('webview in VS Code panel mode (Chromium)', () => {
   test('handshake: posts ready first, shows a waiting message, renders on showResults', async () => {
     const page = await openVsCodePage(h, 'handshake');
     const errors = watchErrors(page);
-    await page.waitForFunction('window.__posted.length > 0');
+    await pageUntil(page, 'window.__posted.length > 0');
     assert.deepEqual((await posted(page))[0], { type: 'ready', protocolVersion: WEBVIEW_PROTOCOL_VERSION });
     assert.match(await page.locator('main').innerText(), /Waiting for SEIS results/);
     // A PNG asked for before any results exist is answered with an error, not left hanging.
     await postToWebview(page, { type: 'requestPng', messageId: 3 });
-    await page.waitForFunction(`window.__posted.some((m) => m.inReplyTo === 3)`);
+    await pageUntil(page, `window.__posted.some((m) => m.inReplyTo === 3)`);
     assert.match(String((await lastPosted(page, 'exportPng'))?.error), /no heatmaps to export: no results are shown/);
     // Foreign messages on the window are ignored rather than breaking the view; one of ours with a
     // broken payload is ignored too, and reported to the host's log.
     await postToWebview(page, { hello: 'world' });
     await postToWebview(page, { type: 'selectLayer', layer: { layerName: 7 } });
-    await page.waitForFunction(`window.__posted.some((m) => m.type === 'webviewError')`);
+    await pageUntil(page, `window.__posted.some((m) => m.type === 'webviewError')`);
     assert.match(String((await lastPosted(page, 'webviewError'))?.message), /ignored a "selectLayer" message whose payload does not match the protocol/);
     await postToWebview(page, { type: 'showResults', results: [plain], stale: { reason: 'the model changed on disk' } });
     await page.waitForSelector('canvas.heatmap[data-area]');
@@ -88,13 +80,13 @@ describe('webview in VS Code panel mode (Chromium)', () => {
 
     const before = (await posted(page)).length;
     await postToWebview(page, { type: 'selectLayer', layer: { modelIndex: 0, layerName: plain.layers[5].name } });
-    await page.waitForFunction(`document.querySelector('.details-name')?.textContent === ${JSON.stringify(plain.layers[5].name)}`);
+    await pageUntil(page, `document.querySelector('.details-name')?.textContent === ${JSON.stringify(plain.layers[5].name)}`);
     // A selection that came from the host is not echoed back (no message loop with the tree view).
     assert.equal((await posted(page)).filter((m) => m.type === 'selectLayer').length, 2);
     assert.equal((await posted(page)).length, before);
 
     await postToWebview(page, { type: 'setTransform', transformId: 'flip-h' });
-    await page.waitForFunction(`document.querySelector('.transform-select')?.value === 'flip-h'`);
+    await pageUntil(page, `document.querySelector('.transform-select')?.value === 'flip-h'`);
     assert.equal(await page.locator('.details-scores tr.current th').innerText(), 'flip-h');
     const state = await page.evaluate('window.__state') as Record<string, unknown>;
     assert.deepEqual(state, {
@@ -112,7 +104,7 @@ describe('webview in VS Code panel mode (Chromium)', () => {
   test('requestPng is answered with a PNG of the heatmaps; export buttons post requestExport', async () => {
     const { page, errors } = await panelWith([plain]);
     await postToWebview(page, { type: 'requestPng', messageId: 41 });
-    await page.waitForFunction(`window.__posted.some((m) => m.type === 'exportPng')`);
+    await pageUntil(page, `window.__posted.some((m) => m.type === 'exportPng')`);
     const answer = await lastPosted(page, 'exportPng') as { inReplyTo: number; dataUrl: string };
     assert.equal(answer.inReplyTo, 41);
     const png = Buffer.from(answer.dataUrl.replace(/^data:image\/png;base64,/, ''), 'base64');
@@ -123,7 +115,7 @@ describe('webview in VS Code panel mode (Chromium)', () => {
     assert.ok(png.readUInt32BE(20) >= (plain.layers.length + 1) * 18 + 22, `PNG height ${png.readUInt32BE(20)}`);
 
     await postToWebview(page, { type: 'requestPng', messageId: 42, chart: 'scatter' });
-    await page.waitForFunction(`window.__posted.some((m) => m.inReplyTo === 42)`);
+    await pageUntil(page, `window.__posted.some((m) => m.inReplyTo === 42)`);
     assert.match(String((await lastPosted(page, 'exportPng'))?.dataUrl), /^data:image\/png;base64,/);
 
     await page.locator('vscode-button[data-export="csv"]').click();
@@ -148,7 +140,7 @@ describe('webview in VS Code panel mode (Chromium)', () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(`window.__posted.some((m) => m.type === 'transformChanged')`);
+    await pageUntil(page, `window.__posted.some((m) => m.type === 'transformChanged')`);
     assert.deepEqual(await lastPosted(page, 'transformChanged'), { type: 'transformChanged', transformId: plain.transforms[2].id });
     assert.match(await page.locator('.profile-chart').getAttribute('aria-label') ?? '', new RegExp(plain.transforms[2].id));
     assert.deepEqual(errors, []);
@@ -202,7 +194,7 @@ describe('webview in VS Code panel mode (Chromium)', () => {
     }));
     const { page, errors } = await panelWith([grid], {}, 'grid');
     const table = page.locator('details.table-wrap[data-model-index="0"]');
-    await page.waitForFunction(`document.querySelectorAll('details.table-wrap tbody tr').length === ${cells.length + 1}`);
+    await pageUntil(page, `document.querySelectorAll('details.table-wrap tbody tr').length === ${cells.length + 1}`);
     const shown = await table.locator('tbody tr td[data-reading]').evaluateAll((tds) => tds.map((td) => ({
       reading: td.getAttribute('data-reading'), title: td.getAttribute('title') ?? '',
     })));
@@ -321,7 +313,7 @@ describe('webview in VS Code panel mode (Chromium)', () => {
     const wide = widenResult(plain, 800);
     const page = await openVsCodePage(h, 'wide');
     const errors = watchErrors(page);
-    await page.waitForFunction('window.__posted.length > 0');
+    await pageUntil(page, 'window.__posted.length > 0');
     // Hand the 1.7 MB document to the page first, so what is timed is the webview's own work
     // (including the structured clone of postMessage, as in VS Code), not the test driver's.
     await page.evaluate((r) => { (globalThis as unknown as { __wide: unknown }).__wide = r; }, wide);

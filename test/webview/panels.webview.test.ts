@@ -10,7 +10,7 @@ import type { AnalysisResult, SeriesResult } from '../../src/shared/results';
 import { checkpointResult } from '../../src/shared/seriesParts';
 import { panelsResult, panelsSeries } from './fixtures/panelsFixtures';
 import { tinyConvNetResult } from './fixtures/tinyConvNet';
-import { openVsCodePage, postToWebview, posted, startHarness, watchErrors, type Harness } from './harness';
+import { openVsCodePage, pageUntil, postToWebview, posted, startHarness, watchErrors, type Harness } from './harness';
 
 const MIX = '/features/mix/Relu_output_0';
 const POOL = '/features/pool/AveragePool_output_0';
@@ -32,7 +32,7 @@ let series: SeriesResult;
 async function panelWith(results: AnalysisResult[], name: string): Promise<{ page: Page; errors: string[] }> {
   const page = await openVsCodePage(h, name);
   const errors = watchErrors(page);
-  await page.waitForFunction('window.__posted.length > 0');
+  await pageUntil(page, 'window.__posted.length > 0');
   await postToWebview(page, { type: 'showResults', results, transformId: 'rot90' });
   await page.waitForSelector('canvas.heatmap[data-area]');
   return { page, errors };
@@ -109,8 +109,8 @@ describe('panels: patterns, sweep and difference views (Chromium)', () => {
 
     // Shuffled positions: the information is there (S_E ≈ 1) but not as a rotation of the maps.
     await postToWebview(page, { type: 'selectLayer', layer: { modelIndex: 0, layerName: SCRAMBLE } });
-    await page.waitForFunction(`document.querySelector('.details-name')?.textContent === ${JSON.stringify(SCRAMBLE)}`);
-    await page.waitForFunction(`document.querySelector('.pattern-row img, .pattern-row canvas') !== null`);
+    await pageUntil(page, `document.querySelector('.details-name')?.textContent === ${JSON.stringify(SCRAMBLE)}`);
+    await pageUntil(page, `document.querySelector('.pattern-row img, .pattern-row canvas') !== null`);
     const scrambleCos = await movedCosines();
     // Its top pair is the near-constant map any permutation keeps; the structured pairs are not moved like the input.
     assert.ok(scrambleCos[1] < 0.5 && scrambleCos[2] < 0.5, `scrambled layer ${scrambleCos} vs mix ${mixCos}`);
@@ -118,13 +118,13 @@ describe('panels: patterns, sweep and difference views (Chromium)', () => {
     // The pooled 4×4 grid: shift-x2 of the 8-pixel input is one whole cell, so it is still a position map.
     await postToWebview(page, { type: 'selectLayer', layer: { modelIndex: 0, layerName: POOL } });
     await postToWebview(page, { type: 'setTransform', transformId: 'shift-x2' });
-    await page.waitForFunction(`document.querySelector('.patterns h3')?.textContent.includes('shift-x2')`);
+    await pageUntil(page, `document.querySelector('.patterns h3')?.textContent.includes('shift-x2')`);
     assert.equal(await page.locator('.pattern-row[data-pair="0"] canvas.pattern-moved').count(), 1);
     assert.ok(Number(await page.locator('.pattern-row[data-pair="0"]').getAttribute('data-moved-cosine')) > 0.95);
 
     // rot45 moves positions between cells: no moved map, and the reason is said.
     await postToWebview(page, { type: 'setTransform', transformId: 'rot45' });
-    await page.waitForFunction(`document.querySelector('.patterns h3')?.textContent.includes('rot45')`);
+    await pageUntil(page, `document.querySelector('.patterns h3')?.textContent.includes('rot45')`);
     assert.equal(await page.locator('canvas.pattern-moved').count(), 0);
     assert.match(await page.locator('.pattern-row[data-pair="0"] .pattern-no-move').innerText(), /rot45 is not a quarter turn/);
     assert.deepEqual(errors, []);
@@ -142,12 +142,12 @@ describe('panels: patterns, sweep and difference views (Chromium)', () => {
     assert.equal(await button.innerText(), 'Compute patterns for this layer');
     assert.match(await page.locator('.patterns-none').innerText(), /stored no canonical patterns/);
     await button.click();
-    await page.waitForFunction(`window.__posted.some((m) => m.type === 'requestPatterns')`);
+    await pageUntil(page, `window.__posted.some((m) => m.type === 'requestPatterns')`);
     assert.deepEqual(await lastPosted(page, 'requestPatterns'), { type: 'requestPatterns', layer: { modelIndex: 0, layerName: layer.name }, transformId: 'rot90' });
     assert.equal(await button.isDisabled(), true, 'busy while the host computes');
     // The run failed (or was refused): the button comes back for another try.
     await postToWebview(page, { type: 'progress', stage: 'Failed', done: 0, total: 0, state: 'failed' });
-    await page.waitForFunction(`!document.querySelector('button.patterns-compute').disabled`);
+    await pageUntil(page, `!document.querySelector('button.patterns-compute').disabled`);
     assert.equal(await button.innerText(), 'Compute patterns for this layer');
     // No transform family with 3 members: no sweep view; one model: no difference view.
     assert.equal(await page.locator('.sweep-block').count(), 0);
@@ -168,7 +168,7 @@ describe('panels: patterns, sweep and difference views (Chromium)', () => {
     assert.match(await page.locator('.sweep-note').innerText(), /rotation angle \(degrees\)/);
 
     await postToWebview(page, { type: 'selectLayer', layer: { modelIndex: 0, layerName: POOL } });
-    await page.waitForFunction(`document.querySelector('canvas.sweep-chart')?.dataset.mode === 'selected'`);
+    await pageUntil(page, `document.querySelector('canvas.sweep-chart')?.dataset.mode === 'selected'`);
     assert.deepEqual((await canvas.getAttribute('data-series'))?.split('\n'), ['S_E', 'S_I', 'S_E null', 'S_I null', 'S_E input floor', 'S_I input floor']);
     assert.match(await canvas.getAttribute('aria-label') ?? '', new RegExp(`^${POOL.replace(/[/]/g, '\\/')}: S_E and S_I against the rotation angle`));
     // The S_E line is drawn in its theme colour.
@@ -187,7 +187,7 @@ describe('panels: patterns, sweep and difference views (Chromium)', () => {
     await page.locator('select.sweep-mode').focus();
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
-    await page.waitForFunction(`document.querySelector('canvas.sweep-chart')?.dataset.mode === 'all-invariance'`);
+    await pageUntil(page, `document.querySelector('canvas.sweep-chart')?.dataset.mode === 'all-invariance'`);
     assert.deepEqual(errors, []);
     await page.close();
   });
@@ -232,7 +232,7 @@ describe('panels: patterns, sweep and difference views (Chromium)', () => {
     // Every view shown answers its PNG export; one not shown says why there is none.
     for (const [i, chart] of ['overview', 'equivariance', 'invariance', 'profile', 'scatter', 'sweep', 'difference', 'series'].entries()) {
       await postToWebview(page, { type: 'requestPng', messageId: 100 + i, chart });
-      await page.waitForFunction(`window.__posted.some((m) => m.inReplyTo === ${100 + i})`);
+      await pageUntil(page, `window.__posted.some((m) => m.inReplyTo === ${100 + i})`);
       const answer = (await posted(page)).find((m) => m.inReplyTo === 100 + i);
       if (chart === 'series') assert.match(String(answer?.error), /There is no series to export: these results are not a checkpoint series/);
       else assert.match(String(answer?.dataUrl), /^data:image\/png;base64,/, `${chart}: ${String(answer?.error)}`);
@@ -243,7 +243,7 @@ describe('panels: patterns, sweep and difference views (Chromium)', () => {
   test('series view: trajectories against the step, layers × checkpoints heatmap, bands, and a click opens that checkpoint', async () => {
     const page = await openVsCodePage(h, 'series');
     const errors = watchErrors(page);
-    await page.waitForFunction('window.__posted.length > 0');
+    await pageUntil(page, 'window.__posted.length > 0');
     await postToWebview(page, { type: 'showResults', results: [checkpointResult(series, 3)], series, transformId: 'rot90' });
     await page.waitForSelector('canvas.series-chart[data-series]');
     assert.equal(await page.locator('.series-block h2').innerText(), 'Across 4 checkpoints');
@@ -268,15 +268,15 @@ describe('panels: patterns, sweep and difference views (Chromium)', () => {
     // Click the pooled layer at epoch 1: that checkpoint's details open with the layer selected.
     const box = (await page.locator('canvas.series-heatmap').boundingBox())!;
     await page.mouse.click(box.x + labelW + 1.5 * cellW, box.y + headerH + (rows.indexOf(POOL) + 0.5) * cellH);
-    await page.waitForFunction(`document.querySelector('.model-title')?.textContent === 'epoch_1.onnx'`);
+    await pageUntil(page, `document.querySelector('.model-title')?.textContent === 'epoch_1.onnx'`);
     assert.equal(await page.locator('.details-name').innerText(), POOL);
     assert.deepEqual(await lastPosted(page, 'selectLayer'), { type: 'selectLayer', layer: { modelIndex: 0, layerName: POOL } });
     // The selected layer's line carries its null band and interval band; it settled at epoch 2.
-    await page.waitForFunction(`document.querySelector('canvas.series-chart')?.dataset.bands === 'null band,interval'`);
+    await pageUntil(page, `document.querySelector('canvas.series-chart')?.dataset.bands === 'null band,interval'`);
     assert.equal(await chart.getAttribute('data-settled'), '2');
     assert.match(await page.locator('.series-note').innerText(), /settled at step 2 \(within the final score's interval\)/);
     await postToWebview(page, { type: 'requestPng', messageId: 77, chart: 'series' });
-    await page.waitForFunction(`window.__posted.some((m) => m.inReplyTo === 77)`);
+    await pageUntil(page, `window.__posted.some((m) => m.inReplyTo === 77)`);
     assert.match(String((await posted(page)).find((m) => m.inReplyTo === 77)?.dataUrl), /^data:image\/png;base64,/, 'the series, kept across the checkpoint opened, exports');
 
     // The table: overlapping intervals are never called a change; the jump at epoch 2 is one.
@@ -291,7 +291,7 @@ describe('panels: patterns, sweep and difference views (Chromium)', () => {
     await td(3).focus();
     await page.keyboard.press('ArrowLeft');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(`document.querySelector('.model-title')?.textContent === 'epoch_2.onnx'`);
+    await pageUntil(page, `document.querySelector('.model-title')?.textContent === 'epoch_2.onnx'`);
     assert.equal(await page.locator('.details-name').innerText(), POOL);
 
     // A series stopped early: the finished checkpoints, and a banner that says so.
