@@ -12,11 +12,13 @@
  * Accuracy: backward stable; eigenvalues to ~n·ε·‖A‖ absolute, vectors to ε·‖A‖/gap.
  */
 import type { MatMulBackend } from '../types';
-import { orthogonalizationSpace, reductionWorkspace, symvWorkspace, upperTriangularTimesInPlace, type ReductionWorkspace, type SymvWorkspace } from './symv';
+import { inverseIterationVectors } from './inverseIteration';
+import { reductionWorkspace, symvWorkspace, upperTriangularTimesInPlace, type ReductionWorkspace, type SymvWorkspace } from './symv';
 
 import type { EigenOptions, SymmetricEigen } from './eigenTypes';
 
 export type { EigenOptions, SymmetricEigen };
+export { inverseIterationVectors };
 
 /** The products the blocked solver runs through a backend (subtractProduct where the backend has it). */
 export type EigenProducts = Pick<MatMulBackend, 'times' | 'transposeTimes' | 'subtractProduct'>;
@@ -257,131 +259,6 @@ export function applyReflectors(tri: Tridiagonal, n: number, rows: Float64Array,
 /** rows[offset + i] −= factor·v[i] for i < length. */
 function subtractMultiple(rows: Float64Array, offset: number, factor: number, v: Float64Array, length: number): void {
   for (let i = 0; i < length; i++) rows[offset + i] -= factor * v[i];
-}
-
-/**
- * Eigenvectors of the tridiagonal (d, e) for the given eigenvalues by inverse iteration, as rows.
- * Each vector costs O(n) per solve; a vector is re-orthogonalized only against earlier vectors whose
- * eigenvalue lies within 1e-3·‖T‖ of its own (farther ones are orthogonal to working precision
- * already, since the error along eigenvector j is ~ε‖T‖/|λ_i − λ_j|). Returns null if a vector fails
- * to converge, so the caller can fall back to QL with accumulated rotations.
- */
-export function inverseIterationVectors(d: Float64Array, e: Float64Array, n: number, eigenvalues: Float64Array, count: number): Float64Array | null {
-  const eps = 2 ** -52;
-  let norm = 0;
-  for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(d[i]) + Math.abs(e[i]) + (i > 0 ? Math.abs(e[i - 1]) : 0));
-  if (norm === 0) {
-    const rows = new Float64Array(count * n);
-    for (let i = 0; i < count; i++) rows[i * n + i] = 1;
-    return rows;
-  }
-  const window = 1e-3 * norm;
-  const tiny = eps * norm;
-  // Finished vectors and the iterate live where the re-orthogonalization kernel reads them.
-  const space = orthogonalizationSpace(count, n);
-  const { rows, x, stride } = space;
-  // LU with partial pivoting of T − λI: U has diagonal u0, superdiagonals u1, u2; multipliers and swaps.
-  const u0 = new Float64Array(n);
-  const u1 = new Float64Array(n);
-  const u2 = new Float64Array(n);
-  const multiplier = new Float64Array(n);
-  const swapped = new Uint8Array(n);
-  let seed = 0x2545f491;
-  let previous = Number.POSITIVE_INFINITY;
-
-  for (let v = 0; v < count; v++) {
-    let lambda = eigenvalues[v];
-    // Separate exactly tied eigenvalues slightly so the solves differ (as LAPACK's dstein does).
-    if (previous - lambda < 10 * eps * Math.abs(lambda)) lambda = previous - 10 * eps * Math.max(Math.abs(lambda), tiny);
-    previous = lambda;
-    const separation = Math.abs(lambda - eigenvalues[v]);
-
-    let diag = d[0] - lambda;
-    let sup = n > 1 ? e[0] : 0;
-    for (let k = 0; k < n - 1; k++) {
-      const below = e[k];
-      const nextDiag = d[k + 1] - lambda;
-      const nextSup = k + 1 < n - 1 ? e[k + 1] : 0;
-      if (Math.abs(diag) >= Math.abs(below)) {
-        swapped[k] = 0;
-        const l = diag === 0 ? 0 : below / diag;
-        multiplier[k] = l;
-        u0[k] = diag;
-        u1[k] = sup;
-        u2[k] = 0;
-        diag = nextDiag - l * sup;
-        sup = nextSup;
-      } else {
-        swapped[k] = 1;
-        const l = diag / below;
-        multiplier[k] = l;
-        u0[k] = below;
-        u1[k] = nextDiag;
-        u2[k] = nextSup;
-        diag = sup - l * nextDiag;
-        sup = -l * nextSup;
-      }
-    }
-    u0[n - 1] = diag;
-    for (let k = 0; k < n; k++) if (Math.abs(u0[k]) < tiny) u0[k] = u0[k] < 0 ? -tiny : tiny;
-
-    for (let i = 0; i < n; i++) {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      x[i] = ((seed >>> 0) / 4294967296 - 0.5) * norm;
-    }
-    let converged = false;
-    for (let iteration = 0; iteration < 5 && !converged; iteration++) {
-      // Forward: apply the row operations of the factorization to x.
-      for (let k = 0; k < n - 1; k++) {
-        if (swapped[k]) {
-          const t = x[k];
-          x[k] = x[k + 1];
-          x[k + 1] = t - multiplier[k] * x[k + 1];
-        } else {
-          x[k + 1] -= multiplier[k] * x[k];
-        }
-      }
-      // Back substitution with the three-diagonal U.
-      x[n - 1] /= u0[n - 1];
-      if (n >= 2) x[n - 2] = (x[n - 2] - u1[n - 2] * x[n - 1]) / u0[n - 2];
-      for (let k = n - 3; k >= 0; k--) x[k] = (x[k] - u1[k] * x[k + 1] - u2[k] * x[k + 2]) / u0[k];
-
-      let growth = 0;
-      for (let i = 0; i < n; i++) growth += x[i] * x[i];
-      growth = Math.sqrt(growth);
-      let first = v;
-      while (first > 0 && eigenvalues[first - 1] - eigenvalues[v] <= window) first--;
-      // Unchanged by an empty re-orthogonalization, the length is the growth just summed.
-      let length = growth;
-      if (first < v) {
-        space.orthogonalize(first, v);
-        length = 0;
-        for (let i = 0; i < n; i++) length += x[i] * x[i];
-        length = Math.sqrt(length);
-      }
-      if (!(length > 0) || !Number.isFinite(length)) return null;
-      for (let i = 0; i < n; i++) x[i] /= length;
-      // One solve amplified the start vector (norm ‖T‖ from the second pass on) by ≥
-      // 1/(√n·(ε‖T‖ + δ))-ish, δ the separation added above to tied eigenvalues: the
-      // eigen-direction dominates. The amplification is measured relative to the start vector so
-      // the test does not depend on the matrix's scale (measured absolutely, it failed every
-      // vector of a matrix with ‖T‖ ≈ 0.03, a null CCA's, and sent it to QL with accumulated
-      // rotations). δ belongs in the bound because the amplification never exceeds ~1/δ: inside a
-      // run of m exactly tied eigenvalues (the pairs of a rot90 or flip cell, ρ = 1) δ grows to 10mε,
-      // and without it every run longer than ~12 failed the same way. The accepted vector's residual
-      // stays within ~ε‖T‖ + δ of its eigenvalue. A second pass polishes it (as dstein's extra
-      // iterations).
-      if ((growth / norm) * (tiny + separation) * Math.sqrt(n) > 0.1 && iteration >= 1) converged = true;
-      if (!converged) for (let i = 0; i < n; i++) x[i] *= norm;
-    }
-    if (!converged) return null;
-    rows.set(x.subarray(0, n), v * stride);
-  }
-  const compact = new Float64Array(count * n);
-  for (let v = 0; v < count; v++) compact.set(rows.subarray(v * stride, v * stride + n), v * n);
-  return compact;
 }
 
 /**

@@ -17,13 +17,14 @@ function eigenvaluesOf(d: number[], e: number[]): Float64Array {
   return symmetricEigen(dense, n, { vectors: 0 }).values;
 }
 
-function check(d: number[], e: number[]): void {
+function check(d: number[], e: number[], count = d.length): void {
   const n = d.length;
   const values = eigenvaluesOf(d, e);
-  const rows = inverseIterationVectors(Float64Array.from(d), Float64Array.from([...e, 0]), n, values, n);
+  const rows = inverseIterationVectors(Float64Array.from(d), Float64Array.from([...e, 0]), n, values, count);
   assert.ok(rows, 'inverse iteration returned every vector');
+  assert.equal(rows.length, count * n);
   const norm = Math.max(...values.map(Math.abs));
-  for (let v = 0; v < n; v++) {
+  for (let v = 0; v < count; v++) {
     const x = rows.subarray(v * n, v * n + n);
     let residual = 0;
     for (let i = 0; i < n; i++) {
@@ -52,5 +53,16 @@ describe('inverse iteration where it used to fall back to QL', () => {
     const d = Array.from({ length: 40 }, () => 0.03 * rand());
     const e = Array.from({ length: 39 }, () => 0.003 * (rand() - 0.5));
     check(d, e);
+  });
+
+  // The next vector's factorization and first solve run inside the current vector's second solve:
+  // the edges of that pipeline (one vector, the last vector alone, orders with no inner steps).
+  it('orders 1 to 3, and one vector of several', () => {
+    check([2], []);
+    check([2, -1], [0.5]);
+    check([1, 1], [0]);
+    check([3, 1, 2], [0.25, -0.5]);
+    check([3, 1, 2, 0.5, 4], [0.25, -0.5, 1, 0.1], 1);
+    check([3, 1, 2, 0.5, 4], [0.25, -0.5, 1, 0.1], 2);
   });
 });
