@@ -11,7 +11,7 @@
  * exactly the operations, in the same order, it got when the vectors were computed one at a time,
  * so the results are the same bits.
  */
-import { orthogonalizationSpace } from './symv';
+import { orthogonalizationSpace, type OrthogonalizationSpace } from './symv';
 
 /** LU with partial pivoting of T − λI: U's diagonal u0 and superdiagonals u1, u2; multipliers and row swaps. */
 interface ShiftedFactors {
@@ -154,23 +154,50 @@ function substitute(n: number, f: ShiftedFactors, x: Float64Array, g: ShiftedFac
 
 /**
  * Eigenvectors of the tridiagonal (d, e) for the given eigenvalues (descending) by inverse iteration,
- * as rows. Each vector costs O(n) per solve; a vector is re-orthogonalized only against earlier
+ * as rows (count×n), or with layout 'columns' as the columns of an n×count matrix. Each vector costs O(n) per solve; a vector is re-orthogonalized only against earlier
  * vectors whose eigenvalue lies within 1e-3·‖T‖ of its own (farther ones are orthogonal to working
  * precision already, since the error along eigenvector j is ~ε‖T‖/|λ_i − λ_j|). Returns null if a
  * vector fails to converge, so the caller can fall back to QL with accumulated rotations.
  */
-export function inverseIterationVectors(d: Float64Array, e: Float64Array, n: number, eigenvalues: Float64Array, count: number): Float64Array | null {
-  const eps = 2 ** -52;
+export function inverseIterationVectors(
+  d: Float64Array,
+  e: Float64Array,
+  n: number,
+  eigenvalues: Float64Array,
+  count: number,
+  layout: 'rows' | 'columns' = 'rows',
+): Float64Array | null {
   let norm = 0;
   for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(d[i]) + Math.abs(e[i]) + (i > 0 ? Math.abs(e[i - 1]) : 0));
   if (norm === 0) {
-    const rows = new Float64Array(count * n);
-    for (let i = 0; i < count; i++) rows[i * n + i] = 1;
-    return rows;
+    const identity = new Float64Array(count * n);
+    for (let i = 0; i < count; i++) identity[layout === 'rows' ? i * n + i : i * count + i] = 1;
+    return identity;
   }
   if (count === 0) return new Float64Array(0);
+  // Finished vectors and the iterate live where the re-orthogonalization kernel reads them.
+  const space = orthogonalizationSpace(count, n);
+  try {
+    return solveAll(d, e, n, eigenvalues, count, norm, space, layout);
+  } finally {
+    space.release();
+  }
+}
+
+function solveAll(
+  d: Float64Array,
+  e: Float64Array,
+  n: number,
+  eigenvalues: Float64Array,
+  count: number,
+  norm: number,
+  space: OrthogonalizationSpace,
+  layout: 'rows' | 'columns',
+): Float64Array | null {
+  const eps = 2 ** -52;
   const window = 1e-3 * norm;
   const tiny = eps * norm;
+  const { rows, x, stride } = space;
 
   // Separate exactly tied eigenvalues slightly so the solves differ (as LAPACK's dstein does).
   const shifts = new Float64Array(count);
@@ -192,9 +219,6 @@ export function inverseIterationVectors(d: Float64Array, e: Float64Array, n: num
     }
   };
 
-  // Finished vectors and the iterate live where the re-orthogonalization kernel reads them.
-  const space = orthogonalizationSpace(count, n);
-  const { rows, x, stride } = space;
   const factors = [shiftedFactors(n), shiftedFactors(n)];
   // The next vector's iterate, one solve ahead of the current one's.
   const ahead = new Float64Array(n);
@@ -264,7 +288,15 @@ export function inverseIterationVectors(d: Float64Array, e: Float64Array, n: num
     const at = v * stride;
     for (let i = 0; i < n; i++) rows[at + i] = x[i];
   }
-  const compact = new Float64Array(count * n);
-  for (let v = 0; v < count; v++) compact.set(rows.subarray(v * stride, v * stride + n), v * n);
-  return compact;
+  // The result leaves the kernel's memory (reused by the next call) in the layout the caller works in.
+  const out = new Float64Array(count * n);
+  if (layout === 'rows') {
+    for (let v = 0; v < count; v++) out.set(rows.subarray(v * stride, v * stride + n), v * n);
+  } else {
+    for (let v = 0; v < count; v++) {
+      const at = v * stride;
+      for (let i = 0; i < n; i++) out[i * count + v] = rows[at + i];
+    }
+  }
+  return out;
 }

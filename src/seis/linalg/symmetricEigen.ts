@@ -68,6 +68,7 @@ function tridiagonalize(matrix: Float64Array, n: number): Tridiagonal {
   const work = symvWorkspace(n);
   work.matrix.set(matrix);
   reduceUnblocked(work, n, 0, tri);
+  work.release();
   return tri;
 }
 
@@ -270,16 +271,16 @@ export function symmetricEigen(matrix: Float64Array, n: number, options: EigenOp
   if (matrix.length !== n * n) throw new RangeError(`symmetricEigen: expected ${n}×${n} = ${n * n} values, got ${matrix.length}.`);
   if (n === 0) return { values: new Float64Array(0), vectorColumns: new Float64Array(0), count: 0, n };
   const tri = tridiagonalize(matrix, n);
-  const { values, vectorRows, count } = tridiagonalEigen(tri, n, options);
+  const { values, vectors: vectorRows, count } = tridiagonalEigen(tri, n, options, 'rows');
   if (count > 0) applyReflectors(tri, n, vectorRows, count);
   return { values, vectorColumns: transposeRect(vectorRows, count, n), count, n };
 }
 
 /**
  * Eigenvalues of the tridiagonal (all, descending) and the requested eigenvectors of the tridiagonal
- * (rows, not yet back-transformed).
+ * (not yet back-transformed), as rows or as the columns of an n×count matrix.
  */
-function tridiagonalEigen(tri: Tridiagonal, n: number, options: EigenOptions): { values: Float64Array; vectorRows: Float64Array; count: number } {
+function tridiagonalEigen(tri: Tridiagonal, n: number, options: EigenOptions, layout: 'rows' | 'columns'): { values: Float64Array; vectors: Float64Array; count: number } {
   const wantVectors = options.vectors ?? n;
   const d = Float64Array.from(tri.diagonal);
   const e = Float64Array.from(tri.sub);
@@ -287,11 +288,12 @@ function tridiagonalEigen(tri: Tridiagonal, n: number, options: EigenOptions): {
   const values = d.sort().reverse();
   const requested = typeof wantVectors === 'number' ? wantVectors : energyRank(values, wantVectors.energyFraction, wantVectors.totalEnergy);
   const count = Math.max(0, Math.min(n, requested));
-  if (count === 0) return { values, vectorRows: new Float64Array(0), count };
+  if (count === 0) return { values, vectors: new Float64Array(0), count };
   const method = options.method ?? (reorthogonalizationWork(values, count, n) > 3 * n * n * n ? 'ql' : 'inverse-iteration');
-  let vectorRows = method === 'ql' ? null : inverseIterationVectors(tri.diagonal, tri.sub, n, values, count);
-  if (vectorRows === null) vectorRows = qlVectors(tri, n, count);
-  return { values, vectorRows, count };
+  const vectors = method === 'ql' ? null : inverseIterationVectors(tri.diagonal, tri.sub, n, values, count, layout);
+  if (vectors !== null) return { values, vectors, count };
+  const rows = qlVectors(tri, n, count);
+  return { values, vectors: layout === 'rows' ? rows : transposeRect(rows, count, n), count };
 }
 
 /**
@@ -341,10 +343,9 @@ export async function symmetricEigenBlocked(
   if (n < tuning.backTransformMinOrder || n < block + 2) return symmetricEigen(matrix, n, options);
   // Between the two thresholds: a level-2 reduction under the blocked back-transformation.
   const tri = n < tuning.minOrder ? tridiagonalize(matrix, n) : await tridiagonalizeBlocked(matrix, n, block, Math.floor(tuning.minOrder / 2), Math.max(1, Math.floor(tuning.trailingRows)), backend);
-  const { values, vectorRows, count } = tridiagonalEigen(tri, n, options);
-  if (count === 0) return { values, vectorColumns: vectorRows, count, n };
   // Back-transform as an n×count matrix (vectors as columns), so each block's rows are contiguous.
-  const columns = transposeRect(vectorRows, count, n);
+  const { values, vectors: columns, count } = tridiagonalEigen(tri, n, options, 'columns');
+  if (count === 0) return { values, vectorColumns: columns, count, n };
   await applyReflectorsBlocked(tri, n, columns, count, block, backend);
   return { values, vectorColumns: columns, count, n };
 }
@@ -403,6 +404,8 @@ async function tridiagonalizeBlocked(
     start = next;
   }
   reduceUnblocked(matrixWork, n, start, tri);
+  // (A product that fails leaves the memory to the garbage collector instead.)
+  matrixWork.release();
   return tri;
 }
 

@@ -18,6 +18,8 @@ export interface SymvWorkspace {
   readonly matrix: Float64Array;
   /** out[0..m) = B·v for B = matrix[base.., base..] (order m), lower triangle read; v has m entries. */
   symv(base: number, m: number, v: Float64Array, out: Float64Array): void;
+  /** Done with the workspace: its memory may serve the next one in this thread (nothing of it is read again). */
+  release(): void;
 }
 
 /**
@@ -67,6 +69,8 @@ export interface OrthogonalizationSpace {
   readonly x: Float64Array;
   readonly stride: number;
   orthogonalize(first: number, last: number): void;
+  /** Done with the space: its memory may serve the next one in this thread (nothing of it is read again). */
+  release(): void;
 }
 
 export function orthogonalizationSpace(count: number, n: number): OrthogonalizationSpace {
@@ -87,18 +91,22 @@ export function orthogonalizationSpace(count: number, n: number): Orthogonalizat
           for (let i = 0; i < n; i++) x[i] -= dot * rows[other + i];
         }
       },
+      release() {},
     };
   }
   const xAt = count * stride;
-  const pages = Math.max(1, Math.ceil(((xAt + stride) * 8) / 65536));
-  const memory = new compiled.wasm.Memory({ initial: pages, maximum: pages });
-  const mgs = new compiled.wasm.Instance(compiled.module, { env: { memory } }).exports.mgs as (x: number, rows: number, first: number, last: number, strideBytes: number) => void;
-  const heap = new Float64Array(memory.buffer);
+  const memory = takeKernelMemory(compiled, (xAt + stride) * 8);
+  const mgs = memory.exports.mgs as (x: number, rows: number, first: number, last: number, strideBytes: number) => void;
+  const heap = memory.heap;
+  const rows = heap.subarray(0, xAt);
+  // A reused memory holds the last user's numbers: the padding the kernel reads must be zero.
+  if (stride > n) for (let at = n; at < xAt + stride; at += stride) heap[at] = 0;
   return {
-    rows: heap.subarray(0, xAt),
+    rows,
     x: heap.subarray(xAt, xAt + stride),
     stride,
     orthogonalize: (first, last) => mgs(xAt * 8, 0, first, last, stride * 8),
+    release: () => giveKernelMemory(memory),
   };
 }
 
@@ -171,6 +179,7 @@ function jsWorkspace(n: number, panelRows: number): ReductionWorkspace {
       lastV = v;
       lowerSymv(matrix, n, base, m, v, out);
     },
+    release() {},
     subtractPending: (target, shift, from, to, count, cv, cw) => subtractPendingJs(target === 'y' ? y : column, shift, from, to, panelV, panelW, n, count, cv, cw),
     pendingDots: (base, m, count, cw, cv) => pendingDotsJs(lastV, base, m, panelV, panelW, n, count, cw, cv),
   };
@@ -197,14 +206,14 @@ function simdWorkspace(wasm: WasmApi, module: WasmModule, n: number, panelRows: 
   const panelWAt = panelVAt + panelRows * n;
   const columnAt = panelWAt + panelRows * n;
   const yAt = columnAt + n;
-  const pages = Math.ceil(((yAt + n) * 8) / 65536);
-  const memory = new wasm.Memory({ initial: pages, maximum: pages });
-  const exports = new wasm.Instance(module, { env: { memory } }).exports;
+  // Every area is written before it is read (the matrix is the caller's copy, the panels are cleared
+  // per panel, the tables filled per call), so a reused memory needs no clearing.
+  const memory = takeKernelMemory({ wasm, module }, (yAt + n) * 8);
+  const { exports, heap } = memory;
   const symvKernel = exports.symv as SymvKernel;
   const axpy4Table = exports.axpy4Table as Axpy4Table;
   const dot4Table = exports.dot4Table as Dot4Table;
-  const heap = new Float64Array(memory.buffer);
-  const pointers = new Int32Array(memory.buffer);
+  const pointers = new Int32Array(heap.buffer);
   const matrix = heap.subarray(0, n * n);
   const vArea = heap.subarray(vAt, vAt + n);
   const outArea = heap.subarray(outAt, outAt + n);
@@ -219,6 +228,7 @@ function simdWorkspace(wasm: WasmApi, module: WasmModule, n: number, panelRows: 
     panelW,
     column,
     y,
+    release: () => giveKernelMemory(memory),
     symv(base, m, v, out) {
       vArea.set(v.subarray(0, m));
       outArea.fill(0, 0, m);
@@ -438,6 +448,45 @@ function tailRows(a: Float64Array, n: number, base: number, m: number, from: num
       out[c] += value * vr;
     }
     out[r] += dot + a[row + r] * vr;
+  }
+}
+
+/** A memory of the kernel module with its own instance (an instance is bound to one memory). */
+interface KernelMemory {
+  readonly heap: Float64Array;
+  readonly exports: Record<string, unknown>;
+}
+
+/**
+ * Kernel memories given back in this thread, for the next reduction or inverse iteration. A new
+ * WebAssembly memory is a fresh mapping whose every 4 KiB page faults when first written (~5 µs each
+ * on the 2-core VM, scratch.ts): with a memory per call, the eigensolver threads' order-1000
+ * problems faulted on 16 MB each. At most two wait here, as in the scratch pool.
+ */
+const freeKernelMemories: KernelMemory[] = [];
+const KEPT_KERNEL_MEMORIES = 2;
+
+/** A memory of at least `bytes` (contents unspecified): the smallest free one that fits, or a new one. */
+function takeKernelMemory(compiled: { readonly wasm: WasmApi; readonly module: WasmModule }, bytes: number): KernelMemory {
+  let best = -1;
+  for (let i = 0; i < freeKernelMemories.length; i++) {
+    const length = freeKernelMemories[i].heap.byteLength;
+    if (length >= bytes && (best < 0 || length < freeKernelMemories[best].heap.byteLength)) best = i;
+  }
+  if (best >= 0) return freeKernelMemories.splice(best, 1)[0];
+  const pages = Math.max(1, Math.ceil(bytes / 65536));
+  const memory = new compiled.wasm.Memory({ initial: pages, maximum: pages });
+  const exports = new compiled.wasm.Instance(compiled.module, { env: { memory } }).exports;
+  return { heap: new Float64Array(memory.buffer), exports };
+}
+
+function giveKernelMemory(memory: KernelMemory): void {
+  if (freeKernelMemories.includes(memory)) return;
+  freeKernelMemories.push(memory);
+  if (freeKernelMemories.length > KEPT_KERNEL_MEMORIES) {
+    let smallest = 0;
+    for (let i = 1; i < freeKernelMemories.length; i++) if (freeKernelMemories[i].heap.byteLength < freeKernelMemories[smallest].heap.byteLength) smallest = i;
+    freeKernelMemories.splice(smallest, 1);
   }
 }
 
