@@ -197,7 +197,11 @@ function solveAll(
   const eps = 2 ** -52;
   const window = 1e-3 * norm;
   const tiny = eps * norm;
-  const { rows, x, stride } = space;
+  const { rows, stride } = space;
+  const factors = [shiftedFactors(n), shiftedFactors(n)];
+  // Each vector is iterated in its own row (where the re-orthogonalization kernel reads it), so
+  // nothing is copied in or out; the next vector's row is one solve ahead of the current one's.
+  const rowOf = (v: number): Float64Array => rows.subarray(v * stride, v * stride + n);
 
   // Separate exactly tied eigenvalues slightly so the solves differ (as LAPACK's dstein does).
   const shifts = new Float64Array(count);
@@ -219,15 +223,11 @@ function solveAll(
     }
   };
 
-  const factors = [shiftedFactors(n), shiftedFactors(n)];
-  // The next vector's iterate, one solve ahead of the current one's.
-  const ahead = new Float64Array(n);
-
   /**
-   * After a solve: re-orthogonalize within the window, normalize, and decide. Not converged: x is
-   * rescaled to norm ‖T‖ for the next solve.
+   * After a solve of vector v (in x, its row): re-orthogonalize within the window, normalize, and
+   * decide. Not converged: x is rescaled to norm ‖T‖ for the next solve.
    */
-  const finishSolve = (v: number, iteration: number): 'converged' | 'again' | 'failed' => {
+  const finishSolve = (v: number, x: Float64Array, iteration: number): 'converged' | 'again' | 'failed' => {
     let growth = 0;
     for (let i = 0; i < n; i++) growth += x[i] * x[i];
     growth = Math.sqrt(growth);
@@ -261,14 +261,16 @@ function solveAll(
 
   // Vector 0's factorization and first solve, alone; every later vector's ride along with the
   // second solve of the vector before it.
+  let ahead = rowOf(0);
   fillStart(ahead);
   factorAndEliminate(d, e, n, shifts[0], tiny, factors[0], ahead, null);
   substitute(n, factors[0], ahead, null, null);
   for (let v = 0; v < count; v++) {
     const f = factors[v & 1];
-    for (let i = 0; i < n; i++) x[i] = ahead[i];
-    if (finishSolve(v, 0) === 'failed') return null;
+    const x = ahead;
+    if (finishSolve(v, x, 0) === 'failed') return null;
     if (v + 1 < count) {
+      ahead = rowOf(v + 1);
       fillStart(ahead);
       factorAndEliminate(d, e, n, shifts[v + 1], tiny, factors[(v + 1) & 1], ahead, { f, x });
       substitute(n, f, x, factors[(v + 1) & 1], ahead);
@@ -276,26 +278,26 @@ function solveAll(
       eliminate(f, n, x);
       substitute(n, f, x, null, null);
     }
-    let outcome = finishSolve(v, 1);
+    let outcome = finishSolve(v, x, 1);
     for (let iteration = 2; iteration < 5 && outcome === 'again'; iteration++) {
       eliminate(f, n, x);
       substitute(n, f, x, null, null);
-      outcome = finishSolve(v, iteration);
+      outcome = finishSolve(v, x, iteration);
     }
     if (outcome !== 'converged') return null;
-    // An element loop: rows and x share one WebAssembly memory, where TypedArray.set between two
-    // views of one buffer takes V8's overlap-safe path.
-    const at = v * stride;
-    for (let i = 0; i < n; i++) rows[at + i] = x[i];
   }
   // The result leaves the kernel's memory (reused by the next call) in the layout the caller works in.
   const out = new Float64Array(count * n);
   if (layout === 'rows') {
     for (let v = 0; v < count; v++) out.set(rows.subarray(v * stride, v * stride + n), v * n);
   } else {
-    for (let v = 0; v < count; v++) {
-      const at = v * stride;
-      for (let i = 0; i < n; i++) out[i * count + v] = rows[at + i];
+    // Eight vectors at a time: each output row then gets a contiguous run, not a write per cache line.
+    for (let v0 = 0; v0 < count; v0 += 8) {
+      const v1 = Math.min(count, v0 + 8);
+      for (let i = 0; i < n; i++) {
+        const row = i * count;
+        for (let v = v0; v < v1; v++) out[row + v] = rows[v * stride + i];
+      }
     }
   }
   return out;

@@ -61,12 +61,11 @@ export function reductionWorkspace(n: number, panelRows: number): ReductionWorks
 
 /**
  * Eigenvectors under construction for inverse iteration: `rows` (count × stride, stride = n rounded up
- * to even, the padding kept zero) and the iterate `x` (stride long), with x re-orthogonalized against a
- * run of finished rows by modified Gram–Schmidt, last row first.
+ * to even, the padding kept zero). Each vector is iterated in its own row, and row `last` is
+ * re-orthogonalized against the finished rows first..last−1 by modified Gram–Schmidt, last row first.
  */
 export interface OrthogonalizationSpace {
   readonly rows: Float64Array;
-  readonly x: Float64Array;
   readonly stride: number;
   orthogonalize(first: number, last: number): void;
   /** Done with the space: its memory may serve the next one in this thread (nothing of it is read again). */
@@ -78,34 +77,31 @@ export function orthogonalizationSpace(count: number, n: number): Orthogonalizat
   const compiled = n >= MIN_ORDER_FOR_SIMD ? simdModule() : null;
   if (!compiled) {
     const rows = new Float64Array(count * stride);
-    const x = new Float64Array(stride);
     return {
       rows,
-      x,
       stride,
       orthogonalize(first, last) {
+        const x = last * stride;
         for (let j = last - 1; j >= first; j--) {
           const other = j * stride;
           let dot = 0;
-          for (let i = 0; i < n; i++) dot += rows[other + i] * x[i];
-          for (let i = 0; i < n; i++) x[i] -= dot * rows[other + i];
+          for (let i = 0; i < n; i++) dot += rows[other + i] * rows[x + i];
+          for (let i = 0; i < n; i++) rows[x + i] -= dot * rows[other + i];
         }
       },
       release() {},
     };
   }
-  const xAt = count * stride;
-  const memory = takeKernelMemory(compiled, (xAt + stride) * 8);
+  const size = count * stride;
+  const memory = takeKernelMemory(compiled, size * 8);
   const mgs = memory.exports.mgs as (x: number, rows: number, first: number, last: number, strideBytes: number) => void;
-  const heap = memory.heap;
-  const rows = heap.subarray(0, xAt);
+  const rows = memory.heap.subarray(0, size);
   // A reused memory holds the last user's numbers: the padding the kernel reads must be zero.
-  if (stride > n) for (let at = n; at < xAt + stride; at += stride) heap[at] = 0;
+  if (stride > n) for (let at = n; at < size; at += stride) rows[at] = 0;
   return {
     rows,
-    x: heap.subarray(xAt, xAt + stride),
     stride,
-    orthogonalize: (first, last) => mgs(xAt * 8, 0, first, last, stride * 8),
+    orthogonalize: (first, last) => mgs(last * stride * 8, 0, first, last, stride * 8),
     release: () => giveKernelMemory(memory),
   };
 }
