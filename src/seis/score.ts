@@ -451,7 +451,7 @@ export async function canonicalPairsHere(x: Float64Array, k: number, kT: number,
   // Solve on the smaller side: the SVD of Xᵀ is the SVD of X with the singular vectors swapped.
   const { left: m, right: n, rho } =
     kT <= k ? await svdFromGram(x, k, kT, backend) : swapSides(await svdFromGram(transposeRect(x, k, kT), kT, k, backend));
-  alignTiedPairs(m, n, k, kT, rho);
+  await alignTiedPairs(m, n, k, kT, rho, backend);
   return { m, n, rho };
 }
 
@@ -524,7 +524,7 @@ export async function canonicalScores(
 export const TIE_TOLERANCE = 1e-9;
 /** Tied blocks of canonical correlations at or below this are left as they are (ρ·|cos| ≈ 0 there). */
 export const TIE_MIN_RHO = 1e-6;
-function alignTiedPairs(m: Float64Array, nMat: Float64Array, k: number, kT: number, rho: Float64Array): void {
+async function alignTiedPairs(m: Float64Array, nMat: Float64Array, k: number, kT: number, rho: Float64Array, backend: MatMulBackend): Promise<void> {
   const r = rho.length;
   let start = 0;
   while (start < r) {
@@ -554,51 +554,25 @@ function alignTiedPairs(m: Float64Array, nMat: Float64Array, k: number, kT: numb
         count++;
       }
       if (count === size) {
-        recombineColumns(m, k, r, start, chosen, size);
-        recombineColumns(nMat, kT, r, start, chosen, size);
+        await recombineColumns(m, k, r, start, chosen, size, backend);
+        await recombineColumns(nMat, kT, r, start, chosen, size, backend);
       }
     }
     start = end;
   }
 }
 
-/** Columns start..start+size of `a` (rows×r) ← the block times each coefficient row of `coefficients` (size×size). */
-function recombineColumns(a: Float64Array, rows: number, r: number, start: number, coefficients: Float64Array, size: number): void {
-  // Each new entry j is Σ_c block[c]·coefficients[j][c] summed over c in order; all j advance together
-  // (one pass over c with the coefficients transposed), so the sums are independent chains instead of
-  // one long chain of dependent additions per entry.
-  const transposed = transposeRect(coefficients, size, size);
-  const values = new Float64Array(size);
-  for (let row = 0; row < rows; row++) {
-    const offset = row * r + start;
-    values.fill(0);
-    let c = 0;
-    // Four terms per visit of each running sum (added in order): a quarter of the loads and stores.
-    for (; c + 4 <= size; c += 4) {
-      const e0 = a[offset + c];
-      const e1 = a[offset + c + 1];
-      const e2 = a[offset + c + 2];
-      const e3 = a[offset + c + 3];
-      const f0 = c * size;
-      const f1 = f0 + size;
-      const f2 = f1 + size;
-      const f3 = f2 + size;
-      for (let j = 0; j < size; j++) {
-        let v = values[j];
-        v += e0 * transposed[f0 + j];
-        v += e1 * transposed[f1 + j];
-        v += e2 * transposed[f2 + j];
-        v += e3 * transposed[f3 + j];
-        values[j] = v;
-      }
-    }
-    for (; c < size; c++) {
-      const entry = a[offset + c];
-      const from = c * size;
-      for (let j = 0; j < size; j++) values[j] += entry * transposed[from + j];
-    }
-    a.set(values, offset);
-  }
+/**
+ * Columns start..start+size of `a` (rows×r) ← the block times each coefficient row of `coefficients`
+ * (size×size): block·coefficientsᵀ, one backend product (a whole tied block of an exact cell, ρ = 1
+ * throughout, is k×k′ and cost a k·k′² loop in JS).
+ */
+async function recombineColumns(a: Float64Array, rows: number, r: number, start: number, coefficients: Float64Array, size: number, backend: MatMulBackend): Promise<void> {
+  const block = takeColumns(a, rows, r, start, size);
+  const combined = backend.timesTranspose
+    ? await backend.timesTranspose(block, rows, size, coefficients, size)
+    : await backend.times(block, rows, size, transposeRect(coefficients, size, size), size);
+  putColumns(a, rows, r, start, size, combined);
 }
 
 /**
