@@ -68,13 +68,15 @@ export interface MatMulBackend {
   subtractProduct?(c: Float64Array, a: Float64Array, m: number, k: number, b: Float64Array, n: number): Promise<Float64Array>;
   /**
    * Optional: the symmetric eigensolver, e.g. the core's own solver run on a pool of worker threads
-   * so independent decompositions use every core. Absent → solved in the calling thread.
+   * so independent decompositions use every core. Absent → solved in the calling thread. The
+   * backend may take `matrix` over (hand its memory to another thread): callers never read it again.
    */
   symmetricEigen?(matrix: Float64Array, n: number, options: EigenOptions): Promise<SymmetricEigen>;
   /**
    * Optional: the core's canonicalPairs (SVD of a k×k′ matrix from its smaller Gram, tied blocks
    * aligned) run elsewhere, e.g. whole on a worker thread with its products and eigensolver, so the
-   * calling thread only hands over X. Absent → computed in the calling thread.
+   * calling thread only hands over X. Absent → computed in the calling thread. The backend may take
+   * `x` over, as `matrix` above.
    */
   canonicalPairs?(x: Float64Array, k: number, kT: number): Promise<CanonicalPairs>;
 }

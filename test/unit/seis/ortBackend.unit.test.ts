@@ -60,7 +60,7 @@ describe('eigensolver threads multiply on their own onnxruntime', () => {
 });
 
 describe('canonical pairs solved whole on an eigensolver thread', () => {
-  it('give the same bits as the calling thread computing them, with ties aligned the same way', async () => {
+  it('give the same bits as the calling thread computing them, with ties aligned the same way, from a matrix handed over', async () => {
     const pooled = await createOrtMatMulBackend();
     const inThread = await createOrtMatMulBackend({ eigenThreads: 0 });
     try {
@@ -85,7 +85,10 @@ describe('canonical pairs solved whole on an eigensolver thread', () => {
         [tied, 260, 200],
         [wide, 180, 230],
       ] as const) {
-        const there: CanonicalPairs = await solveInPool(x, k, kT);
+        // The pool takes the matrix over (its buffer moves to the worker, not a copy of it).
+        const given = x.slice();
+        const there: CanonicalPairs = await solveInPool(given, k, kT);
+        assert.equal(given.byteLength, 0, 'the pool took the matrix over');
         const here: CanonicalPairs = await canonicalPairsHere(x, k, kT, inThread);
         assert.equal(there.rho.length, Math.min(k, kT));
         assert.deepEqual(there.rho, here.rho, `${k}×${kT}: ρ`);
