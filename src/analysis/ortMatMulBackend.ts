@@ -9,6 +9,7 @@ import { onnx } from 'onnx-proto';
 import { gramOfRowsSync, mirrorLower, subtractProductSync, timesSync, timesTransposeSync, transposeTimesSync, type MatMulBackend } from '../seis';
 import { EigenWorkerPool } from './eigenWorkerPool';
 import { MIN_WORK_FOR_BACKEND } from './eigenProtocol';
+import { WITHOUT_SPINNING } from './ortThreads';
 
 function valueInfo(name: string, dims: string[]): onnx.IValueInfoProto {
   return {
@@ -94,11 +95,7 @@ export async function createOrtMatMulBackend(options: OrtBackendOptions = {}): P
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
-    // onnxruntime's pool threads otherwise spin between runs; here the products alternate with JS
-    // work (the eigensolver threads' level-2 loops) that needs those same cores. Measured with 10
-    // 1024³ and 100 1024×96×1024 products interleaved with JS loops on the 2-core machine: CPU
-    // 0.82–0.85 s without spinning vs 1.22–1.58 s with it, and less wall time too.
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    ...WITHOUT_SPINNING,
     ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
   };
   const [transposeTimesSession, timesSession, timesTransposeSession, subtractProductSession] = await Promise.all([

@@ -9,6 +9,7 @@
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { AnalysisError, messageOf } from './errors';
+import { WITHOUT_SPINNING } from './ortThreads';
 import { scalarTensors, type ModelView } from './onnxModel';
 
 export type OptimizationLevel = 'all' | 'disabled';
@@ -102,9 +103,7 @@ async function createSession(model: ModelView, extraOutputs: readonly string[], 
     // The arena keeps its peak (every captured output of a batch) for the session's life, outside
     // the memory budget; without it each run's buffers go back when the run's outputs are released.
     enableCpuMemArena: false,
-    // Without spinning, as the product backend (ortMatMulBackend.ts): between operators an idle
-    // intra-op thread otherwise spins on a core the eigensolver threads are waiting for.
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    ...WITHOUT_SPINNING,
   });
   return { session, optimization, outputs: extraOutputs };
 }
