@@ -154,10 +154,11 @@ function substitute(n: number, f: ShiftedFactors, x: Float64Array, g: ShiftedFac
 
 /**
  * Eigenvectors of the tridiagonal (d, e) for the given eigenvalues (descending) by inverse iteration,
- * as rows (count×n), or with layout 'columns' as the columns of an n×count matrix. Each vector costs O(n) per solve; a vector is re-orthogonalized only against earlier
- * vectors whose eigenvalue lies within 1e-3·‖T‖ of its own (farther ones are orthogonal to working
- * precision already, since the error along eigenvector j is ~ε‖T‖/|λ_i − λ_j|). Returns null if a
- * vector fails to converge, so the caller can fall back to QL with accumulated rotations.
+ * as rows (count×n), or with layout 'columns' as the columns of an n×count matrix. Each vector costs
+ * O(n) per solve; a vector is re-orthogonalized only against earlier vectors whose eigenvalue lies
+ * within 1e-3·‖T‖ of its own (farther ones are orthogonal to working precision already, since the
+ * error along eigenvector j is ~ε‖T‖/|λ_i − λ_j|). Returns null if a vector fails to converge, so
+ * the caller can fall back to QL with accumulated rotations.
  */
 export function inverseIterationVectors(
   d: Float64Array,
@@ -175,7 +176,8 @@ export function inverseIterationVectors(
     return identity;
   }
   if (count === 0) return new Float64Array(0);
-  // Finished vectors and the iterate live where the re-orthogonalization kernel reads them.
+  // The vectors are iterated where the re-orthogonalization kernel reads them, in a memory the
+  // thread reuses from one call to the next.
   const space = orthogonalizationSpace(count, n);
   try {
     return solveAll(d, e, n, eigenvalues, count, norm, space, layout);
