@@ -84,13 +84,7 @@ export class EigenWorkerPool {
       worker.ref();
       // Handed over, not copied (the core never reads a matrix it gave the solver again): a copy was
       // a second pass over up to 8 MB on this thread, the busiest, and fresh pages on the worker's.
-      // A view of a larger buffer, or a buffer the runtime will not let go of, is copied instead.
-      const input = job.kind === 'eigen' ? job.matrix : job.x;
-      try {
-        worker.postMessage(job satisfies ToWorker, ownedBuffer(input));
-      } catch {
-        worker.postMessage(job satisfies ToWorker);
-      }
+      handOver(worker, job, job.kind === 'eigen' ? job.matrix : job.x);
     }
   }
 
@@ -100,13 +94,8 @@ export class EigenWorkerPool {
     product.then(
       (result) => {
         const reply: ToWorker = { kind: 'product', id: request.id, ok: true, result };
-        // The product is ours alone: hand its buffer over instead of copying it (a buffer the runtime
-        // will not let go of is copied instead).
-        try {
-          worker.postMessage(reply, ownedBuffer(result));
-        } catch {
-          worker.postMessage(reply);
-        }
+        // The product is ours alone: hand its buffer over instead of copying it.
+        handOver(worker, reply, result);
       },
       (error: unknown) => {
         const reply: ToWorker = { kind: 'product', id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) };
@@ -135,5 +124,17 @@ export class EigenWorkerPool {
       this.pending.get(id)?.reject(error);
       this.pending.delete(id);
     }
+  }
+}
+
+/**
+ * Posts `message` with `array`'s buffer transferred, not copied. A view of a larger buffer, or a
+ * buffer the runtime will not let go of, is copied instead.
+ */
+function handOver(worker: Worker, message: ToWorker, array: Float64Array): void {
+  try {
+    worker.postMessage(message, ownedBuffer(array));
+  } catch {
+    worker.postMessage(message);
   }
 }

@@ -113,8 +113,9 @@ function startSeriesWorker(paths: readonly string[], labels: readonly string[], 
   }
   const stderr = new ChildStderr();
   child.stderr?.on('data', (chunk: Buffer) => {
-    stderr.add(chunk.toString());
-    options.onLog?.(chunk.toString());
+    const text = chunk.toString();
+    stderr.add(text);
+    options.onLog?.(text);
   });
   child.stdout?.on('data', (chunk: Buffer) => options.onLog?.(chunk.toString()));
   child.on('message', (raw: unknown) => {

@@ -18,7 +18,6 @@ import { reductionWorkspace, symvWorkspace, upperTriangularTimesInPlace, type Re
 import type { EigenOptions, SymmetricEigen } from './eigenTypes';
 
 export type { EigenOptions, SymmetricEigen };
-export { inverseIterationVectors };
 
 /** The products the blocked solver runs through a backend (subtractProduct where the backend has it). */
 export type EigenProducts = Pick<MatMulBackend, 'times' | 'transposeTimes' | 'subtractProduct'>;

@@ -108,9 +108,6 @@ export function orthogonalizationSpace(count: number, n: number): Orthogonalizat
 
 type TriangularTimes = (t: number, x: number, width: number, count: number) => void;
 
-/** One per thread, grown when a larger x arrives: a memory and instance per call cost more than the work. */
-let triangularSpace: { readonly heap: Float64Array; readonly triangularTimes: TriangularTimes } | undefined;
-
 /**
  * x ← T·x for T (width×width, upper triangular, row-major) and x (width×count, row-major), in place,
  * from the top row down: row i ← t_ii·row i, then + t_il·row l for each l > i in order (a zero t_il
@@ -119,12 +116,15 @@ let triangularSpace: { readonly heap: Float64Array; readonly triangularTimes: Tr
  */
 export function upperTriangularTimesInPlace(t: Float64Array, width: number, x: Float64Array, count: number): void {
   const size = width * count;
-  const space = count >= MIN_ORDER_FOR_SIMD ? triangularHeap(size + width * width) : null;
-  if (space) {
-    space.heap.set(x.subarray(0, size));
-    space.heap.set(t.subarray(0, width * width), size);
-    space.triangularTimes(size * 8, 0, width, count);
-    x.set(space.heap.subarray(0, size));
+  const compiled = count >= MIN_ORDER_FOR_SIMD ? simdModule() : null;
+  if (compiled) {
+    const memory = takeKernelMemory(compiled, (size + width * width) * 8);
+    const { heap } = memory;
+    heap.set(x.subarray(0, size));
+    heap.set(t.subarray(0, width * width), size);
+    (memory.exports.triangularTimes as TriangularTimes)(size * 8, 0, width, count);
+    x.set(heap.subarray(0, size));
+    giveKernelMemory(memory);
     return;
   }
   for (let i = 0; i < width; i++) {
@@ -138,19 +138,6 @@ export function upperTriangularTimesInPlace(t: Float64Array, width: number, x: F
       for (let c = 0; c < count; c++) x[out + c] += til * x[src + c];
     }
   }
-}
-
-/** The thread's kernel memory with room for `size` doubles, or null without WebAssembly SIMD. */
-function triangularHeap(size: number): { readonly heap: Float64Array; readonly triangularTimes: TriangularTimes } | null {
-  const compiled = simdModule();
-  if (!compiled) return null;
-  if (!triangularSpace || triangularSpace.heap.length < size) {
-    const pages = Math.ceil((size * 8) / 65536);
-    const memory = new compiled.wasm.Memory({ initial: pages, maximum: pages });
-    const triangularTimes = new compiled.wasm.Instance(compiled.module, { env: { memory } }).exports.triangularTimes as TriangularTimes;
-    triangularSpace = { heap: new Float64Array(memory.buffer), triangularTimes };
-  }
-  return triangularSpace;
 }
 
 /** Whether the SIMD kernel runs here (Node ≥ 16.4 has WebAssembly SIMD). */
@@ -454,10 +441,11 @@ interface KernelMemory {
 }
 
 /**
- * Kernel memories given back in this thread, for the next reduction or inverse iteration. A new
- * WebAssembly memory is a fresh mapping whose every 4 KiB page faults when first written (~5 µs each
- * on the 2-core VM, scratch.ts): with a memory per call, the eigensolver threads' order-1000
- * problems faulted on 16 MB each. At most two wait here, as in the scratch pool.
+ * Kernel memories given back in this thread, for the next reduction, inverse iteration or
+ * triangular product. A new WebAssembly memory and instance cost more than a small call's work, and
+ * the memory is a fresh mapping whose every 4 KiB page faults when first written (~5 µs each on the
+ * 2-core VM, scratch.ts): with a memory per call, the eigensolver threads' order-1000 problems
+ * faulted on 16 MB each. At most two wait here, as in the scratch pool.
  */
 const freeKernelMemories: KernelMemory[] = [];
 const KEPT_KERNEL_MEMORIES = 2;

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { inverseIterationVectors, symmetricEigen } from '../../../src/seis/linalg/symmetricEigen';
+import { inverseIterationVectors } from '../../../src/seis/linalg/inverseIteration';
+import { symmetricEigen } from '../../../src/seis/linalg/symmetricEigen';
 
 function eigenvaluesOf(d: number[], e: number[]): Float64Array {
   const n = d.length;

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { jsMatMulBackend } from '../../../src/seis/linalg/jsBackend';
-import { inverseIterationVectors, symmetricEigen, symmetricEigenBlocked } from '../../../src/seis/linalg/symmetricEigen';
+import { inverseIterationVectors } from '../../../src/seis/linalg/inverseIteration';
+import { symmetricEigen, symmetricEigenBlocked } from '../../../src/seis/linalg/symmetricEigen';
 
 function random(seed: number): () => number {
   return () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
