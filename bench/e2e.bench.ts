@@ -61,6 +61,7 @@ async function runCase(c: BenchModel): Promise<boolean> {
   let firstLayerS: number | undefined;
   let firstEta: { at: number; eta: number } | undefined;
   let firstLowerBound: { at: number; eta: number } | undefined;
+  const estimates: { at: number; eta: number }[] = [];
   let peakTree = 0;
   let childHwm = 0;
   let childCpu = 0;
@@ -74,7 +75,10 @@ async function runCase(c: BenchModel): Promise<boolean> {
       if (p.etaSeconds === undefined) return;
       const seen = { at: (performance.now() - t0) / 1000, eta: p.etaSeconds };
       if (p.etaIsLowerBound) firstLowerBound ??= seen;
-      else firstEta ??= seen;
+      else {
+        firstEta ??= seen;
+        estimates.push(seen);
+      }
     },
   });
   const pid = handle.pid as number;
@@ -100,6 +104,7 @@ async function runCase(c: BenchModel): Promise<boolean> {
     console.log(`  wall ${wall.toFixed(1)} s (target ≤ ${c.targetS} s)  ${wallOk ? 'OK' : 'OVER TARGET'}; child CPU ${childCpu.toFixed(1)} s over ${os.availableParallelism()} cores`);
     console.log(`  inference ${s(t?.inferenceMs)}, capture ${s(t?.captureMs)}, scoring ${s(t?.scoringMs)} (overlapping), other ${s(t?.otherMs)}`);
     console.log(`  first scored layer after ${firstLayerS?.toFixed(1) ?? '—'} s (engine: ${s(t?.firstLayerMs)}); first estimate ${firstEta ? `${firstEta.eta} s left at ${firstEta.at.toFixed(1)} s` : '—'}${firstLowerBound ? ` (before it, passes alone: at least ${firstLowerBound.eta} s left at ${firstLowerBound.at.toFixed(1)} s)` : ''}`);
+    console.log(`  ${estimateAccuracy(estimates, wall)}`);
     console.log(`  peak RSS: process tree ${(peakTree / MiB).toFixed(0)} MiB, child high-water ${(childHwm / MiB).toFixed(0)} MiB (target ≤ 1024 MiB)  ${rssOk ? 'OK' : 'OVER TARGET'}`);
     for (const w of r.warnings.filter((x) => /estimated|budget|batch/.test(x))) console.log(`  warning: ${w}`);
     return ok;
@@ -122,3 +127,17 @@ async function main(): Promise<void> {
 }
 
 void main();
+
+/**
+ * How far the time-left estimates were from the time actually left, as estimate / actual: the
+ * first one, and the extremes of those given when at least a tenth of the run was left (the last
+ * seconds' estimates are rounded to whole seconds, so their ratios mean little).
+ */
+function estimateAccuracy(estimates: readonly { at: number; eta: number }[], wall: number): string {
+  const ratios = estimates.filter((e) => wall - e.at >= 0.1 * wall).map((e) => ({ ...e, ratio: e.eta / (wall - e.at) }));
+  if (ratios.length === 0) return 'time-left estimates: none while a tenth of the run was left';
+  const low = ratios.reduce((a, b) => (b.ratio < a.ratio ? b : a));
+  const high = ratios.reduce((a, b) => (b.ratio > a.ratio ? b : a));
+  const f = (e: { at: number; eta: number; ratio: number }) => `${e.ratio.toFixed(2)} (${e.eta} s at ${e.at.toFixed(1)} s)`;
+  return `time-left estimates / time actually left: first ${f(ratios[0])}, lowest ${f(low)}, highest ${f(high)} over ${ratios.length} estimates`;
+}
