@@ -97,6 +97,16 @@ export class WorkClock {
     return this.fitUndisturbed && (this.maxCost >= SLOPE_SPREAD * this.minCost || this.layersFinal >= 3);
   }
 
+  /** Whether every layer with jobs left is of a size the model's jobs have measured (nothing to extrapolate). */
+  private sizesLeftMeasured(): boolean {
+    if (!this.fitUndisturbed) return false;
+    return this.totals.layers.every((p) => {
+      if (this.skipped.has(p) || (this.jobsDone.get(p) ?? 0) >= this.jobsPerLayer) return true;
+      const c = layerCost(p, this.totals.count) / 1e9;
+      return c >= this.minCost * (1 - 1e-9) && c <= this.maxCost * (1 + 1e-9);
+    });
+  }
+
   jobDone(p: PlannedLayer, ms: number): void {
     this.jobsDone.set(p, (this.jobsDone.get(p) ?? 0) + 1);
     const cost = layerCost(p, this.totals.count);
@@ -169,12 +179,12 @@ export class WorkClock {
 
   /**
    * Seconds left, once a layer is final and the cost model is settled (jobs timed with no forward
-   * pass beside them, of sizes that fix its slope): before, one small layer's job put the
-   * classifier's first estimate at 82–84 s with 19.5 s left (4.3×). The "at least" of the passes
-   * is shown until then.
+   * pass beside them, of sizes that fix its slope, or of every size still to score): before, one
+   * small layer's job put the classifier's first estimate at 82–84 s with 19.5 s left (4.3×). The
+   * "at least" of the passes is shown until then.
    */
   etaSeconds(): number | undefined {
-    if (this.jobs === 0 || this.layersFinal === 0 || (this.batchesDone > 0 && !this.settled())) return undefined;
+    if (this.jobs === 0 || this.layersFinal === 0 || (this.batchesDone > 0 && !this.settled() && !this.sizesLeftMeasured())) return undefined;
     const inference = Math.max(0, this.totals.batches - this.batchesDone) * this.averageBatchMs();
     const scoring = this.scoringMs(this.totals.layers, this.totals.count, (p) => this.jobsPerLayer - (this.jobsDone.get(p) ?? 0));
     return (inference + scoring) / 1000;

@@ -55,4 +55,18 @@ describe('time left', () => {
     // The mean of the first batches (what it used to quote) overstates what was left.
     assert.ok(((measured.length - 1) * measured[0]) / 1000 > measured.slice(1).reduce((a, b) => a + b, 0) / 1000);
   });
+
+  it('estimates the whole run from one size of job when every layer left is of that size', () => {
+    const clock = new WorkClock({ layers: [layer, { ...layer }], count: 32, transforms: 5, batches: 24 });
+    clock.passStarted();
+    for (let i = 0; i < 24; i++) clock.batchDone(100);
+    clock.passEnded();
+    const passesOver = performance.now();
+    while (performance.now() - passesOver < 10);
+    clock.jobDone(layer, 5);
+    clock.layerFinal();
+    const left = clock.progress('scored');
+    assert.equal(left.etaIsLowerBound, undefined);
+    assert.ok(left.etaSeconds !== undefined, 'nothing to extrapolate: an estimate');
+  });
 });
