@@ -97,11 +97,15 @@ export class WorkClock {
     return this.fitUndisturbed && (this.maxCost >= SLOPE_SPREAD * this.minCost || this.layersFinal >= 3);
   }
 
+  private jobsLeft(p: PlannedLayer): number {
+    return this.jobsPerLayer - (this.jobsDone.get(p) ?? 0);
+  }
+
   /** Whether every layer with jobs left is of a size the model's jobs have measured (nothing to extrapolate). */
   private sizesLeftMeasured(): boolean {
     if (!this.fitUndisturbed) return false;
     return this.totals.layers.every((p) => {
-      if (this.skipped.has(p) || (this.jobsDone.get(p) ?? 0) >= this.jobsPerLayer) return true;
+      if (this.skipped.has(p) || this.jobsLeft(p) <= 0) return true;
       const c = layerCost(p, this.totals.count) / 1e9;
       return c >= this.minCost * (1 - 1e-9) && c <= this.maxCost * (1 + 1e-9);
     });
@@ -137,7 +141,7 @@ export class WorkClock {
 
   /** A layer that will not be scored (failed): its remaining work leaves the total. */
   skipLayer(p: PlannedLayer): void {
-    const left = this.jobsPerLayer - (this.jobsDone.get(p) ?? 0);
+    const left = this.jobsLeft(p);
     this.totalCost -= left * layerCost(p, this.totals.count);
     this.skipped.add(p);
   }
@@ -184,9 +188,9 @@ export class WorkClock {
    * "at least" of the passes is shown until then.
    */
   etaSeconds(): number | undefined {
-    if (this.jobs === 0 || this.layersFinal === 0 || (this.batchesDone > 0 && !this.settled() && !this.sizesLeftMeasured())) return undefined;
+    if (this.jobs === 0 || this.layersFinal === 0 || (!this.settled() && !this.sizesLeftMeasured())) return undefined;
     const inference = Math.max(0, this.totals.batches - this.batchesDone) * this.averageBatchMs();
-    const scoring = this.scoringMs(this.totals.layers, this.totals.count, (p) => this.jobsPerLayer - (this.jobsDone.get(p) ?? 0));
+    const scoring = this.scoringMs(this.totals.layers, this.totals.count, (p) => this.jobsLeft(p));
     return (inference + scoring) / 1000;
   }
 
